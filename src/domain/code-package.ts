@@ -1,0 +1,33 @@
+/**
+ * A revision of a code package on the compacted `berth.code` topic (key: package name).
+ * Mirrors `schemas/code-package.avsc`.
+ */
+export type IsolationMode = 'FRESH' | 'HOT';
+
+export interface CodeManifest {
+  readonly name: string;
+  readonly stack: string;
+  /** argv run with /task/code as working directory. */
+  readonly command: readonly string[];
+  readonly timeoutMs: number;
+  readonly memoryBytes: number;
+  readonly env: Readonly<Record<string, string>>;
+  readonly network: boolean;
+  readonly maxAttempts: number;
+  readonly retryDelayMs: number;
+  /** Per worker; 0 = unlimited. */
+  readonly maxConcurrency: number;
+  readonly isolation: IsolationMode;
+}
+
+export interface CodePackage {
+  readonly name: string;
+  /** Increases by one per push of different content. */
+  readonly revision: number;
+  /** `sha256:<hex>` of the tarball: content address, verified before use. */
+  readonly digest: string;
+  readonly manifest: CodeManifest;
+  /** Reproducible tar of the package directory. */
+  readonly tarball: Uint8Array;
+  readonly createdAtMs: number;
+}

@@ -1,0 +1,57 @@
+import type { OutputFile } from './task-result.js';
+
+/** Everything the executor needs to run one attempt; already resolved and validated. */
+export interface ExecutionRequest {
+  readonly taskId: string;
+  readonly attempt: number;
+  readonly stack: string;
+  /** Pinned image id (sha256:…) resolved when the task started. */
+  readonly imageId: string;
+  readonly command: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly payload: Uint8Array;
+  /** Tar of the code package, extracted to /task/code; null for inline tasks. */
+  readonly codeTar: Uint8Array | null;
+  readonly timeoutMs: number;
+  readonly memoryBytes: number;
+  /** CPU quota in units of 1e-9 CPUs (Docker NanoCpus). */
+  readonly nanoCpus: number;
+  readonly pidsLimit: number;
+  readonly network: boolean;
+  readonly stdoutCapBytes: number;
+  readonly stderrCapBytes: number;
+  readonly outputCapBytes: number;
+}
+
+/** Outcome of running one attempt. A task's failure is an outcome, never a thrown error. */
+export interface ExecutionOutcome {
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'KILLED' | 'CANCELLED';
+  readonly exitCode: number | null;
+  readonly reason: string | null;
+  readonly stdout: Uint8Array;
+  readonly stdoutTruncated: boolean;
+  readonly stderr: Uint8Array;
+  readonly stderrTruncated: boolean;
+  readonly outputs: readonly OutputFile[];
+  readonly outputsTruncated: boolean;
+  /** Epoch ms when the task process started inside the container (null if it never did). */
+  readonly startedAtMs: number | null;
+  readonly finishedAtMs: number;
+}
+
+/**
+ * Runs attempts in containers. Contract:
+ * - resolves with an outcome for anything the task did (exit, timeout, OOM, cancel via `signal`);
+ * - rejects only with `InfraError` when the engine failed (then nothing ran to completion and the
+ *   caller may retry the attempt without counting it);
+ * - never leaves the attempt's container behind.
+ */
+export interface ExecutorPort {
+  execute(request: ExecutionRequest, signal: AbortSignal): Promise<ExecutionOutcome>;
+  /** Keep `count` started, idle containers of `stack` ready. 0 disables prewarming for it. */
+  prewarm(stack: string, imageId: string, count: number): void;
+  /** Idle containers per stack, for metrics. */
+  warmCounts(): Readonly<Record<string, number>>;
+  /** Remove every idle container; idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,39 @@
+import type { TaskStatus } from './task-result.js';
+
+/** Phases of one task as traced: consume → wait for slot → start → run → publish. */
+export type TaskPhase = 'wait_slot' | 'start' | 'run' | 'publish';
+
+/** Tracing handle for one task attempt; all methods are cheap and never throw. */
+export interface TaskSpan {
+  phase(phase: TaskPhase): void;
+  setAttributes(attrs: Readonly<Record<string, string | number | boolean>>): void;
+  end(status: TaskStatus | 'RETRY' | 'DLQ', error?: string): void;
+}
+
+/**
+ * What the worker reports about itself. Implemented by observability (prom-client + OpenTelemetry);
+ * a no-op implementation is used in unit tests. Labels are bounded: stack names and statuses, never
+ * task ids.
+ */
+export interface TelemetryPort {
+  /** Start a task span as a child of the producer's W3C trace context found in Kafka headers. */
+  startTask(
+    headers: Readonly<Record<string, string>>,
+    attrs: { taskId: string; topic: string; partition: number; offset: string },
+  ): TaskSpan;
+  taskFinished(stack: string, status: TaskStatus, seconds: { queueWait: number; startLatency: number; run: number }): void;
+  taskRetried(stack: string): void;
+  deadLettered(reason: string): void;
+  containersReaped(count: number): void;
+  infraError(component: 'kafka' | 'docker'): void;
+  /** Gauges, sampled by the worker every few seconds. */
+  sample(snapshot: {
+    slotsTotal: number;
+    slotsBusy: number;
+    memoryBudgetBytes: number;
+    memoryUsedBytes: number;
+    bufferedTasks: number;
+    warmContainers: Readonly<Record<string, number>>;
+    partitions: readonly { topic: string; partition: number; paused: boolean; lag: number }[];
+  }): void;
+}
