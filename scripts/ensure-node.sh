@@ -1,0 +1,9 @@
+#!/bin/sh
+# Installs the npm dependencies (from the lock file) when missing or stale, then compiles src/ to dist/.
+set -eu
+cd "$(dirname "$0")/.."
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "berth: installing npm dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npm run -s build

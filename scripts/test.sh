@@ -1,0 +1,14 @@
+#!/bin/sh
+# The whole test suite from nothing: dependencies, build, infrastructure (Docker engine, Kafka
+# broker, topics), stack images, then unit and integration tests against the real broker and engine.
+set -eu
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+start=$(date +%s)
+sh scripts/ensure-node.sh
+sh scripts/test-prerequisites.sh
+node dist/cli/main.js infra up
+node dist/cli/main.js stacks build
+echo "berth: infrastructure and stacks ready in $(( $(date +%s) - start )) s" >&2
+npx vitest run "$@"
+echo "berth: tests finished in $(( $(date +%s) - start )) s" >&2
