@@ -1,0 +1,120 @@
+/**
+ * Per-task spans: one CONSUMER span `process <topic>` per task attempt, child of the producer's
+ * W3C context from the Kafka headers, with one child span per phase. Uses the global tracer
+ * provider, so it is a cheap no-op unless a tracing SDK (or a test provider) is registered.
+ */
+import {
+  type Context,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import type { TaskStatus } from '../domain/task-result.js';
+import type { TaskPhase, TaskSpan } from '../domain/telemetry-port.js';
+import {
+  ATTR,
+  MESSAGING_SYSTEM_KAFKA,
+  OPERATION_PROCESS,
+  PHASE_SPAN,
+  type SpanPhase,
+  TRACER_NAME,
+  taskSpanName,
+} from './span-names.js';
+import { extractTraceContext } from './trace-context.js';
+
+export interface TaskTracerOptions {
+  readonly workerId: string;
+  readonly consumerGroup: string;
+  readonly version: string;
+}
+
+export interface TaskSpanAttrs {
+  readonly taskId: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+/** Creates task spans; never throws (tracing must not break task handling). */
+export class TaskTracer {
+  readonly #opts: TaskTracerOptions;
+
+  constructor(opts: TaskTracerOptions) {
+    this.#opts = opts;
+  }
+
+  startTask(headers: Readonly<Record<string, string>>, attrs: TaskSpanAttrs): TaskSpan {
+    const tracer = trace.getTracer(TRACER_NAME, this.#opts.version);
+    const parent = extractTraceContext(headers);
+    const span = tracer.startSpan(
+      taskSpanName(attrs.topic),
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          [ATTR.messagingSystem]: MESSAGING_SYSTEM_KAFKA,
+          [ATTR.destinationName]: attrs.topic,
+          [ATTR.kafkaPartition]: attrs.partition,
+          [ATTR.destinationPartitionId]: String(attrs.partition),
+          [ATTR.kafkaOffset]: Number(attrs.offset),
+          [ATTR.messageId]: attrs.taskId,
+          [ATTR.operationType]: OPERATION_PROCESS,
+          [ATTR.operationName]: OPERATION_PROCESS,
+          [ATTR.consumerGroup]: this.#opts.consumerGroup,
+          [ATTR.taskId]: attrs.taskId,
+          [ATTR.workerId]: this.#opts.workerId,
+        },
+      },
+      parent,
+    );
+    return new OtelTaskSpan(tracer, span);
+  }
+}
+
+/** A task span plus the currently open phase child span. */
+class OtelTaskSpan implements TaskSpan {
+  readonly #tracer: Tracer;
+  readonly #span: Span;
+  readonly #ctx: Context;
+  #phase: Span | null;
+  #ended = false;
+
+  constructor(tracer: Tracer, span: Span) {
+    this.#tracer = tracer;
+    this.#span = span;
+    this.#ctx = trace.setSpan(ROOT_CONTEXT, span);
+    this.#phase = this.#openPhase('consume');
+  }
+
+  phase(phase: TaskPhase): void {
+    if (this.#ended) return;
+    this.#phase?.end();
+    this.#phase = this.#openPhase(phase);
+  }
+
+  setAttributes(attrs: Readonly<Record<string, string | number | boolean>>): void {
+    if (this.#ended) return;
+    this.#span.setAttributes(attrs);
+  }
+
+  end(status: TaskStatus | 'RETRY' | 'DLQ', error?: string): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#phase?.end();
+    this.#phase = null;
+    this.#span.setAttribute(ATTR.taskStatus, status);
+    if (status === 'SUCCEEDED') {
+      this.#span.setStatus({ code: SpanStatusCode.OK });
+    } else {
+      this.#span.setAttribute(ATTR.errorType, status);
+      this.#span.setStatus({ code: SpanStatusCode.ERROR, message: error ?? status });
+    }
+    this.#span.end();
+  }
+
+  #openPhase(phase: SpanPhase): Span {
+    return this.#tracer.startSpan(PHASE_SPAN[phase], { kind: SpanKind.INTERNAL }, this.#ctx);
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The worker's Prometheus metrics: one prom-client Registry per worker (so several workers in one
+ * process, e.g. in tests, do not collide), process/Node defaults included. Names come from
+ * metric-names.ts only.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { DLQ_REASONS } from './dlq-reason.js';
+import {
+  METRIC,
+  QUEUE_WAIT_SECONDS_BUCKETS,
+  RUN_SECONDS_BUCKETS,
+  START_LATENCY_SECONDS_BUCKETS,
+} from './metric-names.js';
+
+export interface WorkerMetricsOptions {
+  readonly workerId: string;
+  readonly version: string;
+}
+
+/** All metric objects of one worker, registered in `registry`. */
+export class WorkerMetrics {
+  readonly registry = new Registry();
+  readonly tasks = counter(
+    this.registry,
+    METRIC.tasks,
+    'Task attempts that ended, by stack and final status.',
+    ['stack', 'status'],
+  );
+  readonly runSeconds = histogram(
+    this.registry,
+    METRIC.taskRunSeconds,
+    'Task process run time (start to exit), in seconds.',
+    RUN_SECONDS_BUCKETS,
+  );
+  readonly queueWaitSeconds = histogram(
+    this.registry,
+    METRIC.taskQueueWaitSeconds,
+    'Time from task creation (or consumption) until a slot was granted, in seconds.',
+    QUEUE_WAIT_SECONDS_BUCKETS,
+  );
+  readonly startLatencySeconds = histogram(
+    this.registry,
+    METRIC.taskStartLatencySeconds,
+    'Time from slot granted until the task process started, in seconds.',
+    START_LATENCY_SECONDS_BUCKETS,
+  );
+  readonly retries = counter(this.registry, METRIC.taskRetries, 'Task attempts scheduled for retry.', [
+    'stack',
+  ]);
+  readonly dlq = counter(
+    this.registry,
+    METRIC.dlq,
+    `Messages sent to the dead-letter topic, by reason category (${DLQ_REASONS.join(', ')}).`,
+    ['reason'],
+  );
+  readonly containersReaped = counter(
+    this.registry,
+    METRIC.containersReaped,
+    'Orphaned task containers removed by the reaper.',
+    [],
+  );
+  readonly infraErrors = counter(this.registry, METRIC.infraErrors, 'Infrastructure errors, by component.', [
+    'component',
+  ]);
+  readonly slots = gauge(this.registry, METRIC.slots, 'Task slots, by state (total, busy).', ['state']);
+  readonly memoryBudgetBytes = gauge(
+    this.registry,
+    METRIC.memoryBudgetBytes,
+    'Memory budget for task containers, in bytes.',
+    [],
+  );
+  readonly memoryUsedBytes = gauge(
+    this.registry,
+    METRIC.memoryUsedBytes,
+    'Memory reserved by running task containers, in bytes.',
+    [],
+  );
+  readonly bufferedTasks = gauge(
+    this.registry,
+    METRIC.bufferedTasks,
+    'Tasks consumed and held in memory, not yet finished.',
+    [],
+  );
+  readonly warmContainers = gauge(
+    this.registry,
+    METRIC.warmContainers,
+    'Prewarmed containers ready for handover, by stack.',
+    ['stack'],
+  );
+  readonly partitionsPaused = gauge(
+    this.registry,
+    METRIC.partitionsPaused,
+    'Assigned partitions currently paused for backpressure.',
+    [],
+  );
+  readonly consumerLag = gauge(
+    this.registry,
+    METRIC.consumerLag,
+    'Consumer lag in messages (log end offset minus committed offset), by topic and partition.',
+    ['topic', 'partition'],
+  );
+  readonly workerInfo = gauge(this.registry, METRIC.workerInfo, 'Constant 1, labelled with id and version.', [
+    'worker_id',
+    'version',
+  ]);
+  readonly workerUp = gauge(this.registry, METRIC.workerUp, '1 while the worker runs, 0 when stopping.', []);
+
+  constructor(opts: WorkerMetricsOptions) {
+    collectDefaultMetrics({ register: this.registry });
+    this.workerInfo.set({ worker_id: opts.workerId, version: opts.version }, 1);
+    this.workerUp.set(1);
+    this.slots.set({ state: 'total' }, 0);
+    this.slots.set({ state: 'busy' }, 0);
+    for (const v of [
+      this.memoryBudgetBytes,
+      this.memoryUsedBytes,
+      this.bufferedTasks,
+      this.partitionsPaused,
+    ]) {
+      v.set(0);
+    }
+    this.containersReaped.inc(0);
+  }
+}
+
+function counter<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: L[],
+): Counter<L> {
+  return new Counter({ name, help, labelNames, registers: [registry] });
+}
+
+function gauge<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Gauge<L> {
+  return new Gauge({ name, help, labelNames, registers: [registry] });
+}
+
+function histogram(
+  registry: Registry,
+  name: string,
+  help: string,
+  buckets: readonly number[],
+): Histogram<'stack'> {
+  return new Histogram({ name, help, labelNames: ['stack'], buckets: [...buckets], registers: [registry] });
+}
