@@ -1,0 +1,3 @@
+module berth/launcher
+
+go 1.21

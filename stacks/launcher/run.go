@@ -1,0 +1,220 @@
+package main
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// pipeDrainWait bounds how long output is still read after the task process ended (a process
+// that left the group could otherwise hold the pipes open forever).
+const pipeDrainWait = 2 * time.Second
+
+// Runner runs one task frame in TaskDir. Started is called once the process runs.
+type Runner struct {
+	TaskDir string
+	Started func(atMs int64)
+	Now     func() time.Time
+}
+
+func nowMs(t time.Time) int64 { return t.UnixNano() / int64(time.Millisecond) }
+
+// prepare creates code/, out/ and payload under TaskDir.
+func (r *Runner) prepare(f *TaskFrame) error {
+	code := filepath.Join(r.TaskDir, "code")
+	out := filepath.Join(r.TaskDir, "out")
+	for _, d := range []string{code, out} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("cannot create %s: %v", d, err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(r.TaskDir, "payload"), f.Payload, 0o644); err != nil {
+		return fmt.Errorf("cannot write payload: %v", err)
+	}
+	if f.CodeTar != nil {
+		return extractTar(f.CodeTar, code)
+	}
+	return nil
+}
+
+// environment is the image's own env, then the frame's, then the launcher's fixed variables.
+func (r *Runner) environment(f *TaskFrame) []string {
+	env := map[string]string{}
+	order := []string{}
+	set := func(k, v string) {
+		if _, ok := env[k]; !ok {
+			order = append(order, k)
+		}
+		env[k] = v
+	}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			set(k, v)
+		}
+	}
+	for k, v := range f.Env {
+		set(k, v)
+	}
+	set("TASK_ID", f.TaskID)
+	set("TASK_ATTEMPT", strconv.FormatInt(f.Attempt, 10))
+	set("PAYLOAD_FILE", filepath.Join(r.TaskDir, "payload"))
+	set("HOME", "/tmp")
+	set("TASK_DIR", r.TaskDir)
+	set("TASK_OUT", filepath.Join(r.TaskDir, "out"))
+	list := make([]string, 0, len(order))
+	for _, k := range order {
+		list = append(list, k+"="+env[k])
+	}
+	return list
+}
+
+// lookPath finds argv0 on the given PATH; names with a slash are taken relative to dir.
+func lookPath(argv0, pathEnv, dir string) (string, error) {
+	if strings.Contains(argv0, "/") {
+		p := argv0
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		if isExecutable(p) {
+			return p, nil
+		}
+		return "", fmt.Errorf("%s: not found or not executable", argv0)
+	}
+	for _, d := range filepath.SplitList(pathEnv) {
+		if d == "" {
+			d = "."
+		}
+		p := filepath.Join(d, argv0)
+		if isExecutable(p) {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s: executable file not found in PATH", argv0)
+}
+
+func isExecutable(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
+}
+
+func envValue(env []string, key string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// Run prepares the task directory, runs the command in its own process group with the
+// timeout, and returns the result frame. It never returns an error: failures are results.
+func (r *Runner) Run(f *TaskFrame) *ResultFrame {
+	if err := r.prepare(f); err != nil {
+		return spawnErrorResult(err.Error(), nowMs(r.Now()))
+	}
+	env := r.environment(f)
+	codeDir := filepath.Join(r.TaskDir, "code")
+	bin, err := lookPath(f.Command[0], envValue(env, "PATH"), codeDir)
+	if err != nil {
+		return spawnErrorResult(err.Error(), nowMs(r.Now()))
+	}
+	return r.spawn(f, bin, env, codeDir)
+}
+
+func (r *Runner) spawn(f *TaskFrame, bin string, env []string, codeDir string) *ResultFrame {
+	outR, outW, err1 := os.Pipe()
+	errR, errW, err2 := os.Pipe()
+	if err := errors.Join(err1, err2); err != nil {
+		return spawnErrorResult(fmt.Sprintf("cannot create pipes: %v", err), nowMs(r.Now()))
+	}
+	cmd := &exec.Cmd{Path: bin, Args: f.Command, Env: env, Dir: codeDir, Stdout: outW, Stderr: errW}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	oomBefore := oomKillCount()
+	startErr := cmd.Start()
+	outW.Close()
+	errW.Close()
+	if startErr != nil {
+		outR.Close()
+		errR.Close()
+		return spawnErrorResult(startErr.Error(), nowMs(r.Now()))
+	}
+	started := nowMs(r.Now())
+	if r.Started != nil {
+		r.Started(started)
+	}
+	stdout, stderr := newCappedBuffer(f.StdoutCapBytes), newCappedBuffer(f.StderrCapBytes)
+	outDone, errDone := make(chan struct{}), make(chan struct{})
+	go drain(outR, stdout, outDone)
+	go drain(errR, stderr, errDone)
+
+	timedOut := waitWithTimeout(cmd, time.Duration(f.TimeoutMs)*time.Millisecond)
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the task ends with its main process
+	waitDrained(pipeDrainWait, outDone, errDone)
+	outR.Close()
+	errR.Close()
+	finished := nowMs(r.Now())
+
+	res := &ResultFrame{Type: "result", TimedOut: timedOut, StartedAtMs: started, FinishedAtMs: finished}
+	setExit(res, cmd.ProcessState)
+	fillStream(stdout, &res.StdoutB64, &res.StdoutBytes, &res.StdoutTruncated)
+	fillStream(stderr, &res.StderrB64, &res.StderrBytes, &res.StderrTruncated)
+	res.OomKilled = oomBefore >= 0 && oomKillCount() > oomBefore
+	res.Outputs, res.OutputsTruncated = collectOutputs(filepath.Join(r.TaskDir, "out"), f.OutputCapBytes)
+	return res
+}
+
+// waitWithTimeout waits for the process; at the timeout it SIGKILLs the whole process group.
+func waitWithTimeout(cmd *exec.Cmd, timeout time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case <-done:
+		return false
+	case <-timer.C:
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+		return true
+	}
+}
+
+func waitDrained(limit time.Duration, chans ...chan struct{}) {
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
+	for _, c := range chans {
+		select {
+		case <-c:
+		case <-deadline.C:
+			return
+		}
+	}
+}
+
+func setExit(res *ResultFrame, st *os.ProcessState) {
+	ws, ok := st.Sys().(syscall.WaitStatus)
+	if ok && ws.Signaled() {
+		name := signalName(ws.Signal())
+		res.Signal = &name
+		return
+	}
+	code := st.ExitCode()
+	res.ExitCode = &code
+}
+
+func fillStream(b *cappedBuffer, b64 *string, total *int64, truncated *bool) {
+	kept, n, cut := b.Snapshot()
+	*b64 = base64.StdEncoding.EncodeToString(kept)
+	*total = n
+	*truncated = cut
+}
