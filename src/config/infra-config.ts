@@ -51,7 +51,8 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
 function dockerSocketFrom(env: NodeJS.ProcessEnv): string {
   const host = env.DOCKER_HOST;
   if (!host) return '/var/run/docker.sock';
-  if (!host.startsWith('unix://')) throw new Error(`DOCKER_HOST must be a unix:// socket for berth infra, got '${host}'`);
+  if (!host.startsWith('unix://'))
+    throw new Error(`DOCKER_HOST must be a unix:// socket for berth infra, got '${host}'`);
   return host.slice('unix://'.length);
 }
 

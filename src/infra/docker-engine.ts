@@ -5,10 +5,14 @@ import { type EngineInfo, probeEngine } from '../containers/engine-probe.js';
 import { InfraError } from '../domain/infra-error.js';
 import { sleep } from '../resilience/retry.js';
 import { ensureAptPackages } from './apt-package.js';
-import { type ManagedProcess, logTail, runningPid, startDetached, stopManaged } from './managed-process.js';
+import { logTail, type ManagedProcess, runningPid, startDetached, stopManaged } from './managed-process.js';
 
 export function dockerdProcess(config: InfraConfig): ManagedProcess {
-  return { name: 'dockerd', pidFile: join(config.stateDir, 'dockerd.pid'), logFile: join(config.stateDir, 'dockerd.log') };
+  return {
+    name: 'dockerd',
+    pidFile: join(config.stateDir, 'dockerd.pid'),
+    logFile: join(config.stateDir, 'dockerd.log'),
+  };
 }
 
 export type EngineState =
@@ -38,7 +42,15 @@ export async function ensureEngine(config: InfraConfig, log: (line: string) => v
   await ensureAptPackages('dockerd', ['docker.io'], log);
   const proc = dockerdProcess(config);
   await mkdir(config.stateDir, { recursive: true });
-  const args = ['--host', `unix://${config.dockerSocket}`, '--default-runtime', 'runc', '--pidfile', join(config.stateDir, 'dockerd.engine.pid'), ...config.dockerdArgs];
+  const args = [
+    '--host',
+    `unix://${config.dockerSocket}`,
+    '--default-runtime',
+    'runc',
+    '--pidfile',
+    join(config.stateDir, 'dockerd.engine.pid'),
+    ...config.dockerdArgs,
+  ];
   const started = Date.now();
   const pid = await startDetached(proc, 'dockerd', args);
   log(`docker: started dockerd (pid ${pid}), waiting for it to answer`);
@@ -53,7 +65,10 @@ export async function ensureEngine(config: InfraConfig, log: (line: string) => v
   }
   const tail = await logTail(proc.logFile);
   await stopManaged(proc, 5000);
-  throw new InfraError(`dockerd did not come up; last lines of ${proc.logFile}:\n${tail}`, { retriable: false, component: 'docker' });
+  throw new InfraError(`dockerd did not come up; last lines of ${proc.logFile}:\n${tail}`, {
+    retriable: false,
+    component: 'docker',
+  });
 }
 
 /** Stops dockerd only if `berth infra up` started it. */

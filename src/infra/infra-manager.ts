@@ -3,7 +3,14 @@ import type { InfraConfig } from '../config/infra-config.js';
 import { ensureBerthTopics } from '../kafka/kafka-admin.js';
 import { createKafka } from '../kafka/kafka-connection.js';
 import { type EngineState, engineState, ensureEngine, stopEngine } from './docker-engine.js';
-import { type BrokerState, bootstrapAddress, brokerState, ensureBroker, kafkaDir, stopBroker } from './kafka-broker.js';
+import {
+  type BrokerState,
+  bootstrapAddress,
+  brokerState,
+  ensureBroker,
+  kafkaDir,
+  stopBroker,
+} from './kafka-broker.js';
 
 export interface InfraStatus {
   readonly docker: EngineState;
@@ -23,8 +30,14 @@ export async function infraUp(config: InfraConfig, log: (line: string) => void):
   const docker = await ensureEngine(config, log);
   const kafka = await ensureBroker(config, log);
   const client = createKafka({ brokers: [bootstrapAddress(config)], clientId: 'berth-infra' });
-  const created = await ensureBerthTopics(client, config.topicPrefix, { tasksPartitions: config.tasksPartitions });
-  log(created.length > 0 ? `topics: created ${created.join(', ')}` : `topics: ${config.topicPrefix}.* already present`);
+  const created = await ensureBerthTopics(client, config.topicPrefix, {
+    tasksPartitions: config.tasksPartitions,
+  });
+  log(
+    created.length > 0
+      ? `topics: created ${created.join(', ')}`
+      : `topics: ${config.topicPrefix}.* already present`,
+  );
   return status(config, docker, kafka);
 }
 

@@ -7,7 +7,7 @@ import { InfraError } from '../domain/infra-error.js';
 import { type BrokerInfo, probeBroker } from '../kafka/broker-probe.js';
 import { sleep } from '../resilience/retry.js';
 import { ensureKafkaJars } from './kafka-distribution.js';
-import { type ManagedProcess, logTail, runningPid, startDetached, stopManaged } from './managed-process.js';
+import { logTail, type ManagedProcess, runningPid, startDetached, stopManaged } from './managed-process.js';
 import { isPortOpen, portOwner } from './port-owner.js';
 
 const run = promisify(execFile);
@@ -35,7 +35,9 @@ export type BrokerState =
 export async function brokerState(config: InfraConfig): Promise<BrokerState> {
   const pid = await runningPid(kafkaProcess(config));
   const open = await isPortOpen(config.kafkaHost, config.kafkaPort);
-  const info = open ? await probeBroker([bootstrapAddress(config)], { createTopic: false, timeoutMs: 3000 }) : null;
+  const info = open
+    ? await probeBroker([bootstrapAddress(config)], { createTopic: false, timeoutMs: 3000 })
+    : null;
   if (info && pid !== null) return { kind: 'managed', pid, info };
   if (info) return { kind: 'external', info };
   if (pid !== null) return { kind: 'starting', pid };
@@ -93,11 +95,28 @@ logger.apache.level = WARN
 
 async function formatStorage(config: InfraConfig, lib: string, propsFile: string): Promise<void> {
   const meta = join(kafkaDir(config), 'data', 'meta.properties');
-  if (await access(meta).then(() => true, () => false)) return;
+  if (
+    await access(meta).then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
   const cp = `${lib}/*`;
   const { stdout } = await run('java', ['-cp', cp, 'kafka.tools.StorageTool', 'random-uuid']);
   const clusterId = stdout.trim().split('\n').pop() ?? '';
-  await run('java', ['-cp', cp, 'kafka.tools.StorageTool', 'format', '--standalone', '-g', '-t', clusterId, '-c', propsFile]);
+  await run('java', [
+    '-cp',
+    cp,
+    'kafka.tools.StorageTool',
+    'format',
+    '--standalone',
+    '-g',
+    '-t',
+    clusterId,
+    '-c',
+    propsFile,
+  ]);
 }
 
 /** Writes config, formats storage once and starts the broker; returns its pid. */
@@ -111,7 +130,12 @@ async function startBroker(config: InfraConfig, log: (line: string) => void): Pr
   await writeFile(log4jFile, log4jProperties(config));
   await formatStorage(config, lib, propsFile);
   const heap = `${config.kafkaHeapMb}m`;
-  const args = [`-Xms${Math.min(256, config.kafkaHeapMb)}m`, `-Xmx${heap}`, '-XX:+UseG1GC', `-Dlog4j2.configurationFile=${log4jFile}`];
+  const args = [
+    `-Xms${Math.min(256, config.kafkaHeapMb)}m`,
+    `-Xmx${heap}`,
+    '-XX:+UseG1GC',
+    `-Dlog4j2.configurationFile=${log4jFile}`,
+  ];
   return startDetached(kafkaProcess(config), 'java', [...args, '-cp', `${lib}/*`, 'kafka.Kafka', propsFile]);
 }
 
@@ -138,7 +162,12 @@ export async function ensureBroker(config: InfraConfig, log: (line: string) => v
   return waitForBroker(config, pid, started, log);
 }
 
-async function waitForBroker(config: InfraConfig, pid: number, started: number, log: (line: string) => void): Promise<BrokerState> {
+async function waitForBroker(
+  config: InfraConfig,
+  pid: number,
+  started: number,
+  log: (line: string) => void,
+): Promise<BrokerState> {
   const proc = kafkaProcess(config);
   while (Date.now() - started < config.startTimeoutMs) {
     const info = await probeBroker([bootstrapAddress(config)], { createTopic: true, timeoutMs: 3000 });
@@ -151,10 +180,13 @@ async function waitForBroker(config: InfraConfig, pid: number, started: number, 
   }
   const tail = (await logTail(join(kafkaDir(config), 'server.log'), 10)) || (await logTail(proc.logFile, 10));
   await stopManaged(proc, 10_000);
-  throw new InfraError(`the Kafka broker did not come up on ${bootstrapAddress(config)}; last log lines:\n${tail}`, {
-    retriable: false,
-    component: 'kafka',
-  });
+  throw new InfraError(
+    `the Kafka broker did not come up on ${bootstrapAddress(config)}; last log lines:\n${tail}`,
+    {
+      retriable: false,
+      component: 'kafka',
+    },
+  );
 }
 
 /** Stops the broker only if `berth infra up` started it. */

@@ -45,10 +45,21 @@ export async function ensureKafkaJars(config: InfraConfig, log: (line: string) =
   await writeFile(join(work, 'pom.xml'), pom(config));
   log(`kafka: resolving org.apache.kafka:kafka_2.13:${config.kafkaVersion} from Maven Central into ${lib}`);
   try {
-    await run('mvn', ['-q', '-B', 'dependency:copy-dependencies', '-DincludeScope=runtime', '-DoutputDirectory=lib', ...config.mavenArgs], {
-      cwd: work,
-      maxBuffer: 64 << 20,
-    });
+    await run(
+      'mvn',
+      [
+        '-q',
+        '-B',
+        'dependency:copy-dependencies',
+        '-DincludeScope=runtime',
+        '-DoutputDirectory=lib',
+        ...config.mavenArgs,
+      ],
+      {
+        cwd: work,
+        maxBuffer: 64 << 20,
+      },
+    );
   } catch (err) {
     const out = `${(err as { stdout?: string }).stdout ?? ''}${(err as { stderr?: string }).stderr ?? ''}`;
     const line = out.split('\n').find((l) => l.includes('ERROR')) ?? String(err);

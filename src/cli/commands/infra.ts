@@ -44,7 +44,9 @@ const infra: Command = {
         const s = await infraStatus(config);
         if (rest.includes('--json')) console.log(JSON.stringify(s, null, 2));
         else for (const line of describeStatus(s)) console.log(line);
-        return s.docker.kind !== 'down' && (s.kafka.kind === 'managed' || s.kafka.kind === 'external') ? 0 : 1;
+        return s.docker.kind !== 'down' && (s.kafka.kind === 'managed' || s.kafka.kind === 'external')
+          ? 0
+          : 1;
       }
       default:
         throw new UsageError(`expected up, down or status, got '${action ?? ''}'`);
