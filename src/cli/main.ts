@@ -20,7 +20,14 @@ async function loadCommands(): Promise<Map<string, Command>> {
 function usage(commands: Map<string, Command>): string {
   const width = Math.max(...[...commands.keys()].map((n) => n.length));
   const lines = [...commands.values()].map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return ['usage: berth <command> [options]', '', 'commands:', ...lines, '', 'berth <command> --help for details'].join('\n');
+  return [
+    'usage: berth <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'berth <command> --help for details',
+  ].join('\n');
 }
 
 /** Entry point: dispatch, turn user-facing errors into one line and an exit code. */

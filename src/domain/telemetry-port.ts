@@ -21,7 +21,11 @@ export interface TelemetryPort {
     headers: Readonly<Record<string, string>>,
     attrs: { taskId: string; topic: string; partition: number; offset: string },
   ): TaskSpan;
-  taskFinished(stack: string, status: TaskStatus, seconds: { queueWait: number; startLatency: number; run: number }): void;
+  taskFinished(
+    stack: string,
+    status: TaskStatus,
+    seconds: { queueWait: number; startLatency: number; run: number },
+  ): void;
   taskRetried(stack: string): void;
   deadLettered(reason: string): void;
   containersReaped(count: number): void;

@@ -13,7 +13,12 @@ export interface RetryOptions {
 }
 
 /** Full-jitter exponential backoff: uniform in [0, min(max, base·2^(n-1))]. */
-export function backoffDelayMs(attempt: number, baseDelayMs: number, maxDelayMs: number, random = Math.random): number {
+export function backoffDelayMs(
+  attempt: number,
+  baseDelayMs: number,
+  maxDelayMs: number,
+  random = Math.random,
+): number {
   const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(random() * ceiling);
 }
