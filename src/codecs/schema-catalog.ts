@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import avsc, { type Schema, type Type } from 'avsc';
+
+/** One version of one Berth schema with the wire id it is framed with. */
+export interface SchemaVersion {
+  /** Avro full name, e.g. `io.berth.TaskEvent`. */
+  readonly fullName: string;
+  readonly version: number;
+  readonly id: number;
+  readonly type: Type;
+}
+
+interface IdsFile {
+  readonly schemas: Record<
+    string,
+    { readonly versions: readonly { version: number; id: number; file: string }[] }
+  >;
+}
+
+/** Fixed ids of one schema's versions share a block of this size (see schemas/ids.json). */
+export const ID_BLOCK = 1000;
+
+/** Directory holding the `.avsc` files and `ids.json`; same relative place from `src/` and `dist/`. */
+export const SCHEMAS_DIR = new URL('../../schemas/', import.meta.url);
+
+/**
+ * Every known version of every Berth schema, indexed by wire id. Contract: ids are unique across
+ * all schemas; `current(fullName)` is the highest version; a catalog is immutable once built
+ * except through `add` (used for registry-assigned ids and tests of future versions).
+ */
+export class SchemaCatalog {
+  private readonly byIdMap = new Map<number, SchemaVersion>();
+  private readonly currentMap = new Map<string, SchemaVersion>();
+
+  /** Registers a version; throws on a duplicate id bound to a different schema. */
+  add(entry: SchemaVersion): void {
+    const existing = this.byIdMap.get(entry.id);
+    if (existing && !existing.type.equals(entry.type)) {
+      throw new Error(`schema id ${entry.id} is already bound to ${existing.fullName} v${existing.version}`);
+    }
+    if (entry.type.name !== entry.fullName) {
+      throw new Error(`schema for ${entry.fullName} declares name ${entry.type.name}`);
+    }
+    this.byIdMap.set(entry.id, entry);
+    const current = this.currentMap.get(entry.fullName);
+    if (!current || entry.version > current.version) this.currentMap.set(entry.fullName, entry);
+  }
+
+  byId(id: number): SchemaVersion | undefined {
+    return this.byIdMap.get(id);
+  }
+
+  /** The version a codec writes; throws for a schema the catalog does not know (a bug). */
+  current(fullName: string): SchemaVersion {
+    const v = this.currentMap.get(fullName);
+    if (!v) throw new Error(`no schema named ${fullName} in the catalog`);
+    return v;
+  }
+
+  /**
+   * The schema a not-yet-known id belongs to by the fixed-id convention: ids of one schema share
+   * a block of 1000 (TaskEvent 1001, 1002, …). Returns undefined when no known schema owns the block.
+   */
+  familyOf(id: number): string | undefined {
+    const block = Math.floor(id / ID_BLOCK);
+    for (const v of this.currentMap.values()) if (Math.floor(v.id / ID_BLOCK) === block) return v.fullName;
+    return undefined;
+  }
+
+  versions(fullName: string): SchemaVersion[] {
+    return [...this.byIdMap.values()]
+      .filter((v) => v.fullName === fullName)
+      .sort((a, b) => a.version - b.version);
+  }
+}
+
+/** Parses an Avro schema given as JSON text or object. */
+export function parseSchema(schema: string | object): Type {
+  const json = typeof schema === 'string' ? (JSON.parse(schema) as Schema) : (schema as Schema);
+  return avsc.Type.forSchema(json);
+}
+
+/** Loads `schemas/ids.json` and every versioned `.avsc` it lists. */
+export function loadSchemaCatalog(dir: URL = SCHEMAS_DIR): SchemaCatalog {
+  const ids = JSON.parse(readFileSync(new URL('ids.json', dir), 'utf8')) as IdsFile;
+  const catalog = new SchemaCatalog();
+  for (const [fullName, entry] of Object.entries(ids.schemas)) {
+    for (const v of entry.versions) {
+      const type = parseSchema(readFileSync(new URL(v.file, dir), 'utf8'));
+      catalog.add({ fullName, version: v.version, id: v.id, type });
+    }
+  }
+  return catalog;
+}
+
+let shared: SchemaCatalog | undefined;
+
+/** The process-wide catalog of the schemas shipped with Berth, loaded once. */
+export function defaultSchemaCatalog(): SchemaCatalog {
+  shared ??= loadSchemaCatalog();
+  return shared;
+}

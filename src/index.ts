@@ -1,0 +1,23 @@
+/**
+ * Public API of the `berth` package for systems that produce tasks or consume results.
+ * Everything exported here is covered by semver; deep imports are not.
+ */
+
+export { codePackageCodec } from './codecs/code-package-codec.js';
+export type { Codec } from './codecs/codec.js';
+export { DecodeError } from './codecs/codec.js';
+export { controlCodec } from './codecs/control-codec.js';
+export { taskEventCodec } from './codecs/task-event-codec.js';
+export { taskEventViolation } from './codecs/task-event-rules.js';
+export { taskResultCodec } from './codecs/task-result-codec.js';
+export { frame, MAGIC_BYTE, unframe } from './codecs/wire-frame.js';
+export { workerStatsCodec } from './codecs/worker-stats-codec.js';
+export type { CodeManifest, CodePackage, IsolationMode } from './domain/code-package.js';
+export type { Control, ControlAction } from './domain/control.js';
+export { InfraError } from './domain/infra-error.js';
+export type { CodeRef, InlineTask, TaskEvent } from './domain/task-event.js';
+export { MAX_TASK_TIMEOUT_MS } from './domain/task-event.js';
+export type { OutputFile, TaskResult, TaskStatus } from './domain/task-result.js';
+export { TASK_STATUSES } from './domain/task-result.js';
+export type { PartitionStats, WorkerState, WorkerStats } from './domain/worker-stats.js';
+export { type TopicNames, topicNames } from './kafka/topic-names.js';

@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseSchema, SCHEMAS_DIR, SchemaCatalog } from '../../src/codecs/schema-catalog.js';
+import { createTaskEventCodec } from '../../src/codecs/task-event-codec.js';
+import { createTaskResultCodec } from '../../src/codecs/task-result-codec.js';
+import type { TaskEvent } from '../../src/domain/task-event.js';
+import type { TaskResult } from '../../src/domain/task-result.js';
+
+/**
+ * Schema evolution both ways. v1 is the shipped baseline (schemas/*.v1.avsc); v2 is a plausible
+ * next version that appends one optional field, the only kind of change Berth allows.
+ */
+function v1Schema(file: string): Record<string, unknown> & { fields: object[] } {
+  return JSON.parse(readFileSync(new URL(file, SCHEMAS_DIR), 'utf8'));
+}
+
+function withField(file: string, field: object): object {
+  const s = v1Schema(file);
+  return { ...s, fields: [...s.fields, field] };
+}
+
+const EVENT_V2 = withField('task-event.v1.avsc', {
+  name: 'deadlineMs',
+  type: ['null', 'long'],
+  default: null,
+  doc: 'Do not start after this epoch ms.',
+});
+const RESULT_V2 = withField('task-result.v1.avsc', {
+  name: 'tenant',
+  type: ['null', 'string'],
+  default: null,
+  doc: 'Tenant the task ran for.',
+});
+
+function catalog(withV2: boolean): SchemaCatalog {
+  const c = new SchemaCatalog();
+  c.add({
+    fullName: 'io.berth.TaskEvent',
+    version: 1,
+    id: 1001,
+    type: parseSchema(v1Schema('task-event.v1.avsc')),
+  });
+  c.add({
+    fullName: 'io.berth.TaskResult',
+    version: 1,
+    id: 2001,
+    type: parseSchema(v1Schema('task-result.v1.avsc')),
+  });
+  if (withV2) {
+    c.add({ fullName: 'io.berth.TaskEvent', version: 2, id: 1002, type: parseSchema(EVENT_V2) });
+    c.add({ fullName: 'io.berth.TaskResult', version: 2, id: 2002, type: parseSchema(RESULT_V2) });
+  }
+  return c;
+}
+
+const event: TaskEvent = {
+  id: 'e-1',
+  code: { name: 'validator', revision: null },
+  inline: null,
+  payload: Buffer.from('{"amount":10}'),
+  priority: 1,
+  timeoutMs: 5000,
+  maxAttempts: 2,
+  attempt: 1,
+  memoryBytes: null,
+  network: null,
+  labels: { k: 'v' },
+  createdAtMs: 42,
+};
+
+const result: TaskResult = {
+  id: 'e-1',
+  attempt: 1,
+  status: 'SUCCEEDED',
+  exitCode: 0,
+  reason: null,
+  stdout: Buffer.from('ok'),
+  stdoutTruncated: false,
+  stderr: Buffer.alloc(0),
+  stderrTruncated: false,
+  outputs: [],
+  outputsTruncated: false,
+  stack: 'node-20',
+  stackImage: null,
+  codeName: 'validator',
+  codeRevision: 1,
+  codeDigest: null,
+  workerId: 'w',
+  sourceTopic: 'berth.tasks',
+  sourcePartition: 0,
+  sourceOffset: '17',
+  queueWaitMs: 1,
+  startLatencyMs: 2,
+  runMs: 3,
+  finishedAtMs: 4,
+  labels: {},
+};
+
+describe('TaskEvent evolution', () => {
+  const v1 = createTaskEventCodec(catalog(false));
+  const v2 = createTaskEventCodec(catalog(true));
+
+  it('writers frame with their own version id', () => {
+    expect(v1.encode(event).readUInt32BE(1)).toBe(1001);
+    expect(v2.encode(event).readUInt32BE(1)).toBe(1002);
+  });
+
+  it('backward: a v2 reader reads v1 bytes, the new field takes its default', () => {
+    const back = v2.decode(v1.encode(event)) as TaskEvent & { deadlineMs?: number | null };
+    expect(back.id).toBe('e-1');
+    expect(back.deadlineMs).toBeNull();
+    expect(Buffer.from(back.payload).toString()).toBe('{"amount":10}');
+  });
+
+  it('forward: a v1 reader that never saw v2 reads v2 bytes, ignoring the new field', () => {
+    const v2Bytes = v2.encode({ ...event, deadlineMs: 1_800_000_000_000 } as TaskEvent);
+    expect(v2Bytes.length).toBeGreaterThan(v1.encode(event).length);
+    const back = v1.decode(v2Bytes);
+    expect(back).toMatchObject({ id: 'e-1', timeoutMs: 5000, labels: { k: 'v' }, createdAtMs: 42 });
+    expect('deadlineMs' in back).toBe(false);
+  });
+
+  it('forward: the new field really travels to a v2 reader', () => {
+    const back = v2.decode(v2.encode({ ...event, deadlineMs: 7 } as TaskEvent)) as TaskEvent & {
+      deadlineMs: number;
+    };
+    expect(back.deadlineMs).toBe(7);
+  });
+});
+
+describe('TaskResult evolution', () => {
+  const v1 = createTaskResultCodec(catalog(false));
+  const v2 = createTaskResultCodec(catalog(true));
+
+  it('backward: v2 reader, v1 bytes', () => {
+    const back = v2.decode(v1.encode(result)) as TaskResult & { tenant: string | null };
+    expect(back.tenant).toBeNull();
+    expect(back.status).toBe('SUCCEEDED');
+  });
+
+  it('forward: v1 reader, v2 bytes', () => {
+    const back = v1.decode(v2.encode({ ...result, tenant: 'acme' } as TaskResult));
+    expect(back).toEqual(result);
+  });
+
+  it('a v1 reader still rejects an id from a block it does not own', () => {
+    const bytes = v2.encode(result);
+    bytes.writeUInt32BE(7002, 1);
+    expect(() => v1.decode(bytes)).toThrow(/unknown schema id 7002/);
+  });
+});

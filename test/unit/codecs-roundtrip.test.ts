@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { codePackageCodec } from '../../src/codecs/code-package-codec.js';
+import { controlCodec } from '../../src/codecs/control-codec.js';
+import { taskEventCodec } from '../../src/codecs/task-event-codec.js';
+import { taskResultCodec } from '../../src/codecs/task-result-codec.js';
+import { workerStatsCodec } from '../../src/codecs/worker-stats-codec.js';
+import type { CodePackage } from '../../src/domain/code-package.js';
+import type { TaskEvent } from '../../src/domain/task-event.js';
+import type { TaskResult } from '../../src/domain/task-result.js';
+import type { WorkerStats } from '../../src/domain/worker-stats.js';
+
+const event: TaskEvent = {
+  id: 'task-1',
+  code: { name: 'thumbnailer', revision: 3 },
+  inline: null,
+  payload: new TextEncoder().encode('{"w":64}'),
+  priority: 2,
+  timeoutMs: 60_000,
+  maxAttempts: 3,
+  attempt: 1,
+  memoryBytes: 256 * 1024 * 1024,
+  network: false,
+  labels: { tenant: 'acme' },
+  createdAtMs: 1_764_000_000_000,
+};
+
+const result: TaskResult = {
+  id: 'task-1',
+  attempt: 2,
+  status: 'TIMED_OUT',
+  exitCode: null,
+  reason: 'timeout after 60000 ms',
+  stdout: Buffer.from('out'),
+  stdoutTruncated: true,
+  stderr: Buffer.alloc(0),
+  stderrTruncated: false,
+  outputs: [{ name: 'thumb.png', data: Buffer.from([0x89, 0x50, 0x4e, 0x47]) }],
+  outputsTruncated: false,
+  stack: 'media',
+  stackImage: `sha256:${'a'.repeat(64)}`,
+  codeName: 'thumbnailer',
+  codeRevision: 3,
+  codeDigest: `sha256:${'b'.repeat(64)}`,
+  workerId: 'w-1',
+  sourceTopic: 'berth.tasks',
+  sourcePartition: 4,
+  sourceOffset: '9007199254740993',
+  queueWaitMs: 5,
+  startLatencyMs: 40,
+  runMs: 60_000,
+  finishedAtMs: 1_764_000_060_000,
+  labels: {},
+};
+
+describe('codecs round-trip every field', () => {
+  it('TaskEvent with a code reference', () => {
+    const bytes = taskEventCodec.encode(event);
+    expect(bytes[0]).toBe(0);
+    expect(bytes.readUInt32BE(1)).toBe(1001);
+    const back = taskEventCodec.decode(bytes);
+    expect({ ...back, payload: Buffer.from(back.payload) }).toEqual({
+      ...event,
+      payload: Buffer.from(event.payload),
+    });
+  });
+
+  it('TaskEvent inline with env and no optional numbers', () => {
+    const inline: TaskEvent = {
+      ...event,
+      code: null,
+      inline: { stack: 'python-3.11', command: ['python', '-c', 'print(1)'], env: { A: 'b' } },
+      timeoutMs: null,
+      maxAttempts: null,
+      memoryBytes: null,
+      network: null,
+    };
+    const back = taskEventCodec.decode(taskEventCodec.encode(inline));
+    expect(back.inline).toEqual(inline.inline);
+    expect(back.code).toBeNull();
+    expect(back.timeoutMs).toBeNull();
+    expect(back.network).toBeNull();
+  });
+
+  it('TaskResult keeps bytes, enums and the int64 offset string exactly', () => {
+    const bytes = taskResultCodec.encode(result);
+    expect(bytes.readUInt32BE(1)).toBe(2001);
+    const back = taskResultCodec.decode(bytes);
+    expect(back).toEqual(result);
+    expect(back.sourceOffset).toBe('9007199254740993');
+  });
+
+  it('WorkerStats, Control and CodePackage', () => {
+    const stats: WorkerStats = {
+      workerId: 'w-1',
+      host: 'h',
+      state: 'DRAINING',
+      startedAtMs: 1,
+      reportedAtMs: 2,
+      slotsTotal: 4,
+      slotsBusy: 3,
+      memoryBudgetBytes: 2 ** 33,
+      memoryUsedBytes: 2 ** 30,
+      bufferedTasks: 1,
+      partitions: [{ topic: 'berth.tasks', partition: 0, paused: true, lag: 12 }],
+      tasksSucceeded: 10,
+      tasksFailed: 1,
+      tasksOther: 0,
+      warmContainers: { 'python-3.11': 2 },
+    };
+    expect(workerStatsCodec.decode(workerStatsCodec.encode(stats))).toEqual(stats);
+    const control = { taskId: 't', action: 'CANCEL', reason: null, requestedAtMs: 5 } as const;
+    expect(controlCodec.decode(controlCodec.encode(control))).toEqual(control);
+    const pkg: CodePackage = {
+      name: 'validator',
+      revision: 2,
+      digest: `sha256:${'c'.repeat(64)}`,
+      manifest: {
+        name: 'validator',
+        stack: 'node-20',
+        command: ['node', 'main.js'],
+        timeoutMs: 1000,
+        memoryBytes: 1 << 27,
+        env: {},
+        network: false,
+        maxAttempts: 2,
+        retryDelayMs: 500,
+        maxConcurrency: 0,
+        isolation: 'HOT',
+      },
+      tarball: Buffer.from('tar'),
+      createdAtMs: 9,
+    };
+    expect(codePackageCodec.decode(codePackageCodec.encode(pkg))).toEqual(pkg);
+  });
+
+  it('encode rejects values that break the schema or domain rules with TypeError', () => {
+    expect(() =>
+      taskEventCodec.encode({ ...event, inline: { stack: 's', command: ['x'], env: {} } }),
+    ).toThrow(/both code and inline/);
+    expect(() => taskEventCodec.encode({ ...event, priority: 7 })).toThrow(TypeError);
+    expect(() => taskResultCodec.encode({ ...result, status: 'WEIRD' as never })).toThrow(/status/);
+  });
+});
