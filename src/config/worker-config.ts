@@ -1,0 +1,151 @@
+import { hostname } from 'node:os';
+import { InfraError } from '../domain/infra-error.js';
+import { MAX_TASK_TIMEOUT_MS } from '../domain/task-event.js';
+import { WORKER_SETTINGS, type WorkerSettingKey } from './worker-settings.js';
+
+/**
+ * Settings of `berth worker`, from command-line flags and `BERTH_*` environment variables
+ * (a flag wins over its variable), validated once and frozen. Units are in the names.
+ */
+export interface WorkerConfig {
+  readonly brokers: readonly string[];
+  readonly topicPrefix: string;
+  readonly workerId: string;
+  /** Concurrent task containers. */
+  readonly slots: number;
+  /** Sum of task memory limits that may run at once. */
+  readonly memoryBudgetBytes: number;
+  /** Tasks held beyond the slots (consumed, waiting for a slot). */
+  readonly prefetch: number;
+  readonly defaultMemoryBytes: number;
+  readonly defaultTimeoutMs: number;
+  readonly defaultNanoCpus: number;
+  readonly defaultPidsLimit: number;
+  readonly defaultMaxAttempts: number;
+  readonly payloadCapBytes: number;
+  readonly stdoutCapBytes: number;
+  readonly stderrCapBytes: number;
+  readonly outputCapBytes: number;
+  /** Idle started containers kept per prewarmed stack. */
+  readonly warmPoolSize: number;
+  /** Stacks to prewarm; empty = every stack the catalog knows. */
+  readonly prewarmStacks: readonly string[];
+  /** On shutdown, running tasks get this long before they are killed. */
+  readonly drainDeadlineMs: number;
+  readonly retryBaseDelayMs: number;
+  readonly retryMaxDelayMs: number;
+  readonly metricsHost: string;
+  /** 0 picks a free port. */
+  readonly metricsPort: number;
+  readonly statsIntervalMs: number;
+  readonly reaperIntervalMs: number;
+  /** A worker silent on berth.metrics for this many stats intervals counts as dead. */
+  readonly deadAfterIntervals: number;
+  /** How long a cancel is remembered for a task that has not arrived yet. */
+  readonly cancelMemoryMs: number;
+}
+
+export type WorkerFlags = Readonly<Partial<Record<WorkerSettingKey, string | undefined>>>;
+
+function fail(message: string): never {
+  throw new InfraError(message, { retriable: false, component: 'config' });
+}
+
+function rawValue(key: WorkerSettingKey, flags: WorkerFlags, env: NodeJS.ProcessEnv): string | undefined {
+  const flag = flags[key];
+  if (flag !== undefined && flag !== '') return flag;
+  const fromEnv = env[WORKER_SETTINGS[key].env];
+  return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+}
+
+function intSetting(key: WorkerSettingKey, flags: WorkerFlags, env: NodeJS.ProcessEnv): number {
+  const spec = WORKER_SETTINGS[key];
+  const raw = rawValue(key, flags, env);
+  if (raw === undefined) return Number(spec.fallback);
+  const value = Number(raw);
+  const min = spec.min ?? 0;
+  const max = spec.max ?? Number.MAX_SAFE_INTEGER;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    fail(`--${spec.flag} / ${spec.env} must be an integer in [${min}, ${max}], got '${raw}'`);
+  }
+  return value;
+}
+
+function listSetting(key: WorkerSettingKey, flags: WorkerFlags, env: NodeJS.ProcessEnv): string[] {
+  const raw = rawValue(key, flags, env) ?? String(WORKER_SETTINGS[key].fallback);
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function stringSetting(key: WorkerSettingKey, flags: WorkerFlags, env: NodeJS.ProcessEnv): string {
+  return rawValue(key, flags, env) ?? String(WORKER_SETTINGS[key].fallback);
+}
+
+function defaultWorkerId(): string {
+  return `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Reads, validates and freezes the worker settings; throws a one-line `InfraError` (config). */
+export function loadWorkerConfig(
+  flags: WorkerFlags = {},
+  env: NodeJS.ProcessEnv = process.env,
+): WorkerConfig {
+  const int = (key: WorkerSettingKey) => intSetting(key, flags, env);
+  const brokers = listSetting('brokers', flags, env);
+  if (brokers.length === 0 || brokers.some((b) => !/^[^:\s]+:\d+$/.test(b))) {
+    fail(`--brokers / BERTH_KAFKA_BROKERS must be host:port[,host:port…], got '${brokers.join(',')}'`);
+  }
+  const topicPrefix = stringSetting('topicPrefix', flags, env);
+  if (!/^[A-Za-z0-9._-]+$/.test(topicPrefix))
+    fail(`--topic-prefix / BERTH_TOPIC_PREFIX is not a valid topic name: '${topicPrefix}'`);
+  const workerId = rawValue('workerId', flags, env) ?? defaultWorkerId();
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(workerId))
+    fail(`--worker-id / BERTH_WORKER_ID must be [A-Za-z0-9._-]{1,128}, got '${workerId}'`);
+  const config: WorkerConfig = {
+    brokers,
+    topicPrefix,
+    workerId,
+    slots: int('slots'),
+    memoryBudgetBytes: int('memoryBudgetBytes'),
+    prefetch: int('prefetch'),
+    defaultMemoryBytes: int('defaultMemoryBytes'),
+    defaultTimeoutMs: int('defaultTimeoutMs'),
+    defaultNanoCpus: int('defaultNanoCpus'),
+    defaultPidsLimit: int('defaultPidsLimit'),
+    defaultMaxAttempts: int('defaultMaxAttempts'),
+    payloadCapBytes: int('payloadCapBytes'),
+    stdoutCapBytes: int('stdoutCapBytes'),
+    stderrCapBytes: int('stderrCapBytes'),
+    outputCapBytes: int('outputCapBytes'),
+    warmPoolSize: int('warmPoolSize'),
+    prewarmStacks: listSetting('prewarmStacks', flags, env),
+    drainDeadlineMs: int('drainDeadlineMs'),
+    retryBaseDelayMs: int('retryBaseDelayMs'),
+    retryMaxDelayMs: int('retryMaxDelayMs'),
+    metricsHost: stringSetting('metricsHost', flags, env),
+    metricsPort: int('metricsPort'),
+    statsIntervalMs: int('statsIntervalMs'),
+    reaperIntervalMs: int('reaperIntervalMs'),
+    deadAfterIntervals: int('deadAfterIntervals'),
+    cancelMemoryMs: int('cancelMemoryMs'),
+  };
+  checkRelations(config);
+  return Object.freeze({
+    ...config,
+    brokers: Object.freeze(brokers),
+    prewarmStacks: Object.freeze(config.prewarmStacks),
+  });
+}
+
+function checkRelations(c: WorkerConfig): void {
+  if (c.defaultMemoryBytes > c.memoryBudgetBytes) {
+    fail(
+      `default task memory (${c.defaultMemoryBytes} bytes) exceeds the memory budget (${c.memoryBudgetBytes} bytes)`,
+    );
+  }
+  if (c.defaultTimeoutMs > MAX_TASK_TIMEOUT_MS)
+    fail(`default task timeout exceeds ${MAX_TASK_TIMEOUT_MS} ms`);
+  if (c.retryBaseDelayMs > c.retryMaxDelayMs) fail('retry base delay exceeds retry max delay');
+}

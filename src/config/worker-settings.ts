@@ -1,0 +1,206 @@
+const KIB = 1024;
+const MIB = 1024 * KIB;
+const GIB = 1024 * MIB;
+
+/** One worker setting: its `--flag`, its `BERTH_*` variable, default and bounds (integers). */
+export interface WorkerSettingSpec {
+  readonly flag: string;
+  readonly env: string;
+  readonly fallback: string | number;
+  readonly min?: number;
+  readonly max?: number;
+  readonly help: string;
+}
+
+/**
+ * The table of `berth worker` settings; `loadWorkerConfig` reads it and the CLI derives its flags
+ * and help text from it, so a setting is declared once.
+ */
+export const WORKER_SETTINGS = {
+  brokers: {
+    flag: 'brokers',
+    env: 'BERTH_KAFKA_BROKERS',
+    fallback: '127.0.0.1:9092',
+    help: 'Kafka bootstrap servers',
+  },
+  topicPrefix: {
+    flag: 'topic-prefix',
+    env: 'BERTH_TOPIC_PREFIX',
+    fallback: 'berth',
+    help: 'topic name prefix',
+  },
+  workerId: {
+    flag: 'worker-id',
+    env: 'BERTH_WORKER_ID',
+    fallback: '',
+    help: 'worker id (default host-pid-random)',
+  },
+  slots: {
+    flag: 'slots',
+    env: 'BERTH_SLOTS',
+    fallback: 2,
+    min: 1,
+    max: 1024,
+    help: 'concurrent task containers',
+  },
+  memoryBudgetBytes: {
+    flag: 'memory-budget-bytes',
+    env: 'BERTH_MEMORY_BUDGET_BYTES',
+    fallback: 2 * GIB,
+    min: 16 * MIB,
+    help: 'sum of task memory limits running at once',
+  },
+  prefetch: {
+    flag: 'prefetch',
+    env: 'BERTH_PREFETCH',
+    fallback: 2,
+    min: 0,
+    max: 1024,
+    help: 'tasks buffered beyond slots',
+  },
+  defaultMemoryBytes: {
+    flag: 'default-memory-bytes',
+    env: 'BERTH_DEFAULT_MEMORY_BYTES',
+    fallback: 256 * MIB,
+    min: 8 * MIB,
+    help: 'task memory limit when the task names none',
+  },
+  defaultTimeoutMs: {
+    flag: 'default-timeout-ms',
+    env: 'BERTH_DEFAULT_TIMEOUT_MS',
+    fallback: 5 * 60 * 1000,
+    min: 100,
+    help: 'task timeout when the task names none',
+  },
+  defaultNanoCpus: {
+    flag: 'default-nano-cpus',
+    env: 'BERTH_DEFAULT_NANO_CPUS',
+    fallback: 1_000_000_000,
+    min: 10_000_000,
+    help: 'CPU quota per task (1e9 = one CPU)',
+  },
+  defaultPidsLimit: {
+    flag: 'default-pids-limit',
+    env: 'BERTH_DEFAULT_PIDS_LIMIT',
+    fallback: 128,
+    min: 8,
+    help: 'pids per task',
+  },
+  defaultMaxAttempts: {
+    flag: 'default-max-attempts',
+    env: 'BERTH_DEFAULT_MAX_ATTEMPTS',
+    fallback: 1,
+    min: 1,
+    max: 100,
+    help: 'attempts when neither task nor package says',
+  },
+  payloadCapBytes: {
+    flag: 'payload-cap-bytes',
+    env: 'BERTH_PAYLOAD_CAP_BYTES',
+    fallback: 64 * KIB,
+    min: 1,
+    max: 16 * MIB,
+    help: 'largest accepted payload',
+  },
+  stdoutCapBytes: {
+    flag: 'stdout-cap-bytes',
+    env: 'BERTH_STDOUT_CAP_BYTES',
+    fallback: MIB,
+    min: 0,
+    help: 'stdout kept per task',
+  },
+  stderrCapBytes: {
+    flag: 'stderr-cap-bytes',
+    env: 'BERTH_STDERR_CAP_BYTES',
+    fallback: MIB,
+    min: 0,
+    help: 'stderr kept per task',
+  },
+  outputCapBytes: {
+    flag: 'output-cap-bytes',
+    env: 'BERTH_OUTPUT_CAP_BYTES',
+    fallback: MIB,
+    min: 0,
+    help: '/task/out bytes kept',
+  },
+  warmPoolSize: {
+    flag: 'warm-pool-size',
+    env: 'BERTH_WARM_POOL_SIZE',
+    fallback: 1,
+    min: 0,
+    max: 64,
+    help: 'idle containers per stack',
+  },
+  prewarmStacks: {
+    flag: 'prewarm-stacks',
+    env: 'BERTH_PREWARM_STACKS',
+    fallback: '',
+    help: 'stacks to prewarm (default: all)',
+  },
+  drainDeadlineMs: {
+    flag: 'drain-deadline-ms',
+    env: 'BERTH_DRAIN_DEADLINE_MS',
+    fallback: 30_000,
+    min: 0,
+    help: 'on shutdown, time running tasks get',
+  },
+  retryBaseDelayMs: {
+    flag: 'retry-base-delay-ms',
+    env: 'BERTH_RETRY_BASE_DELAY_MS',
+    fallback: 1000,
+    min: 0,
+    help: 'retry backoff base',
+  },
+  retryMaxDelayMs: {
+    flag: 'retry-max-delay-ms',
+    env: 'BERTH_RETRY_MAX_DELAY_MS',
+    fallback: 60_000,
+    min: 0,
+    help: 'retry backoff cap',
+  },
+  metricsHost: {
+    flag: 'metrics-host',
+    env: 'BERTH_METRICS_HOST',
+    fallback: '127.0.0.1',
+    help: '/metrics listen address',
+  },
+  metricsPort: {
+    flag: 'metrics-port',
+    env: 'BERTH_METRICS_PORT',
+    fallback: 9464,
+    min: 0,
+    max: 65535,
+    help: '/metrics port (0: any)',
+  },
+  statsIntervalMs: {
+    flag: 'stats-interval-ms',
+    env: 'BERTH_STATS_INTERVAL_MS',
+    fallback: 5000,
+    min: 100,
+    help: 'WorkerStats period',
+  },
+  reaperIntervalMs: {
+    flag: 'reaper-interval-ms',
+    env: 'BERTH_REAPER_INTERVAL_MS',
+    fallback: 30_000,
+    min: 1000,
+    help: 'reaper period',
+  },
+  deadAfterIntervals: {
+    flag: 'dead-after-intervals',
+    env: 'BERTH_DEAD_AFTER_INTERVALS',
+    fallback: 3,
+    min: 2,
+    max: 100,
+    help: 'stats intervals of silence before a worker counts as dead',
+  },
+  cancelMemoryMs: {
+    flag: 'cancel-memory-ms',
+    env: 'BERTH_CANCEL_MEMORY_MS',
+    fallback: 600_000,
+    min: 0,
+    help: 'cancel remembered for',
+  },
+} as const satisfies Record<string, WorkerSettingSpec>;
+
+export type WorkerSettingKey = keyof typeof WORKER_SETTINGS;

@@ -1,0 +1,32 @@
+import type { ExecutionRequest } from '../domain/executor-port.js';
+
+/** What the worker needs besides the request to run and report one attempt. */
+export interface ExecutionPlan {
+  readonly request: ExecutionRequest;
+  readonly stack: string;
+  readonly imageId: string;
+  readonly codeName: string | null;
+  readonly codeRevision: number | null;
+  readonly codeDigest: string | null;
+  /** Total attempts allowed, resolved from task, package, worker default. */
+  readonly maxAttempts: number;
+  /** Base of the retry backoff for this task. */
+  readonly retryDelayMs: number;
+  /** Running tasks of this code package per worker; 0 = unlimited. */
+  readonly maxConcurrency: number;
+  readonly priority: number;
+}
+
+/** A task that will not run: the reason goes into a REJECTED result. */
+export interface Rejection {
+  readonly reason: string;
+  readonly stack: string | null;
+  readonly imageId: string | null;
+  readonly codeName: string | null;
+  readonly codeRevision: number | null;
+  readonly codeDigest: string | null;
+}
+
+export type PlanResult =
+  | { readonly ok: true; readonly plan: ExecutionPlan }
+  | { readonly ok: false; readonly rejection: Rejection };

@@ -1,0 +1,126 @@
+import type { CodePackage } from '../domain/code-package.js';
+import type { CodeResolverPort } from '../domain/code-resolver-port.js';
+import type { ExecutionRequest } from '../domain/executor-port.js';
+import type { StackCatalogPort } from '../domain/stack-catalog-port.js';
+import { MAX_TASK_TIMEOUT_MS, type TaskEvent } from '../domain/task-event.js';
+import type { ExecutionDefaults } from './execution-defaults.js';
+import type { PlanResult, Rejection } from './execution-plan.js';
+
+const MIN_MEMORY_BYTES = 8 * 1024 * 1024;
+
+/** No code packages on this worker: every `code` task is rejected as unknown. */
+export const noCodePackages: CodeResolverPort = { resolve: async () => null };
+
+interface Source {
+  readonly stack: string;
+  readonly command: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly pkg: CodePackage | null;
+}
+
+/**
+ * Turns a TaskEvent into an ExecutionRequest: resolves the code package (if any) and pins the
+ * stack image, then applies task → package → worker defaults and the limits. Contract: never
+ * throws for anything about the task itself — an unknown stack or package, a limit beyond what
+ * this worker allows — but returns a rejection whose reason ends up in a REJECTED result.
+ * Infrastructure failures of the ports (InfraError) propagate.
+ */
+export class ExecutionPlanner {
+  constructor(
+    private readonly stacks: StackCatalogPort,
+    private readonly code: CodeResolverPort,
+    private readonly defaults: ExecutionDefaults,
+  ) {}
+
+  async plan(event: TaskEvent): Promise<PlanResult> {
+    const source = await this.source(event);
+    if ('reason' in source) return { ok: false, rejection: source };
+    const pkg = source.pkg;
+    const base = {
+      stack: source.stack,
+      imageId: null,
+      codeName: pkg?.name ?? event.code?.name ?? null,
+      codeRevision: pkg?.revision ?? null,
+      codeDigest: pkg?.digest ?? null,
+    };
+    const reject = (reason: string, imageId: string | null = null): PlanResult => ({
+      ok: false,
+      rejection: { ...base, imageId, reason },
+    });
+    const stack = await this.stacks.resolve(source.stack);
+    if (!stack) return reject(`unknown stack '${source.stack}': not built on this worker`);
+    const limits = this.limits(event, pkg);
+    if (typeof limits === 'string') return reject(limits, stack.imageId);
+    if (event.payload.byteLength > this.defaults.payloadCapBytes) {
+      return reject(
+        `payload of ${event.payload.byteLength} bytes exceeds the cap of ${this.defaults.payloadCapBytes}`,
+        stack.imageId,
+      );
+    }
+    const request: ExecutionRequest = {
+      taskId: event.id,
+      attempt: event.attempt,
+      stack: stack.name,
+      imageId: stack.imageId,
+      command: source.command,
+      env: source.env,
+      payload: event.payload,
+      codeTar: pkg?.tarball ?? null,
+      timeoutMs: limits.timeoutMs,
+      memoryBytes: limits.memoryBytes,
+      nanoCpus: this.defaults.defaultNanoCpus,
+      pidsLimit: this.defaults.defaultPidsLimit,
+      network: event.network ?? pkg?.manifest.network ?? false,
+      stdoutCapBytes: this.defaults.stdoutCapBytes,
+      stderrCapBytes: this.defaults.stderrCapBytes,
+      outputCapBytes: this.defaults.outputCapBytes,
+    };
+    return {
+      ok: true,
+      plan: {
+        request,
+        stack: stack.name,
+        imageId: stack.imageId,
+        codeName: base.codeName,
+        codeRevision: base.codeRevision,
+        codeDigest: base.codeDigest,
+        maxAttempts: event.maxAttempts ?? pkg?.manifest.maxAttempts ?? this.defaults.defaultMaxAttempts,
+        retryDelayMs: pkg?.manifest.retryDelayMs ?? this.defaults.retryBaseDelayMs,
+        maxConcurrency: pkg?.manifest.maxConcurrency ?? 0,
+        priority: event.priority,
+      },
+    };
+  }
+
+  private async source(event: TaskEvent): Promise<Source | Rejection> {
+    if (event.inline) return { ...event.inline, pkg: null };
+    const ref = event.code;
+    const none = { stack: null, imageId: null, codeRevision: ref?.revision ?? null, codeDigest: null };
+    if (!ref) return { ...none, codeName: null, reason: 'task names neither code nor inline command' };
+    const pkg = await this.code.resolve(ref.name, ref.revision);
+    if (!pkg) {
+      const rev = ref.revision === null ? 'any revision' : `revision ${ref.revision}`;
+      return { ...none, codeName: ref.name, reason: `unknown code package '${ref.name}' (${rev})` };
+    }
+    const m = pkg.manifest;
+    if (m.command.length === 0)
+      return { ...none, codeName: ref.name, reason: `code package '${ref.name}' has no command` };
+    return { stack: m.stack, command: m.command, env: m.env, pkg };
+  }
+
+  private limits(
+    event: TaskEvent,
+    pkg: CodePackage | null,
+  ): { timeoutMs: number; memoryBytes: number } | string {
+    const timeoutMs = event.timeoutMs ?? pkg?.manifest.timeoutMs ?? this.defaults.defaultTimeoutMs;
+    const memoryBytes = event.memoryBytes ?? pkg?.manifest.memoryBytes ?? this.defaults.defaultMemoryBytes;
+    if (!(timeoutMs > 0) || timeoutMs > MAX_TASK_TIMEOUT_MS)
+      return `timeout ${timeoutMs} ms is outside (0, ${MAX_TASK_TIMEOUT_MS}] ms`;
+    if (memoryBytes < MIN_MEMORY_BYTES)
+      return `memory ${memoryBytes} bytes is below the minimum of ${MIN_MEMORY_BYTES}`;
+    if (memoryBytes > this.defaults.memoryBudgetBytes) {
+      return `memory ${memoryBytes} bytes exceeds this worker's whole budget of ${this.defaults.memoryBudgetBytes} bytes`;
+    }
+    return { timeoutMs, memoryBytes };
+  }
+}

@@ -1,0 +1,28 @@
+/** A record as fetched from Kafka, before decoding. */
+export interface ConsumedRecord {
+  readonly topic: string;
+  readonly partition: number;
+  /** Kafka offset, decimal. */
+  readonly offset: string;
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * What intake does with an offered record:
+ * - `accepted`: taken (or recognised as a re-delivery already in hand); resolve its offset;
+ * - `full`: no room; pause the partition, seek back to this offset, resume when room frees;
+ * - `defer`: not due before `untilMs` (berth.retry); pause, seek back, resume at that time.
+ */
+export type OfferDecision =
+  | { readonly kind: 'accepted' }
+  | { readonly kind: 'full' }
+  | { readonly kind: 'defer'; readonly untilMs: number };
+
+/** Where a consumer adapter hands records and assignment changes. */
+export interface RecordSink {
+  offer(record: ConsumedRecord): OfferDecision;
+  /** The partitions of `topic` this member owns after a (re)join. */
+  assigned(topic: string, partitions: readonly number[]): void;
+}

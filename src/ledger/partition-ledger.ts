@@ -1,0 +1,53 @@
+/**
+ * Offsets of one assigned partition: which were consumed, which are finished. Contract: the
+ * committable offset is the lowest consumed-but-unfinished offset, or the highest consumed + 1
+ * when everything is finished (Kafka's "next offset to read"); "finished" means the task's
+ * result (or retry/DLQ record) was acknowledged by Kafka, so committing it never loses a task.
+ */
+export class PartitionLedger {
+  private readonly unfinished = new Set<bigint>();
+  private next: bigint | null = null;
+  private lastCommitted: bigint | null = null;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    /** Distinguishes this ownership of the partition from earlier ones. */
+    readonly epoch: number,
+  ) {}
+
+  /** Records a consumed offset; false when it was already seen (a re-delivery after rejoin). */
+  consumed(offset: bigint): boolean {
+    if (this.next !== null && offset < this.next) return false;
+    this.unfinished.add(offset);
+    this.next = offset + 1n;
+    return true;
+  }
+
+  /** Marks an offset finished; false when it was not in flight. */
+  finished(offset: bigint): boolean {
+    return this.unfinished.delete(offset);
+  }
+
+  get inFlight(): number {
+    return this.unfinished.size;
+  }
+
+  /** Next offset to commit, or null when nothing was consumed yet. */
+  committable(): bigint | null {
+    let lowest: bigint | null = null;
+    for (const o of this.unfinished) if (lowest === null || o < lowest) lowest = o;
+    return lowest ?? this.next;
+  }
+
+  /** The committable offset when it moved past the last commit, else null. */
+  commitDue(): bigint | null {
+    const c = this.committable();
+    if (c === null || (this.lastCommitted !== null && c <= this.lastCommitted)) return null;
+    return c;
+  }
+
+  markCommitted(offset: bigint): void {
+    if (this.lastCommitted === null || offset > this.lastCommitted) this.lastCommitted = offset;
+  }
+}

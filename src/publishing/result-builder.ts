@@ -1,0 +1,93 @@
+import type { ExecutionOutcome } from '../domain/executor-port.js';
+import type { TaskResult, TaskStatus } from '../domain/task-result.js';
+import type { AttemptContext } from './attempt-context.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** Milliseconds spent in each phase of an attempt, all ≥ 0. */
+export interface AttemptTimings {
+  readonly queueWaitMs: number;
+  readonly startLatencyMs: number;
+  readonly runMs: number;
+}
+
+/** Queue wait counts from creation, or from consumption when the producer's clock is ahead. */
+export function timingsOf(
+  ctx: AttemptContext,
+  slotGrantedAtMs: number,
+  outcome: ExecutionOutcome | null,
+): AttemptTimings {
+  const queuedFromMs = Math.min(Math.max(ctx.event.createdAtMs, 0) || ctx.consumedAtMs, ctx.consumedAtMs);
+  const queueWaitMs = Math.max(0, slotGrantedAtMs - queuedFromMs);
+  if (!outcome || outcome.startedAtMs === null) return { queueWaitMs, startLatencyMs: 0, runMs: 0 };
+  return {
+    queueWaitMs,
+    startLatencyMs: Math.max(0, outcome.startedAtMs - slotGrantedAtMs),
+    runMs: Math.max(0, outcome.finishedAtMs - outcome.startedAtMs),
+  };
+}
+
+function base(ctx: AttemptContext) {
+  return {
+    id: ctx.event.id,
+    attempt: ctx.event.attempt,
+    stack: ctx.stack,
+    stackImage: ctx.imageId,
+    codeName: ctx.codeName,
+    codeRevision: ctx.codeRevision,
+    codeDigest: ctx.codeDigest,
+    workerId: ctx.workerId,
+    sourceTopic: ctx.sourceTopic,
+    sourcePartition: ctx.sourcePartition,
+    sourceOffset: ctx.sourceOffset,
+    labels: ctx.event.labels,
+  };
+}
+
+/** The result of an attempt that ran (or was cancelled while running). */
+export function resultFromOutcome(
+  ctx: AttemptContext,
+  outcome: ExecutionOutcome,
+  timings: AttemptTimings,
+  reason?: string,
+): TaskResult {
+  return {
+    ...base(ctx),
+    status: outcome.status,
+    exitCode: outcome.exitCode,
+    reason: reason ?? outcome.reason,
+    stdout: outcome.stdout,
+    stdoutTruncated: outcome.stdoutTruncated,
+    stderr: outcome.stderr,
+    stderrTruncated: outcome.stderrTruncated,
+    outputs: outcome.outputs,
+    outputsTruncated: outcome.outputsTruncated,
+    ...timings,
+    finishedAtMs: outcome.finishedAtMs,
+  };
+}
+
+/** A result for an attempt that never ran: REJECTED or CANCELLED before start. */
+export function resultWithoutRun(
+  ctx: AttemptContext,
+  status: Extract<TaskStatus, 'REJECTED' | 'CANCELLED'>,
+  reason: string,
+  nowMs: number,
+): TaskResult {
+  return {
+    ...base(ctx),
+    status,
+    exitCode: null,
+    reason,
+    stdout: EMPTY,
+    stdoutTruncated: false,
+    stderr: EMPTY,
+    stderrTruncated: false,
+    outputs: [],
+    outputsTruncated: false,
+    queueWaitMs: Math.max(0, nowMs - ctx.consumedAtMs),
+    startLatencyMs: 0,
+    runMs: 0,
+    finishedAtMs: nowMs,
+  };
+}
