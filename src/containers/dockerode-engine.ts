@@ -1,0 +1,160 @@
+import { type Duplex, PassThrough } from 'node:stream';
+import Docker, { type ContainerCreateOptions } from 'dockerode';
+import type {
+  AttachedStreams,
+  ContainerLimits,
+  ContainerState,
+  ContainerSummary,
+  DockerEnginePort,
+} from './docker-engine-port.js';
+import { isConflict, isNotFound, toDockerInfraError } from './docker-error.js';
+
+export interface DockerodeEngineOptions {
+  /** Unix socket of the engine. Default: from DOCKER_HOST (unix://…), else /var/run/docker.sock. */
+  readonly socketPath?: string;
+  /** Deadline of each control call (create, start, kill…); attach connections have none. */
+  readonly requestTimeoutMs?: number;
+}
+
+/**
+ * `DockerEnginePort` over the engine API with dockerode: the one place (with the stack image
+ * builder) that talks to the engine. Every failure becomes an `InfraError` (see docker-error.ts).
+ */
+export class DockerodeEngine implements DockerEnginePort {
+  private readonly control: Docker;
+  /** A client without request timeout: attach connections stay open for the whole task. */
+  private readonly streaming: Docker;
+
+  constructor(options: DockerodeEngineOptions = {}) {
+    const socketPath = options.socketPath ?? socketFromEnv();
+    this.control = new Docker({ socketPath, timeout: options.requestTimeoutMs ?? 30_000 });
+    this.streaming = new Docker({ socketPath });
+  }
+
+  async create(options: ContainerCreateOptions): Promise<string> {
+    try {
+      const container = await this.control.createContainer(options);
+      return container.id;
+    } catch (err) {
+      throw toDockerInfraError(err, 'create');
+    }
+  }
+
+  async attach(id: string): Promise<AttachedStreams> {
+    let socket: Duplex;
+    try {
+      // With hijack the engine upgrades the HTTP connection; dockerode hands over the raw socket.
+      socket = (await this.streaming.getContainer(id).attach({
+        stream: true,
+        stdin: true,
+        stdout: true,
+        stderr: true,
+        hijack: true,
+      })) as unknown as Duplex;
+    } catch (err) {
+      throw toDockerInfraError(err, 'attach');
+    }
+    return demultiplex(this.streaming, socket);
+  }
+
+  async start(id: string): Promise<void> {
+    try {
+      await this.control.getContainer(id).start();
+    } catch (err) {
+      throw toDockerInfraError(err, 'start');
+    }
+  }
+
+  async updateLimits(id: string, limits: ContainerLimits): Promise<void> {
+    try {
+      await this.control.getContainer(id).update({
+        Memory: limits.memoryBytes,
+        MemorySwap: limits.memoryBytes,
+        NanoCpus: limits.nanoCpus,
+        PidsLimit: limits.pidsLimit,
+      });
+    } catch (err) {
+      throw toDockerInfraError(err, 'update');
+    }
+  }
+
+  async kill(id: string): Promise<void> {
+    try {
+      await this.control.getContainer(id).kill({ signal: 'SIGKILL' });
+    } catch (err) {
+      if (isNotFound(err) || isConflict(err)) return;
+      throw toDockerInfraError(err, 'kill');
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.control.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      // 409: a removal of this container is already in progress.
+      if (isNotFound(err) || isConflict(err)) return;
+      throw toDockerInfraError(err, 'remove');
+    }
+  }
+
+  async inspect(id: string): Promise<ContainerState | null> {
+    try {
+      const info = await this.control.getContainer(id).inspect();
+      return {
+        running: info.State.Running,
+        oomKilled: info.State.OOMKilled,
+        exitCode: info.State.Running ? null : info.State.ExitCode,
+      };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw toDockerInfraError(err, 'inspect');
+    }
+  }
+
+  async listByLabels(labels: Readonly<Record<string, string>>): Promise<readonly ContainerSummary[]> {
+    const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+    try {
+      const list = await this.control.listContainers({ all: true, filters: { label } });
+      return list.map((c) => ({
+        id: c.Id,
+        labels: c.Labels ?? {},
+        createdMs: c.Created * 1000,
+        state: c.State,
+      }));
+    } catch (err) {
+      throw toDockerInfraError(err, 'list');
+    }
+  }
+}
+
+/** Splits the engine's multiplexed attach stream (Tty false) into stdout and stderr. */
+function demultiplex(docker: Docker, socket: Duplex): AttachedStreams {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  docker.modem.demuxStream(socket, stdout, stderr);
+  let closed = false;
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    stdout.end();
+    stderr.end();
+  };
+  socket.on('end', finish);
+  socket.on('close', finish);
+  socket.on('error', finish);
+  return {
+    stdin: socket,
+    stdout,
+    stderr,
+    close() {
+      finish();
+      socket.destroy();
+    },
+  };
+}
+
+function socketFromEnv(): string {
+  const host = process.env.DOCKER_HOST;
+  if (host?.startsWith('unix://')) return host.slice('unix://'.length);
+  return '/var/run/docker.sock';
+}
