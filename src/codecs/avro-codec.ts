@@ -23,15 +23,15 @@ export function createAvroCodec<T>(
   mapping: AvroMapping<T>,
   catalog: SchemaCatalog = defaultSchemaCatalog(),
 ): Codec<T> {
-  const writer = catalog.current(mapping.fullName);
+  const reader = catalog.current(mapping.fullName);
   const resolvers = new Map<number, Resolver | null>();
 
   function resolverFor(version: SchemaVersion): Resolver | null {
-    if (version.id === writer.id) return null;
+    if (version.type === reader.type) return null;
     let resolver = resolvers.get(version.id);
     if (resolver === undefined) {
       try {
-        resolver = writer.type.createResolver(version.type);
+        resolver = reader.type.createResolver(version.type);
       } catch (err) {
         throw new DecodeError(
           `schema id ${version.id} cannot be read as ${mapping.fullName}: ${errText(err)}`,
@@ -43,11 +43,15 @@ export function createAvroCodec<T>(
   }
 
   return {
-    schemaId: writer.id,
+    /** The fixed id of the newest version, or the registry's id once a registry is enabled. */
+    get schemaId(): number {
+      return catalog.writerId(mapping.fullName);
+    },
     encode(value: T): Buffer {
       const reason = mapping.violation?.(value) ?? null;
       if (reason !== null) throw new TypeError(`invalid ${shortName(mapping.fullName)}: ${reason}`);
-      return frame(writer.id, encodeBody(writer.type, mapping.toAvro(value), mapping.fullName));
+      const body = encodeBody(reader.type, mapping.toAvro(value), mapping.fullName);
+      return frame(catalog.writerId(mapping.fullName), body);
     },
     decode(bytes: Uint8Array): T {
       const { schemaId, body } = unframe(bytes);
@@ -57,11 +61,11 @@ export function createAvroCodec<T>(
         if (version.fullName !== mapping.fullName) {
           throw new DecodeError(`schema id ${schemaId} is ${version.fullName}, expected ${mapping.fullName}`);
         }
-        record = decodeBody(writer.type, body, resolverFor(version), schemaId, false);
-      } else if (schemaId > writer.id && catalog.familyOf(schemaId) === mapping.fullName) {
+        record = decodeBody(reader.type, body, resolverFor(version), schemaId, false);
+      } else if (schemaId > reader.id && catalog.familyOf(schemaId) === mapping.fullName) {
         // A newer version than this reader knows. Versions only append fields with defaults
         // (enforced by test/unit/schema-files.test.ts), so its body starts with a current-version body.
-        record = decodeBody(writer.type, body, null, schemaId, true);
+        record = decodeBody(reader.type, body, null, schemaId, true);
       } else {
         throw new DecodeError(`unknown schema id ${schemaId} (not in schemas/ids.json)`);
       }

@@ -8,6 +8,8 @@ export interface SchemaVersion {
   readonly version: number;
   readonly id: number;
   readonly type: Type;
+  /** True for versions learnt from a schema registry: decodable, never the reader schema. */
+  readonly registered?: boolean;
 }
 
 interface IdsFile {
@@ -31,6 +33,7 @@ export const SCHEMAS_DIR = new URL('../../schemas/', import.meta.url);
 export class SchemaCatalog {
   private readonly byIdMap = new Map<number, SchemaVersion>();
   private readonly currentMap = new Map<string, SchemaVersion>();
+  private readonly writerIds = new Map<string, number>();
 
   /** Registers a version; throws on a duplicate id bound to a different schema. */
   add(entry: SchemaVersion): void {
@@ -42,8 +45,26 @@ export class SchemaCatalog {
       throw new Error(`schema for ${entry.fullName} declares name ${entry.type.name}`);
     }
     this.byIdMap.set(entry.id, entry);
+    if (entry.registered) return;
     const current = this.currentMap.get(entry.fullName);
     if (!current || entry.version > current.version) this.currentMap.set(entry.fullName, entry);
+  }
+
+  /**
+   * Makes encoders frame `fullName` with `id` (a registry-assigned id) instead of the fixed id.
+   * The id must already be bound to a schema equal to the current version.
+   */
+  setWriterId(fullName: string, id: number): void {
+    const bound = this.byIdMap.get(id);
+    if (!bound?.type.equals(this.current(fullName).type)) {
+      throw new Error(`schema id ${id} is not the current version of ${fullName}`);
+    }
+    this.writerIds.set(fullName, id);
+  }
+
+  /** The id encoders frame `fullName` with. */
+  writerId(fullName: string): number {
+    return this.writerIds.get(fullName) ?? this.current(fullName).id;
   }
 
   byId(id: number): SchemaVersion | undefined {

@@ -52,6 +52,28 @@ const result: TaskResult = {
   labels: {},
 };
 
+describe('wire format', () => {
+  it('encodes the docs/wire-format.md example to exactly the documented bytes', () => {
+    const bytes = taskEventCodec.encode({
+      id: 't-1',
+      code: { name: 'hello', revision: null },
+      inline: null,
+      payload: Buffer.from('{"n":1}'),
+      priority: 1,
+      timeoutMs: null,
+      maxAttempts: null,
+      attempt: 1,
+      memoryBytes: null,
+      network: null,
+      labels: {},
+      createdAtMs: 1764000000000,
+    });
+    const documented =
+      '00 00 00 03 e9 06 74 2d 31 02 0a 68 65 6c 6c 6f 00 00 0e 7b 22 6e 22 3a 31 7d 02 00 00 02 00 00 00 80 a0 bf e9 d6 66';
+    expect(bytes.toString('hex').match(/../g)?.join(' ')).toBe(documented);
+  });
+});
+
 describe('codecs round-trip every field', () => {
   it('TaskEvent with a code reference', () => {
     const bytes = taskEventCodec.encode(event);
