@@ -98,7 +98,7 @@ export class ContainerExecutor implements ExecutorPort {
     });
     const first = await raceAbort(opening, signal);
     if (first !== null) return first;
-    void opening.then((late) => this.discard(late)).catch(() => {});
+    this.removals.track(opening.then((late) => this.discard(late)));
     return null;
   }
 

@@ -15,13 +15,23 @@ export class RemovalTracker {
   ) {}
 
   remove(containerId: string): void {
-    const removal = withRetry(() => this.engine.remove(containerId), {
-      attempts: 4,
-      baseDelayMs: 200,
-      maxDelayMs: 2000,
-    }).catch((err: unknown) => this.onError(err, containerId));
-    this.inFlight.add(removal);
-    void removal.finally(() => this.inFlight.delete(removal));
+    this.track(
+      withRetry(() => this.engine.remove(containerId), {
+        attempts: 4,
+        baseDelayMs: 200,
+        maxDelayMs: 2000,
+      }).catch((err: unknown) => this.onError(err, containerId)),
+    );
+  }
+
+  /** Makes `drain` also wait for `work`, background work that ends in `remove` calls. */
+  track(work: Promise<unknown>): void {
+    const settled = work.then(
+      () => {},
+      () => {},
+    );
+    this.inFlight.add(settled);
+    void settled.finally(() => this.inFlight.delete(settled));
   }
 
   get pending(): number {
