@@ -1,0 +1,86 @@
+import type { ITopicConfig, Kafka } from 'kafkajs';
+import { InfraError } from '../domain/infra-error.js';
+import { topicNames } from './topic-names.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface BerthTopicsOptions {
+  /** Partitions of berth.tasks (the unit of scale-out). */
+  readonly tasksPartitions: number;
+  /** Partitions of every other topic except code and control; default 3. */
+  readonly otherPartitions?: number;
+}
+
+/** The seven Berth topics with their configs: code compacted, results and dlq kept long. */
+export function berthTopicConfigs(prefix: string, opts: BerthTopicsOptions): ITopicConfig[] {
+  const t = topicNames(prefix);
+  const other = opts.otherPartitions ?? 3;
+  const retention = (ms: number) => [{ name: 'retention.ms', value: String(ms) }];
+  return [
+    {
+      topic: t.tasks,
+      numPartitions: opts.tasksPartitions,
+      replicationFactor: 1,
+      configEntries: retention(7 * DAY_MS),
+    },
+    { topic: t.results, numPartitions: other, replicationFactor: 1, configEntries: retention(30 * DAY_MS) },
+    { topic: t.metrics, numPartitions: 1, replicationFactor: 1, configEntries: retention(DAY_MS) },
+    { topic: t.dlq, numPartitions: other, replicationFactor: 1, configEntries: retention(90 * DAY_MS) },
+    { topic: t.retry, numPartitions: other, replicationFactor: 1, configEntries: retention(7 * DAY_MS) },
+    {
+      topic: t.code,
+      numPartitions: 1,
+      replicationFactor: 1,
+      configEntries: [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'max.message.bytes', value: String(16 * 1024 * 1024) },
+      ],
+    },
+    { topic: t.control, numPartitions: 1, replicationFactor: 1, configEntries: retention(DAY_MS) },
+  ];
+}
+
+/**
+ * Creates whichever of the seven Berth topics are missing (existing ones are left as they are)
+ * and waits for their leaders. Throws a retriable `InfraError` when the broker does not answer.
+ */
+export async function ensureBerthTopics(
+  kafka: Kafka,
+  prefix: string,
+  opts: BerthTopicsOptions,
+): Promise<string[]> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    const missing = berthTopicConfigs(prefix, opts).filter((c) => !existing.has(c.topic));
+    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+    return missing.map((c) => c.topic);
+  } catch (err) {
+    throw new InfraError(`cannot create topics for prefix '${prefix}': ${(err as Error).message}`, {
+      retriable: true,
+      component: 'kafka',
+      cause: err,
+    });
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** Short form for tests and scripts. */
+export function ensureTopics(kafka: Kafka, prefix: string, tasksPartitions: number): Promise<string[]> {
+  return ensureBerthTopics(kafka, prefix, { tasksPartitions });
+}
+
+/** Deletes the seven topics of `prefix` that exist (test cleanup). */
+export async function deleteBerthTopics(kafka: Kafka, prefix: string): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    const topics = Object.values(topicNames(prefix)).filter((t) => existing.has(t));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}

@@ -1,0 +1,82 @@
+/** Why a task's AbortSignal fired: a cancel request, or the worker stopping (kill at deadline). */
+export class TaskAbort extends Error {
+  constructor(
+    readonly kind: 'cancel' | 'shutdown',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TaskAbort';
+  }
+}
+
+/**
+ * Cancel requests seen on berth.control and the abort handles of tasks in hand. Contract: a cancel
+ * aborts every tracked task with that id and is remembered for `memoryMs`, so a task arriving
+ * after its cancel is skipped; `killAll` aborts everything with a shutdown reason.
+ */
+export class CancelRegistry {
+  private readonly cancelled = new Map<string, { atMs: number; reason: string }>();
+  private readonly tracked = new Map<string, Set<AbortController>>();
+
+  constructor(
+    private readonly memoryMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  cancel(taskId: string, reason: string): number {
+    this.prune();
+    this.cancelled.delete(taskId);
+    this.cancelled.set(taskId, { atMs: this.now(), reason });
+    let aborted = 0;
+    for (const ac of this.tracked.get(taskId) ?? []) {
+      if (ac.signal.aborted) continue;
+      ac.abort(new TaskAbort('cancel', reason));
+      aborted++;
+    }
+    return aborted;
+  }
+
+  /** The cancel reason when `taskId` was cancelled within the memory window, else null. */
+  cancelReason(taskId: string): string | null {
+    const c = this.cancelled.get(taskId);
+    if (!c || this.now() - c.atMs > this.memoryMs) return null;
+    return c.reason;
+  }
+
+  /** Tracks a task's abort handle; the returned function stops tracking it. */
+  track(taskId: string, controller: AbortController): () => void {
+    const set = this.tracked.get(taskId) ?? new Set();
+    this.tracked.set(taskId, set);
+    set.add(controller);
+    return () => {
+      set.delete(controller);
+      if (set.size === 0) this.tracked.delete(taskId);
+    };
+  }
+
+  killAll(reason: string): number {
+    let n = 0;
+    for (const set of this.tracked.values()) {
+      for (const ac of set) {
+        if (ac.signal.aborted) continue;
+        ac.abort(new TaskAbort('shutdown', reason));
+        n++;
+      }
+    }
+    return n;
+  }
+
+  get trackedCount(): number {
+    let n = 0;
+    for (const s of this.tracked.values()) n += s.size;
+    return n;
+  }
+
+  private prune(): void {
+    const cutoff = this.now() - this.memoryMs;
+    for (const [id, c] of this.cancelled) {
+      if (c.atMs >= cutoff) break;
+      this.cancelled.delete(id);
+    }
+  }
+}

@@ -1,0 +1,289 @@
+import type { Codec } from '../codecs/codec.js';
+import type { ExecutionOutcome, ExecutorPort } from '../domain/executor-port.js';
+import { InfraError } from '../domain/infra-error.js';
+import type { TaskEvent } from '../domain/task-event.js';
+import type { TaskResult } from '../domain/task-result.js';
+import type { TaskSpan, TelemetryPort } from '../domain/telemetry-port.js';
+import type { ExecutionPlan } from '../execution/execution-plan.js';
+import type { ExecutionPlanner } from '../execution/execution-planner.js';
+import type { HeldTask } from '../intake/held-task.js';
+import { HEADERS } from '../kafka/topic-names.js';
+import type { AttemptContext } from '../publishing/attempt-context.js';
+import type { OutcomePublisher } from '../publishing/outcome-publisher.js';
+import { routeOutcome } from '../publishing/outcome-router.js';
+import { resultFromOutcome, resultWithoutRun, timingsOf } from '../publishing/result-builder.js';
+import { withRetry } from '../resilience/retry.js';
+import type { PackageLimiter } from '../slots/package-limiter.js';
+import type { SlotLease, SlotPool } from '../slots/slot-pool.js';
+import { type CancelRegistry, TaskAbort } from './cancel-registry.js';
+import type { WorkerCounters } from './worker-counters.js';
+
+export interface TaskRunnerDeps {
+  readonly workerId: string;
+  readonly eventCodec: Codec<TaskEvent>;
+  readonly planner: ExecutionPlanner;
+  readonly slots: SlotPool;
+  readonly packages: PackageLimiter;
+  readonly executor: ExecutorPort;
+  readonly publisher: OutcomePublisher;
+  readonly cancels: CancelRegistry;
+  readonly telemetry: TelemetryPort;
+  readonly counters: WorkerCounters;
+  readonly payloadCapBytes: number;
+  readonly retryMaxDelayMs: number;
+  /** Aborts (reason: TaskAbort 'shutdown') when the worker drains: tasks still waiting for a slot give up. */
+  readonly draining: AbortSignal;
+  /** Aborts when the worker stops for good: endless publish retries give up, nothing more is acked. */
+  readonly shutdown: AbortSignal;
+  readonly log?: (line: string) => void;
+  readonly now?: () => number;
+}
+
+/** Room for the event envelope around a payload at the cap before a record counts as oversized. */
+const ENVELOPE_BYTES = 16 * 1024;
+
+type Decoded = { ok: true; event: TaskEvent } | { ok: false; reason: string };
+
+/**
+ * Carries one held task to its end: decode, plan, wait for a slot, execute, route and publish.
+ * Contract: `run` never rejects for anything about the task; it resolves true when the task's
+ * outcome records (result, retry or dead letter + result) were acknowledged by Kafka — only then
+ * may its offset be committed — and false when the worker stopped first (the task will be
+ * re-delivered). Engine failures (InfraError) re-run the same attempt with backoff.
+ */
+export class TaskRunner {
+  private readonly now: () => number;
+
+  constructor(private readonly d: TaskRunnerDeps) {
+    this.now = d.now ?? Date.now;
+  }
+
+  async run(task: HeldTask): Promise<boolean> {
+    const { record } = task;
+    const decoded = this.decode(task);
+    const span = this.d.telemetry.startTask(record.headers, {
+      taskId: decoded.ok ? decoded.event.id : `${record.topic}/${record.partition}@${record.offset}`,
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+    });
+    try {
+      if (!decoded.ok) return await this.deadLetterOnly(task, decoded.reason, span);
+      return await this.runEvent(task, decoded.event, span);
+    } catch (err) {
+      if (this.d.shutdown.aborted || (err instanceof TaskAbort && err.kind === 'shutdown')) {
+        span.end('KILLED', 'worker stopped before the outcome was acknowledged');
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  private decode(task: HeldTask): Decoded {
+    const value = task.record.value;
+    if (value === null) return { ok: false, reason: 'undecodable: record has no value' };
+    if (value.byteLength > this.d.payloadCapBytes + ENVELOPE_BYTES) {
+      return { ok: false, reason: `too_large: record of ${value.byteLength} bytes exceeds the payload cap` };
+    }
+    let event: TaskEvent;
+    try {
+      event = this.d.eventCodec.decode(value);
+    } catch (err) {
+      return { ok: false, reason: `undecodable: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    if (event.payload.byteLength > this.d.payloadCapBytes) {
+      return {
+        ok: false,
+        reason: `too_large: payload of ${event.payload.byteLength} bytes exceeds ${this.d.payloadCapBytes}`,
+      };
+    }
+    return { ok: true, event };
+  }
+
+  private async deadLetterOnly(task: HeldTask, reason: string, span: TaskSpan): Promise<boolean> {
+    const r = task.record;
+    await this.d.publisher.publishDeadLetter(r.key, r.value ?? new Uint8Array(0), reason, {
+      topic: r.topic,
+      partition: r.partition,
+      offset: r.offset,
+    });
+    this.d.telemetry.deadLettered(reason);
+    span.end('DLQ', reason);
+    return true;
+  }
+
+  private async runEvent(task: HeldTask, event: TaskEvent, span: TaskSpan): Promise<boolean> {
+    const controller = new AbortController();
+    const untrack = this.d.cancels.track(event.id, controller);
+    try {
+      let ctx = this.context(task, event, null);
+      const cancelled = this.d.cancels.cancelReason(event.id);
+      if (cancelled !== null)
+        return await this.finishWithout(ctx, 'CANCELLED', `cancelled before start: ${cancelled}`, span);
+      const planned = await this.infraRetry(() => this.d.planner.plan(event), controller.signal, 'docker');
+      if (!planned.ok) {
+        ctx = { ...ctx, ...planned.rejection };
+        return await this.finishWithout(ctx, 'REJECTED', planned.rejection.reason, span);
+      }
+      ctx = this.context(task, event, planned.plan);
+      return await this.runPlanned(task, ctx, planned.plan, controller, span);
+    } catch (err) {
+      if (err instanceof TaskAbort && err.kind === 'cancel') {
+        const ctx = this.context(task, event, null);
+        return await this.finishWithout(ctx, 'CANCELLED', `cancelled while waiting: ${err.message}`, span);
+      }
+      throw err;
+    } finally {
+      untrack();
+    }
+  }
+
+  private async runPlanned(
+    task: HeldTask,
+    ctx: AttemptContext,
+    plan: ExecutionPlan,
+    controller: AbortController,
+    span: TaskSpan,
+  ): Promise<boolean> {
+    const signal = controller.signal;
+    const waitSignal = AbortSignal.any([signal, this.d.draining]);
+    span.phase('wait_slot');
+    const releasePackage = await this.d.packages.acquire(
+      plan.codeName ?? '',
+      plan.maxConcurrency,
+      waitSignal,
+    );
+    let lease: SlotLease | null = null;
+    try {
+      lease = await this.d.slots.acquire(plan.request.memoryBytes, plan.priority, waitSignal);
+      const grantedAtMs = this.now();
+      span.phase('start');
+      span.setAttributes({ 'berth.stack': plan.stack, 'berth.attempt': ctx.event.attempt });
+      const outcome = await this.infraRetry(
+        () => this.d.executor.execute(plan.request, signal),
+        signal,
+        'docker',
+      );
+      lease.release();
+      lease = null;
+      releasePackage();
+      if (signal.reason instanceof TaskAbort && signal.reason.kind === 'shutdown') {
+        span.end('KILLED', 'worker stopped: attempt abandoned uncommitted');
+        return false;
+      }
+      span.phase('publish');
+      await this.publishOutcome(task, ctx, plan, outcome, grantedAtMs, span);
+      return true;
+    } finally {
+      lease?.release();
+      releasePackage();
+    }
+  }
+
+  private async publishOutcome(
+    task: HeldTask,
+    ctx: AttemptContext,
+    plan: ExecutionPlan,
+    outcome: ExecutionOutcome,
+    grantedAtMs: number,
+    span: TaskSpan,
+  ): Promise<void> {
+    const route = routeOutcome(
+      ctx.event,
+      outcome,
+      {
+        maxAttempts: plan.maxAttempts,
+        retryDelayMs: plan.retryDelayMs,
+        retryMaxDelayMs: this.d.retryMaxDelayMs,
+      },
+      this.now(),
+    );
+    if (route.kind === 'retry') {
+      await this.d.publisher.publishRetry(task.record.key, route.next, route.notBeforeMs, traceHeaders(task));
+      this.d.telemetry.taskRetried(plan.stack);
+      span.end('RETRY', outcome.reason ?? outcome.status);
+      return;
+    }
+    const timings = timingsOf(ctx, grantedAtMs, outcome);
+    if (route.kind === 'exhausted') {
+      const r = task.record;
+      await this.d.publisher.publishDeadLetter(r.key, r.value ?? new Uint8Array(0), route.reason, {
+        topic: r.topic,
+        partition: r.partition,
+        offset: r.offset,
+      });
+      this.d.telemetry.deadLettered(route.reason);
+    }
+    const result = resultFromOutcome(ctx, outcome, timings);
+    await this.publishFinal(result, span);
+  }
+
+  private async finishWithout(
+    ctx: AttemptContext,
+    status: 'REJECTED' | 'CANCELLED',
+    reason: string,
+    span: TaskSpan,
+  ): Promise<boolean> {
+    await this.publishFinal(resultWithoutRun(ctx, status, reason, this.now()), span);
+    return true;
+  }
+
+  private async publishFinal(result: TaskResult, span: TaskSpan): Promise<void> {
+    span.phase('publish');
+    await this.d.publisher.publishResult(result);
+    this.d.counters.count(result.status);
+    this.d.telemetry.taskFinished(result.stack ?? 'unknown', result.status, {
+      queueWait: result.queueWaitMs / 1000,
+      startLatency: result.startLatencyMs / 1000,
+      run: result.runMs / 1000,
+    });
+    span.end(result.status, result.reason ?? undefined);
+  }
+
+  private context(task: HeldTask, event: TaskEvent, plan: ExecutionPlan | null): AttemptContext {
+    return {
+      event,
+      workerId: this.d.workerId,
+      sourceTopic: task.record.topic,
+      sourcePartition: task.record.partition,
+      sourceOffset: task.record.offset,
+      consumedAtMs: task.consumedAtMs,
+      stack: plan?.stack ?? event.inline?.stack ?? null,
+      imageId: plan?.imageId ?? null,
+      codeName: plan?.codeName ?? event.code?.name ?? null,
+      codeRevision: plan?.codeRevision ?? null,
+      codeDigest: plan?.codeDigest ?? null,
+    };
+  }
+
+  /** Repeats `fn` while it fails with a retriable InfraError, until `signal` aborts. */
+  private infraRetry<T>(
+    fn: () => Promise<T>,
+    signal: AbortSignal,
+    component: 'docker' | 'kafka',
+  ): Promise<T> {
+    return withRetry(fn, {
+      attempts: Number.POSITIVE_INFINITY,
+      baseDelayMs: 500,
+      maxDelayMs: 10_000,
+      signal,
+      onRetry: (err, attempt, delayMs) => {
+        this.d.telemetry.infraError(component);
+        const msg = err instanceof InfraError ? err.message : String(err);
+        this.d.log?.(`infrastructure error (attempt ${attempt}, retrying in ${delayMs} ms): ${msg}`);
+      },
+    }).catch((err: unknown) => {
+      if (signal.aborted && signal.reason instanceof TaskAbort) throw signal.reason;
+      throw err;
+    });
+  }
+}
+
+function traceHeaders(task: HeldTask): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of [HEADERS.traceparent, HEADERS.tracestate]) {
+    const v = task.record.headers[name];
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
+}
