@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { InfraError } from '../domain/infra-error.js';
 import { MAX_TASK_TIMEOUT_MS } from '../domain/task-event.js';
-import { WORKER_SETTINGS, type WorkerSettingKey } from './worker-settings.js';
+import { WORKER_SETTINGS, type WorkerSettingKey, type WorkerSettingSpec } from './worker-settings.js';
 
 /**
  * Settings of `berth worker`, from command-line flags and `BERTH_*` environment variables
@@ -43,6 +43,8 @@ export interface WorkerConfig {
   readonly deadAfterIntervals: number;
   /** How long a cancel is remembered for a task that has not arrived yet. */
   readonly cancelMemoryMs: number;
+  /** Extra labels on every task container; the reaper only considers containers carrying them. */
+  readonly containerLabels: Readonly<Record<string, string>>;
 }
 
 export type WorkerFlags = Readonly<Partial<Record<WorkerSettingKey, string | undefined>>>;
@@ -59,7 +61,7 @@ function rawValue(key: WorkerSettingKey, flags: WorkerFlags, env: NodeJS.Process
 }
 
 function intSetting(key: WorkerSettingKey, flags: WorkerFlags, env: NodeJS.ProcessEnv): number {
-  const spec = WORKER_SETTINGS[key];
+  const spec: WorkerSettingSpec = WORKER_SETTINGS[key];
   const raw = rawValue(key, flags, env);
   if (raw === undefined) return Number(spec.fallback);
   const value = Number(raw);
@@ -81,6 +83,16 @@ function listSetting(key: WorkerSettingKey, flags: WorkerFlags, env: NodeJS.Proc
 
 function stringSetting(key: WorkerSettingKey, flags: WorkerFlags, env: NodeJS.ProcessEnv): string {
   return rawValue(key, flags, env) ?? String(WORKER_SETTINGS[key].fallback);
+}
+
+function labelsSetting(pairs: readonly string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) fail(`--container-labels / BERTH_CONTAINER_LABELS wants k=v[,k=v…], got '${pair}'`);
+    labels[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return labels;
 }
 
 function defaultWorkerId(): string {
@@ -130,6 +142,7 @@ export function loadWorkerConfig(
     reaperIntervalMs: int('reaperIntervalMs'),
     deadAfterIntervals: int('deadAfterIntervals'),
     cancelMemoryMs: int('cancelMemoryMs'),
+    containerLabels: labelsSetting(listSetting('containerLabels', flags, env)),
   };
   checkRelations(config);
   return Object.freeze({

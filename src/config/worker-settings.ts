@@ -194,6 +194,12 @@ export const WORKER_SETTINGS = {
     max: 100,
     help: 'stats intervals of silence before a worker counts as dead',
   },
+  containerLabels: {
+    flag: 'container-labels',
+    env: 'BERTH_CONTAINER_LABELS',
+    fallback: '',
+    help: 'extra labels k=v,… on task containers (the reaper only looks at those)',
+  },
   cancelMemoryMs: {
     flag: 'cancel-memory-ms',
     env: 'BERTH_CANCEL_MEMORY_MS',
