@@ -4,6 +4,7 @@
  * `startObservability` once and passes `telemetry` to the worker's parts.
  */
 import type { TelemetryPort } from '../domain/telemetry-port.js';
+import { workerGroupId } from '../kafka/topic-names.js';
 import { startMetricsServer } from './metrics-server.js';
 import { TaskTracer } from './task-tracer.js';
 import { acquireTracing } from './tracing-sdk.js';
@@ -18,7 +19,7 @@ export interface ObservabilityOptions {
   readonly metricsPort: number; // 0 = pick a free port; -1 = no HTTP server
   /** Probed by /readyz; ready only when both are true. */
   readonly readiness: () => Promise<{ kafka: boolean; docker: boolean }>;
-  /** Kafka consumer group recorded on task spans; defaults to `berth-workers`. */
+  /** Kafka consumer group recorded on task spans; defaults to `workerGroupId()` (`berth-workers`). */
   readonly consumerGroup?: string;
 }
 
@@ -29,7 +30,6 @@ export interface Observability {
   close(): Promise<void>; // idempotent
 }
 
-export const DEFAULT_CONSUMER_GROUP = 'berth-workers';
 const READINESS_TIMEOUT_MS = 3_000;
 
 /**
@@ -44,7 +44,7 @@ export async function startObservability(opts: ObservabilityOptions): Promise<Ob
   const tracing = acquireTracing(opts.serviceName);
   const tracer = new TaskTracer({
     workerId: opts.workerId,
-    consumerGroup: opts.consumerGroup ?? DEFAULT_CONSUMER_GROUP,
+    consumerGroup: opts.consumerGroup ?? workerGroupId(),
     version,
   });
   let server: Awaited<ReturnType<typeof startMetricsServer>> | null = null;
