@@ -9,6 +9,9 @@ import { readStacksTree, type StackProblem, type StacksTree } from './stacks-roo
 /** Directories of the stacks root every base is built from, besides its own. */
 const SHARED_BASE_INPUTS = ['base-common', 'launcher'];
 
+/** Bumped when the way stack images are built or labelled changes, so they are rebuilt. */
+const STACK_RECIPE_VERSION = 'stack-recipe-2';
+
 export interface BuildRequest {
   readonly root: string;
   /** Stack names to build; empty means all. Their bases are always built (or found cached). */
@@ -67,7 +70,7 @@ export async function buildStacks(req: BuildRequest): Promise<BuildReport> {
       stacks.push(outcome);
       continue;
     }
-    const hash = await hashContent([stack.dir], [base.imageId]);
+    const hash = await hashContent([stack.dir], [base.imageId, STACK_RECIPE_VERSION]);
     req.log(`stack ${stack.manifest.name}: building on ${base.ref}`);
     const outcome = await buildStackImage(stack, base, hash, req.store, req.extraLabels);
     report(req.log, 'stack', outcome);

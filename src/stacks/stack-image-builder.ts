@@ -49,6 +49,7 @@ export async function buildStackImage(
       [LABEL.stackVersion]: m.version,
       [LABEL.stackHash]: hash,
       [LABEL.stackBase]: m.base,
+      [LABEL.stackBaseRef]: base.ref,
       ...extraLabels,
     };
     const args = ['build', '--network', 'host', '--build-arg', `BASE_IMAGE=${base.ref}`];

@@ -6,6 +6,8 @@ export const LABEL = Object.freeze({
   stackVersion: 'berth.stack.version',
   stackHash: 'berth.stack.hash',
   stackBase: 'berth.stack.base',
+  /** The pinned base tag (`berth/base-<suite>:<hash>`) a stack was built on. */
+  stackBaseRef: 'berth.stack.base-ref',
   baseName: 'berth.base.name',
   baseHash: 'berth.base.hash',
   test: 'berth.test',
