@@ -25,9 +25,13 @@ const RULES: readonly (readonly [RegExp, DlqReason])[] = [
   [/invalid|validation|missing field|required|out of range|bad request/i, 'invalid'],
 ];
 
-/** Maps a free-text reason (or an already-categorised one) to its bounded category. */
+/**
+ * Maps a reason to its bounded category: a category name itself, or a `<category>: detail` prefix
+ * (the worker's convention) is taken as is; other free text is classified by keywords.
+ */
 export function dlqReasonCategory(reason: string): DlqReason {
-  const exact = DLQ_REASONS.find((r) => r === reason.trim().toLowerCase());
+  const head = reason.split(':', 1)[0]?.trim().toLowerCase() ?? '';
+  const exact = DLQ_REASONS.find((r) => r === head);
   if (exact) return exact;
   for (const [pattern, category] of RULES) {
     if (pattern.test(reason)) return category;

@@ -143,6 +143,9 @@ describe('worker metrics', () => {
 describe('dlq reason categories', () => {
   it.each([
     ['undecodable', 'undecodable'],
+    ['too_large: record of 70000 bytes exceeds the payload cap', 'too_large'],
+    ['retries_exhausted: 3 of 3 attempts ended FAILED', 'retries_exhausted'],
+    ['invalid: timeout out of range', 'invalid'],
     ['value is not in Confluent wire format', 'undecodable'],
     ['payload exceeds 65536 bytes', 'too_large'],
     ['unknown stack "cobol"', 'unknown_stack'],
