@@ -119,7 +119,10 @@ export class WorkerMetrics {
     ]) {
       v.set(0);
     }
+    // Known label values start at 0, so rate() and alerts see them before the first event.
     this.containersReaped.inc(0);
+    for (const component of ['kafka', 'docker']) this.infraErrors.inc({ component }, 0);
+    for (const reason of DLQ_REASONS) this.dlq.inc({ reason }, 0);
   }
 }
 
