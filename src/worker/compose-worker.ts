@@ -1,0 +1,73 @@
+import { controlCodec } from '../codecs/control-codec.js';
+import { taskEventCodec } from '../codecs/task-event-codec.js';
+import { taskResultCodec } from '../codecs/task-result-codec.js';
+import { workerStatsCodec } from '../codecs/worker-stats-codec.js';
+import type { WorkerConfig } from '../config/worker-config.js';
+import { ContainerExecutor } from '../containers/container-executor.js';
+import { DockerodeEngine } from '../containers/dockerode-engine.js';
+import { executorOptions } from '../containers/executor-options.js';
+import { DockerImageStore } from '../containers/image-store.js';
+import { ContainerReaper } from '../containers/reaper.js';
+import type { CodeResolverPort } from '../domain/code-resolver-port.js';
+import type { TelemetryPort } from '../domain/telemetry-port.js';
+import { noCodePackages } from '../execution/execution-planner.js';
+import { createKafka } from '../kafka/kafka-connection.js';
+import { StackCatalog } from '../stacks/stack-catalog.js';
+import { Worker } from './worker.js';
+import { WorkerLiveness } from './worker-liveness.js';
+
+export interface ComposeOptions {
+  readonly telemetry: TelemetryPort;
+  readonly log: (line: string) => void;
+  /** Code packages; default: none (code tasks are REJECTED). */
+  readonly code?: CodeResolverPort;
+}
+
+/**
+ * Wires a Worker from real parts: KafkaJS client, Docker engine executor with its warm pools,
+ * the stack catalog over local images, the orphan reaper fed by heartbeats. No signal handling.
+ */
+export function composeWorker(config: WorkerConfig, opts: ComposeOptions): Worker {
+  const kafka = createKafka({ brokers: config.brokers, clientId: `berth-worker-${config.workerId}` });
+  const engine = new DockerodeEngine();
+  const deadAfterMs = config.statsIntervalMs * config.deadAfterIntervals;
+  const liveness = new WorkerLiveness(config.workerId, deadAfterMs);
+  const executor = new ContainerExecutor(
+    engine,
+    executorOptions({
+      workerId: config.workerId,
+      defaultLimits: {
+        memoryBytes: config.defaultMemoryBytes,
+        nanoCpus: config.defaultNanoCpus,
+        pidsLimit: config.defaultPidsLimit,
+      },
+      extraLabels: config.containerLabels,
+    }),
+    opts.log,
+  );
+  const reaper = new ContainerReaper(engine, {
+    workerId: config.workerId,
+    isWorkerAlive: (id) => liveness.isAlive(id),
+    minAgeMs: deadAfterMs,
+    intervalMs: config.reaperIntervalMs,
+    extraLabels: config.containerLabels,
+    onError: (err) => opts.log(`reaper: ${(err as Error).message}`),
+  });
+  return new Worker({
+    config,
+    kafka,
+    executor,
+    stacks: new StackCatalog(new DockerImageStore()),
+    code: opts.code ?? noCodePackages,
+    telemetry: opts.telemetry,
+    codecs: {
+      event: taskEventCodec,
+      result: taskResultCodec,
+      stats: workerStatsCodec,
+      control: controlCodec,
+    },
+    liveness,
+    reaper,
+    log: opts.log,
+  });
+}
