@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadWorkerConfig, type WorkerFlags } from '../../config/worker-config.js';
 import { WORKER_SETTINGS, type WorkerSettingKey } from '../../config/worker-settings.js';
+import { InfraError } from '../../domain/infra-error.js';
 import { startWorkerProcess } from '../../worker/main.js';
 import { type Command, UsageError } from '../command.js';
 
@@ -43,7 +44,13 @@ const worker: Command = {
   summary: 'run a worker: consume tasks, run them in stack containers, publish results',
   help: helpText(),
   async run(argv) {
-    const config = loadWorkerConfig(parseFlags(argv));
+    let config: ReturnType<typeof loadWorkerConfig>;
+    try {
+      config = loadWorkerConfig(parseFlags(argv));
+    } catch (err) {
+      if (err instanceof InfraError && err.component === 'config') throw new UsageError(err.message);
+      throw err;
+    }
     return startWorkerProcess(config);
   },
 };
