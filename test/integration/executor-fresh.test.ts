@@ -80,6 +80,25 @@ describe('fresh executor on the real engine', () => {
     executor.prewarm('base-bookworm', imageId, 0);
   });
 
+  it("gives a warm container the request's memory and pids limits by update before handover", async () => {
+    executor.prewarm('base-bookworm', imageId, 1);
+    const until = Date.now() + 30_000;
+    while (executor.warmCounts()['base-bookworm'] !== 1 && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 50));
+    const running = (await engine.listByLabels(labels)).filter((c) => c.state === 'running');
+    expect(running).toHaveLength(1);
+    const warm = running[0];
+    const script = 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max';
+    const o = await executor.execute(request(sh(script), { memoryBytes: 48 * MIB, pidsLimit: 40 }), never);
+    expect(text(o.stdout), describeOutcome(o)).toBe(`${48 * MIB}\n40\n`);
+    executor.prewarm('base-bookworm', imageId, 0);
+    const gone = Date.now() + 10_000;
+    while ((await engine.inspect(warm?.id as string)) !== null && Date.now() < gone) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await engine.inspect(warm?.id as string)).toBeNull();
+  });
+
   it('collects output files from /task/out', async () => {
     const script = 'mkdir -p /task/out/sub && echo a > /task/out/a.txt && printf b > /task/out/sub/b.bin';
     const o = await executor.execute(request(sh(script)), never);
