@@ -1,0 +1,38 @@
+import { KafkaJSConnectionError, KafkaJSError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
+import { InfraError } from '../domain/infra-error.js';
+
+/** No broker answered within the client's connection timeout and retries. */
+export class BrokerUnreachableError extends InfraError {
+  constructor(brokers: readonly string[] | null, cause: unknown) {
+    const where = brokers && brokers.length > 0 ? brokers.join(',') : 'the configured brokers';
+    super(`Kafka broker unreachable at ${where}`, { retriable: true, component: 'kafka', cause });
+    this.name = 'BrokerUnreachableError';
+  }
+}
+
+function isConnectionFailure(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof KafkaJSConnectionError) return true;
+    if (e.name === 'KafkaJSConnectionError' || e.name === 'KafkaJSBrokerNotFound') return true;
+    if (/ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|Connection timeout|getaddrinfo/.test(e.message)) return true;
+    if (e instanceof KafkaJSNumberOfRetriesExceeded) continue;
+  }
+  return false;
+}
+
+/**
+ * Maps a KafkaJS failure of `what` (e.g. "publish to berth.tasks") to an `InfraError`; connection
+ * failures become `BrokerUnreachableError`. Anything that is not a KafkaJS error is returned as is.
+ */
+export function kafkaFailure(err: unknown, what: string, brokers: readonly string[] | null): unknown {
+  if (err instanceof InfraError) return err;
+  if (isConnectionFailure(err)) return new BrokerUnreachableError(brokers, err);
+  if (err instanceof KafkaJSError) {
+    return new InfraError(`${what} failed: ${err.message}`, {
+      retriable: err.retriable,
+      component: 'kafka',
+      cause: err,
+    });
+  }
+  return err;
+}
