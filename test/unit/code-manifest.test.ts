@@ -105,11 +105,11 @@ describe('berth.json validation', () => {
       ctx,
     );
     expect(unknown.ok ? [] : unknown.errors[0]).toMatch(/stack "cobol-85" has no run template/);
-    const escape = await parseManifest(
+    const escaping = await parseManifest(
       JSON.stringify({ name: 'a', stack: 'python-3.11', entry: '../x.py' }),
       ctx,
     );
-    expect(escape.ok ? [] : escape.errors[0]).toMatch(/relative path/);
+    expect(escaping.ok ? [] : escaping.errors[0]).toMatch(/relative path/);
   });
 
   it('bad JSON is one line', async () => {
