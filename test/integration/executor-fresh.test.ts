@@ -99,6 +99,24 @@ describe('fresh executor on the real engine', () => {
     expect(await engine.inspect(warm?.id as string)).toBeNull();
   });
 
+  it('runs concurrent tasks in separate containers', async () => {
+    const ids = ['one', 'two', 'three'];
+    const outcomes = await Promise.all(
+      ids.map((id) =>
+        executor.execute(
+          request(sh('cat /task/payload; echo " $TASK_ID"; hostname'), {
+            taskId: id,
+            payload: new TextEncoder().encode(id),
+          }),
+          never,
+        ),
+      ),
+    );
+    const lines = outcomes.map((o) => text(o.stdout).split('\n'));
+    expect(lines.map((l) => l[0])).toEqual(ids.map((id) => `${id} ${id}`));
+    expect(new Set(lines.map((l) => l[1])).size).toBe(3);
+  });
+
   it('collects output files from /task/out', async () => {
     const script = 'mkdir -p /task/out/sub && echo a > /task/out/a.txt && printf b > /task/out/sub/b.bin';
     const o = await executor.execute(request(sh(script)), never);

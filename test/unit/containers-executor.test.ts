@@ -114,6 +114,25 @@ describe('ContainerExecutor', () => {
     expect(used?.limits.pidsLimit).toBe(32);
   });
 
+  it('gives concurrent tasks distinct containers, each seeing only its own payload', async () => {
+    const { engine, executor } = setup((task, c) => {
+      setTimeout(() => {
+        c.frame(resultFrame({ stdoutB64: task.payloadB64 }));
+        c.exit();
+      }, 20);
+    });
+    executor.prewarm('shell', 'sha256:aaa', 2);
+    await until(() => executor.warmCounts().shell === 2);
+    const payloads = ['a', 'b', 'c', 'd'];
+    const outcomes = await Promise.all(
+      payloads.map((p) => executor.execute(request({ payload: new TextEncoder().encode(p) }), never)),
+    );
+    expect(outcomes.map((o) => new TextDecoder().decode(o.stdout))).toEqual(payloads);
+    const used = [...engine.containers.values()].filter((c) => c.tasks.length > 0);
+    expect(used).toHaveLength(4);
+    expect(used.every((c) => c.tasks.length === 1)).toBe(true);
+  });
+
   it('takes the cold path with a bridge network when the task asks for network', async () => {
     const { engine, executor } = setup();
     executor.prewarm('shell', 'sha256:aaa', 1);
