@@ -1,7 +1,7 @@
 /**
  * The worker's HTTP endpoint (node:http): `/metrics` (Prometheus text), `/healthz` (200 while the
- * process serves requests), `/readyz` (200 only when Kafka and Docker both answer, else 503; both
- * with a JSON body).
+ * process serves requests), `/readyz` (200 only when Kafka and Docker both answer and the worker is
+ * not draining, else 503; both with a JSON body).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +20,8 @@ export interface MetricsServerOptions {
   readonly readiness: () => Promise<Readiness>;
   /** A readiness probe slower than this counts as not ready. */
   readonly readinessTimeoutMs: number;
+  /** While true, /readyz answers 503 without probing. */
+  readonly draining: () => boolean;
 }
 
 export interface MetricsServer {
@@ -53,6 +55,8 @@ async function handle(opts: MetricsServerOptions, req: IncomingMessage, res: Ser
     send(res, 200, opts.registry.contentType, await opts.registry.metrics());
   } else if (path === '/healthz') {
     send(res, 200, 'application/json', JSON.stringify({ status: 'ok' }));
+  } else if (path === '/readyz' && opts.draining()) {
+    send(res, 503, 'application/json', JSON.stringify({ ready: false, draining: true }));
   } else if (path === '/readyz') {
     const r = await probe(opts);
     const ready = r.kafka && r.docker;

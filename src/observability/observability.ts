@@ -3,6 +3,7 @@
  * (/metrics, /healthz, /readyz) and OpenTelemetry task spans. The composition root calls
  * `startObservability` once and passes `telemetry` to the worker's parts.
  */
+import { InfraError } from '../domain/infra-error.js';
 import type { TelemetryPort } from '../domain/telemetry-port.js';
 import { workerGroupId } from '../kafka/topic-names.js';
 import { startMetricsServer } from './metrics-server.js';
@@ -27,6 +28,11 @@ export interface Observability {
   readonly telemetry: TelemetryPort;
   /** e.g. 'http://127.0.0.1:9464' or null when no server. */
   readonly url: string | null;
+  /**
+   * Marks the worker as draining (call when shutdown begins, before waiting for running tasks):
+   * `berth_worker_up` becomes 0 and /readyz answers 503 with `draining: true`. Idempotent.
+   */
+  markDraining(): void;
   close(): Promise<void>; // idempotent
 }
 
@@ -34,8 +40,8 @@ const READINESS_TIMEOUT_MS = 3_000;
 
 /**
  * Creates the worker's metrics, starts tracing when the OTEL environment asks for it, and serves
- * the HTTP endpoint unless `metricsPort` is -1. Rejects (with nothing left running) when the port
- * cannot be bound.
+ * the HTTP endpoint unless `metricsPort` is -1. Rejects with a non-retriable InfraError (nothing
+ * left running) when the port cannot be bound, and with a RangeError for invalid options.
  */
 export async function startObservability(opts: ObservabilityOptions): Promise<Observability> {
   validate(opts);
@@ -47,6 +53,7 @@ export async function startObservability(opts: ObservabilityOptions): Promise<Ob
     consumerGroup: opts.consumerGroup ?? workerGroupId(),
     version,
   });
+  let draining = false;
   let server: Awaited<ReturnType<typeof startMetricsServer>> | null = null;
   if (opts.metricsPort !== -1) {
     try {
@@ -56,16 +63,21 @@ export async function startObservability(opts: ObservabilityOptions): Promise<Ob
         registry: metrics.registry,
         readiness: opts.readiness,
         readinessTimeoutMs: READINESS_TIMEOUT_MS,
+        draining: () => draining,
       });
     } catch (err) {
       await tracing.release();
-      throw err;
+      throw bindError(opts, err);
     }
   }
   let closing: Promise<void> | null = null;
   return {
     telemetry: new WorkerTelemetry(metrics, tracer),
     url: server?.url ?? null,
+    markDraining: () => {
+      draining = true;
+      metrics.workerUp.set(0);
+    },
     close: () => {
       closing ??= (async () => {
         metrics.workerUp.set(0);
@@ -83,4 +95,13 @@ function validate(opts: ObservabilityOptions): void {
     throw new RangeError(`metricsPort must be an integer in -1..65535, got ${port}`);
   }
   if (opts.workerId.trim() === '') throw new RangeError('workerId must not be empty');
+}
+
+function bindError(opts: ObservabilityOptions, err: unknown): InfraError {
+  const code = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+  return new InfraError(`cannot serve metrics on ${opts.metricsHost}:${opts.metricsPort}: ${code}`, {
+    retriable: false,
+    component: 'config',
+    cause: err,
+  });
 }

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { InfraError } from '../../src/domain/infra-error.js';
 import { type Observability, startObservability } from '../../src/observability/observability.js';
 
 const open: Observability[] = [];
@@ -47,6 +48,17 @@ describe('metrics HTTP endpoint', () => {
     expect(await res.json()).toEqual({ ready: true, kafka: true, docker: true });
   });
 
+  it('answers /readyz 503 and sets berth_worker_up to 0 once draining', async () => {
+    const o = await start(async () => ({ kafka: true, docker: true }));
+    expect((await fetch(`${o.url}/readyz`)).status).toBe(200);
+    o.markDraining();
+    const res = await fetch(`${o.url}/readyz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ ready: false, draining: true });
+    expect(await (await fetch(`${o.url}/metrics`)).text()).toMatch(/^berth_worker_up 0$/m);
+    expect((await fetch(`${o.url}/healthz`)).status).toBe(200);
+  });
+
   it('reports 503 with the error when the readiness probe throws', async () => {
     const o = await start(async () => {
       throw new Error('broker unreachable');
@@ -71,6 +83,9 @@ describe('metrics HTTP endpoint', () => {
     await expect(start(async () => ({ kafka: true, docker: true }), 70_000)).rejects.toThrow(RangeError);
     const o = await start(async () => ({ kafka: true, docker: true }));
     const port = Number(new URL(o.url ?? '').port);
-    await expect(start(async () => ({ kafka: true, docker: true }), port)).rejects.toThrow(/EADDRINUSE/);
+    const err = await start(async () => ({ kafka: true, docker: true }), port).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InfraError);
+    expect((err as InfraError).message).toMatch(/EADDRINUSE/);
+    expect((err as InfraError).retriable).toBe(false);
   });
 });
