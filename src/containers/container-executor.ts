@@ -4,6 +4,7 @@ import type { ContainerLimits, DockerEnginePort } from './docker-engine-port.js'
 import type { ExecutorOptions } from './executor-options.js';
 import type { LauncherSession, SessionEnd } from './launcher-session.js';
 import { emptyOutcome, needsOomCheck, oomReason, outcomeFromResult } from './outcome-mapping.js';
+import { RefillGate } from './refill-gate.js';
 import { RemovalTracker } from './removal-tracker.js';
 import { SessionFactory } from './session-factory.js';
 import { WarmPool } from './warm-pool.js';
@@ -30,6 +31,7 @@ export class ContainerExecutor implements ExecutorPort {
   private readonly removals: RemovalTracker;
   private readonly sessions: SessionFactory;
   private readonly pools = new Map<string, WarmPool>();
+  private readonly refillGate = new RefillGate();
   private closed = false;
 
   constructor(
@@ -61,7 +63,7 @@ export class ContainerExecutor implements ExecutorPort {
     let pool = this.pools.get(stack);
     if (pool === undefined) {
       pool = new WarmPool(stack, imageId, {
-        open: (req) => this.sessions.open(req),
+        open: (req) => this.refillGate.run(() => this.sessions.open(req)),
         discard: (s) => this.discard(s),
         onError: (err) => this.log(`warm pool ${stack}: ${(err as Error).message}`),
         limits: this.options.defaultLimits,
