@@ -67,6 +67,8 @@ describe('crash and restart', () => {
     await h.until('some results before the crash', () => h.results.length >= 10, 90_000);
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
+    // The killed worker left containers behind (its warm pool, its running tasks).
+    expect(containersOf(`crash-a-${h.prefix}`).length).toBeGreaterThan(0);
     const beforeRestart = h.results.length;
     expect(beforeRestart).toBeLessThan(TASKS);
 
