@@ -1,0 +1,157 @@
+import { codePackageCodec } from '../codecs/code-package-codec.js';
+import { DecodeError } from '../codecs/codec.js';
+import type { CodeManifest, CodePackage } from '../domain/code-package.js';
+import type { CodeResolverPort } from '../domain/code-resolver-port.js';
+import type { CodeFeedPort, CodeRecord } from './code-ports.js';
+import { matchesDigest } from './content-digest.js';
+import { TarballCache } from './tarball-cache.js';
+
+/** A package revision the catalog has seen; the tarball lives in the cache. */
+export interface CatalogEntry {
+  readonly name: string;
+  readonly revision: number;
+  readonly digest: string;
+  readonly manifest: CodeManifest;
+  readonly createdAtMs: number;
+  /** Why this revision must never run (digest mismatch), or null. */
+  readonly corrupt: string | null;
+}
+
+export type Resolution =
+  | { readonly ok: true; readonly pkg: CodePackage }
+  | { readonly ok: false; readonly reason: string };
+
+export interface CodeCatalogOptions {
+  readonly feed: CodeFeedPort;
+  /** Directory for tarballs by digest, e.g. `$BERTH_STATE_DIR/code-cache`. */
+  readonly cacheDir: string;
+  /** How long a resolve waits to catch up with the topic before answering from what it has. */
+  readonly catchUpTimeoutMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * The worker's view of the code topic: follows it from the beginning, stores tarballs by digest,
+ * and resolves package references. Contract (`CodeResolverPort`): `resolve(name, null)` first
+ * catches up with the topic (so a task submitted right after a push sees the pushed revision),
+ * `resolve(name, rev)` catches up only when the revision is not known yet; a returned package's
+ * tarball matched its digest; corrupt or unknown revisions resolve to null, never to other bytes.
+ */
+export class CodeCatalog implements CodeResolverPort {
+  private readonly entries = new Map<string, Map<number, CatalogEntry>>();
+  private readonly cache: TarballCache;
+  private current: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
+  private undecodable = 0;
+
+  constructor(private readonly opts: CodeCatalogOptions) {
+    this.cache = new TarballCache(opts.cacheDir);
+  }
+
+  /** Starts following and waits until the topic's current content is loaded. */
+  async start(): Promise<void> {
+    await this.opts.feed.start((r) => this.ingest(r));
+    await this.waitUntilCaughtUp();
+  }
+
+  /** Resolves once every record on the topic at call time has been ingested. */
+  waitUntilCaughtUp(timeoutMs = this.opts.catchUpTimeoutMs ?? 5000): Promise<void> {
+    // Callers that arrive while a catch-up runs wait for the next one, which reads the
+    // topic's end after they arrived; all callers waiting meanwhile share it.
+    this.queued ??= (this.current ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        const run = this.opts.feed.waitUntilCaughtUp(timeoutMs);
+        this.current = run;
+        run.then(
+          () => this.clearCurrent(run),
+          () => this.clearCurrent(run),
+        );
+        return run;
+      });
+    return this.queued;
+  }
+
+  async resolve(name: string, revision: number | null): Promise<CodePackage | null> {
+    const r = await this.resolveOrReason(name, revision);
+    return r.ok ? r.pkg : null;
+  }
+
+  /** Like `resolve`, but says why nothing can run (for the REJECTED result's reason). */
+  async resolveOrReason(name: string, revision: number | null): Promise<Resolution> {
+    if (revision === null || !this.entries.get(name)?.has(revision)) {
+      await this.waitUntilCaughtUp().catch((err: Error) => {
+        this.opts.log?.(`code catalog: answering from cache, not caught up: ${err.message}`);
+      });
+    }
+    const revisions = this.entries.get(name);
+    if (!revisions || revisions.size === 0) return { ok: false, reason: `unknown code package '${name}'` };
+    const rev = revision ?? Math.max(...revisions.keys());
+    const entry = revisions.get(rev);
+    if (!entry)
+      return {
+        ok: false,
+        reason: `code package '${name}' has no revision ${rev} (newest is ${Math.max(...revisions.keys())})`,
+      };
+    if (entry.corrupt)
+      return { ok: false, reason: `code package ${name}@${rev} is corrupt: ${entry.corrupt}` };
+    const tarball = await this.cache.get(entry.digest);
+    if (!tarball)
+      return {
+        ok: false,
+        reason: `code package ${name}@${rev}: cached tarball missing or failed verification against ${entry.digest}`,
+      };
+    const { corrupt: _, ...meta } = entry;
+    return { ok: true, pkg: { ...meta, tarball } };
+  }
+
+  /** Every revision known, sorted by name then revision. */
+  list(): CatalogEntry[] {
+    return [...this.entries.values()]
+      .flatMap((m) => [...m.values()])
+      .sort((a, b) => a.name.localeCompare(b.name) || a.revision - b.revision);
+  }
+
+  /** Records on the topic that could not be decoded (skipped). */
+  get undecodableRecords(): number {
+    return this.undecodable;
+  }
+
+  async close(): Promise<void> {
+    await this.opts.feed.close();
+  }
+
+  private clearCurrent(run: Promise<void>): void {
+    if (this.current === run) this.current = null;
+  }
+
+  private async ingest(record: CodeRecord): Promise<void> {
+    if (record.value === null) return;
+    let pkg: CodePackage;
+    try {
+      pkg = codePackageCodec.decode(record.value);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.undecodable++;
+      this.opts.log?.(
+        `code catalog: skipping record ${record.partition}/${record.offset} (key ${record.key}): ${err.message}`,
+      );
+      return;
+    }
+    let corrupt: string | null = null;
+    if (!matchesDigest(pkg.tarball, pkg.digest)) {
+      corrupt = `tarball does not match its digest ${pkg.digest}`;
+      this.opts.log?.(`code catalog: ${pkg.name}@${pkg.revision} is corrupt and will not run: ${corrupt}`);
+    } else {
+      await this.cache.put(pkg.digest, pkg.tarball).catch((err: Error) => {
+        // Resolving this revision then reports the missing tarball; the feed keeps going.
+        this.opts.log?.(`code catalog: cannot cache ${pkg.name}@${pkg.revision}: ${err.message}`);
+      });
+    }
+    const { tarball: _, ...meta } = pkg;
+    const revisions = this.entries.get(pkg.name) ?? new Map<number, CatalogEntry>();
+    this.entries.set(pkg.name, revisions);
+    revisions.set(pkg.revision, { ...meta, corrupt });
+  }
+}
