@@ -14,15 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TelemetryPort } from '../../src/domain/telemetry-port.js';
 import { METRIC } from '../../src/observability/metric-names.js';
 import { type Observability, startObservability } from '../../src/observability/observability.js';
-import {
-  alertRules,
-  dashboardExprs,
-  itEvaluatesAllMonitoringQueries,
-  PROM_DIR,
-  PrometheusUnderTest,
-  RULES_FILE,
-  waitFor,
-} from './prometheus-harness.js';
+import { alertRules, dashboardExprs, PROM_DIR, RULES_FILE } from './prometheus-expressions.js';
+import { itEvaluatesAllMonitoringQueries, PrometheusUnderTest, waitFor } from './prometheus-harness.js';
 
 let workload: { obs: Observability; stop: () => Promise<void> };
 let prom: PrometheusUnderTest;
