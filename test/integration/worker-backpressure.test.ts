@@ -55,6 +55,9 @@ describe('backpressure', () => {
     const early = Math.max(...rss.slice(q, 2 * q));
     const late = Math.max(...rss.slice(3 * q));
     expect(late - early).toBeLessThan(48 * 1024 * 1024);
+    console.log(
+      `backpressure: max buffered ${maxBuffered}, paused samples ${pausedSeen}/${rss.length}, RSS growth ${((late - early) / 2 ** 20).toFixed(1)} MiB`,
+    );
 
     await worker.close();
     const done = new Set(h.results.map((r) => r.result.id));
