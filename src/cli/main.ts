@@ -62,9 +62,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// Exit explicitly: a command is done when `run` resolves, even if a client library still holds a
+// timer or socket open (stdout and stderr are synchronous for files and pipes on Linux).
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    process.exit(code);
   },
   (err: unknown) => {
     console.error(err);

@@ -67,7 +67,10 @@ describe('berth infra errors are one clear line, not a stack trace', () => {
   });
 
   it('reports a port held by something that is not Kafka', async () => {
-    server = createServer((socket) => socket.end('not kafka\n'));
+    server = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.end('not kafka\n');
+    });
     await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
