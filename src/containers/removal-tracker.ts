@@ -3,11 +3,14 @@ import type { DockerEnginePort } from './docker-engine-port.js';
 
 /**
  * Removes containers in the background and remembers the removals still running, so shutdown
- * can wait for them. Contract: `remove` never throws (a failed removal is reported through
- * `onError` and left to the reaper); `drain` resolves when every removal started so far settled.
+ * can wait for them. Contract: `remove` never throws; a removal that still fails after a few
+ * retries is reported through `onError` and kept as a leftover, tried again after the next
+ * successful removal (the engine is back) and once more by `drain`. `drain` resolves when every
+ * removal started so far settled.
  */
 export class RemovalTracker {
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly leftovers = new Set<string>();
 
   constructor(
     private readonly engine: DockerEnginePort,
@@ -15,12 +18,19 @@ export class RemovalTracker {
   ) {}
 
   remove(containerId: string): void {
+    this.leftovers.delete(containerId);
     this.track(
       withRetry(() => this.engine.remove(containerId), {
         attempts: 4,
         baseDelayMs: 200,
         maxDelayMs: 2000,
-      }).catch((err: unknown) => this.onError(err, containerId)),
+      }).then(
+        () => this.retryLeftovers(),
+        (err: unknown) => {
+          this.leftovers.add(containerId);
+          this.onError(err, containerId);
+        },
+      ),
     );
   }
 
@@ -38,7 +48,19 @@ export class RemovalTracker {
     return this.inFlight.size;
   }
 
+  /** Containers whose removal failed and will be tried again. */
+  get leftoverIds(): readonly string[] {
+    return [...this.leftovers];
+  }
+
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    const last = [...this.leftovers];
+    this.leftovers.clear();
+    await Promise.allSettled(last.map((id) => this.engine.remove(id)));
+  }
+
+  private retryLeftovers(): void {
+    for (const id of [...this.leftovers]) this.remove(id);
   }
 }
