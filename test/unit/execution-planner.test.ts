@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import type { CodePackage } from '../../src/domain/code-package.js';
+import { InfraError } from '../../src/domain/infra-error.js';
+import type { StackCatalogPort } from '../../src/domain/stack-catalog-port.js';
+import { MAX_TASK_TIMEOUT_MS, type TaskEvent } from '../../src/domain/task-event.js';
+import { ExecutionPlanner, noCodePackages } from '../../src/execution/execution-planner.js';
+
+const MB = 1024 * 1024;
+const stacks: StackCatalogPort = {
+  resolve: async (name) =>
+    name === 'node-20' ? { name, language: 'node', version: '20', imageId: 'sha256:n20' } : null,
+  list: async () => [],
+};
+const defaults = {
+  memoryBudgetBytes: 1024 * MB,
+  defaultMemoryBytes: 256 * MB,
+  defaultTimeoutMs: 300_000,
+  defaultNanoCpus: 5e8,
+  defaultPidsLimit: 100,
+  defaultMaxAttempts: 1,
+  retryBaseDelayMs: 1000,
+  payloadCapBytes: 64 * 1024,
+  stdoutCapBytes: 1 * MB,
+  stderrCapBytes: 1 * MB,
+  outputCapBytes: 2 * MB,
+};
+const base: TaskEvent = {
+  id: 'x',
+  code: null,
+  inline: { stack: 'node-20', command: ['node', '-e', '1'], env: { K: 'v' } },
+  payload: Buffer.from('p'),
+  priority: 2,
+  timeoutMs: null,
+  maxAttempts: null,
+  attempt: 1,
+  memoryBytes: null,
+  network: null,
+  labels: {},
+  createdAtMs: 0,
+};
+const pkg = (over: Partial<CodePackage['manifest']> = {}): CodePackage => ({
+  name: 'etl',
+  revision: 7,
+  digest: 'sha256:d',
+  manifest: {
+    name: 'etl',
+    stack: 'node-20',
+    command: ['node', 'index.js'],
+    timeoutMs: 1000,
+    memoryBytes: 32 * MB,
+    env: { E: '1' },
+    network: false,
+    maxAttempts: 4,
+    retryDelayMs: 250,
+    maxConcurrency: 2,
+    isolation: 'FRESH',
+    ...over,
+  },
+  tarball: new Uint8Array([1]),
+  createdAtMs: 0,
+});
+
+describe('ExecutionPlanner', () => {
+  it('applies worker defaults to an inline task and pins the image', async () => {
+    const r = await new ExecutionPlanner(stacks, noCodePackages, defaults).plan(base);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.plan.request).toMatchObject({
+      imageId: 'sha256:n20',
+      memoryBytes: 256 * MB,
+      timeoutMs: 300_000,
+      nanoCpus: 5e8,
+      pidsLimit: 100,
+      network: false,
+      env: { K: 'v' },
+      outputCapBytes: 2 * MB,
+      codeTar: null,
+    });
+    expect(r.plan).toMatchObject({ maxAttempts: 1, retryDelayMs: 1000, priority: 2, maxConcurrency: 0 });
+  });
+
+  it('task fields win over the manifest, the manifest over worker defaults', async () => {
+    const code = { resolve: async () => pkg() };
+    const planner = new ExecutionPlanner(stacks, code, defaults);
+    const r = await planner.plan({
+      ...base,
+      inline: null,
+      code: { name: 'etl', revision: 7 },
+      timeoutMs: 5000,
+      network: true,
+    });
+    expect(r.ok && r.plan.request).toMatchObject({
+      timeoutMs: 5000,
+      memoryBytes: 32 * MB,
+      network: true,
+      command: ['node', 'index.js'],
+    });
+    expect(r.ok && r.plan).toMatchObject({
+      maxAttempts: 4,
+      retryDelayMs: 250,
+      maxConcurrency: 2,
+      codeRevision: 7,
+    });
+  });
+
+  it.each([
+    [{ timeoutMs: MAX_TASK_TIMEOUT_MS + 1 }, /timeout/],
+    [{ memoryBytes: 2048 * MB }, /budget/],
+    [{ memoryBytes: 1024 }, /minimum/],
+    [{ inline: { stack: 'fortran', command: ['x'], env: {} } }, /unknown stack 'fortran'/],
+  ] as const)('rejects %o', async (over, reason) => {
+    const r = await new ExecutionPlanner(stacks, noCodePackages, defaults).plan({
+      ...base,
+      ...over,
+    } as TaskEvent);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.rejection.reason).toMatch(reason);
+  });
+
+  it('rejects an unknown package revision, naming it', async () => {
+    const r = await new ExecutionPlanner(stacks, noCodePackages, defaults).plan({
+      ...base,
+      inline: null,
+      code: { name: 'etl', revision: 3 },
+    });
+    expect(!r.ok && r.rejection).toMatchObject({
+      codeName: 'etl',
+      reason: "unknown code package 'etl' (revision 3)",
+    });
+  });
+
+  it('lets infrastructure errors of the ports propagate (the runner retries them)', async () => {
+    const broken: StackCatalogPort = {
+      resolve: async () => {
+        throw new InfraError('engine down', { retriable: true, component: 'docker' });
+      },
+      list: async () => [],
+    };
+    await expect(new ExecutionPlanner(broken, noCodePackages, defaults).plan(base)).rejects.toBeInstanceOf(
+      InfraError,
+    );
+  });
+});
