@@ -19,7 +19,6 @@ import {
   selectors,
 } from './prometheus-expressions.js';
 
-
 export interface PromResponse {
   status: 'success' | 'error';
   error?: string;
@@ -135,6 +134,10 @@ export function itEvaluatesAllMonitoringQueries(prom: () => PrometheusUnderTest)
     }
   });
 
+  itEvaluatesAlertRules(prom);
+}
+
+function itEvaluatesAlertRules(prom: () => PrometheusUnderTest): void {
   // Alert expressions compare against thresholds a test workload does not (and should not) cross,
   // so the expression as written may legitimately be empty. For each rule we check three things:
   // (1) the expression as written evaluates without error; (2) the same expression with every
