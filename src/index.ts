@@ -3,10 +3,15 @@
  * Everything exported here is covered by semver; deep imports are not.
  */
 
+export { BerthClient, type BerthClientOptions, type ResultsOptions } from './client/berth-client.js';
+export { ResultTimeoutError } from './client/client-errors.js';
+export { parseCodeRef, type TaskInput, toTaskEvent } from './client/task-input.js';
+export { CodeCatalog, type CodeCatalogOptions, type Resolution } from './code/code-catalog.js';
 export { codePackageCodec } from './codecs/code-package-codec.js';
 export type { Codec } from './codecs/codec.js';
 export { DecodeError } from './codecs/codec.js';
 export { controlCodec } from './codecs/control-codec.js';
+export { enableSchemaRegistry, enableSchemaRegistryFromEnv } from './codecs/schema-registry.js';
 export { taskEventCodec } from './codecs/task-event-codec.js';
 export { taskEventViolation } from './codecs/task-event-rules.js';
 export { taskResultCodec } from './codecs/task-result-codec.js';
@@ -20,4 +25,6 @@ export { MAX_TASK_TIMEOUT_MS } from './domain/task-event.js';
 export type { OutputFile, TaskResult, TaskStatus } from './domain/task-result.js';
 export { TASK_STATUSES } from './domain/task-result.js';
 export type { PartitionStats, WorkerState, WorkerStats } from './domain/worker-stats.js';
+export { BrokerUnreachableError } from './kafka/client-errors.js';
+export type { KafkaInstance } from './kafka/client-kafka.js';
 export { type TopicNames, topicNames } from './kafka/topic-names.js';

@@ -1,0 +1,162 @@
+import { controlCodec } from '../codecs/control-codec.js';
+import { taskEventCodec } from '../codecs/task-event-codec.js';
+import { taskResultCodec } from '../codecs/task-result-codec.js';
+import type { TaskResult } from '../domain/task-result.js';
+import { createClientKafka, type KafkaInstance } from '../kafka/client-kafka.js';
+import { ClientProducer, type OutgoingRecord } from '../kafka/client-producer.js';
+import { TopicReader } from '../kafka/client-topic-reader.js';
+import { type TopicNames, topicNames } from '../kafka/topic-names.js';
+import { injectTraceHeaders } from '../observability/trace-context.js';
+import { AsyncQueue } from './async-queue.js';
+import { ResultTimeoutError } from './client-errors.js';
+import { ResultListener } from './result-listener.js';
+import { type TaskInput, toTaskEvent } from './task-input.js';
+
+export type BerthClientOptions = (
+  | { readonly brokers: readonly string[]; readonly kafka?: undefined }
+  | { readonly kafka: KafkaInstance; readonly brokers?: undefined }
+) & {
+  /** Topic prefix of the Berth installation; default `berth`. */
+  readonly topicPrefix?: string;
+  /** KafkaJS client id when the client creates its own Kafka instance. */
+  readonly clientId?: string;
+  /** TCP connect timeout per broker when the client creates its own Kafka instance; default 1500. */
+  readonly connectionTimeoutMs?: number;
+};
+
+export interface ResultsOptions {
+  /** Only results of these task ids. */
+  readonly ids?: readonly string[];
+  /** `latest` (default): results produced from now on; `earliest`: everything still on the topic. */
+  readonly from?: 'latest' | 'earliest';
+}
+
+/**
+ * Submits tasks to Berth and reads their results, for any Node service. Contract: `submit`
+ * resolves once the TaskEvent is acknowledged by Kafka (acks=all, idempotent producer) and
+ * returns its id; Kafka failures reject with `InfraError` (`BrokerUnreachableError` when no broker
+ * answers), invalid tasks with `TypeError`. The W3C trace context active at `submit` travels in
+ * the record headers. Berth publishes one result when a task ends (retries publish none), so
+ * `submitAndWait` resolves with the first result for the id.
+ */
+export class BerthClient {
+  readonly topics: TopicNames;
+  private readonly kafka: KafkaInstance;
+  private readonly brokers: readonly string[] | undefined;
+  private readonly producer: ClientProducer;
+  private readonly listener: ResultListener;
+  private readonly openStreams = new Set<AsyncQueue<TaskResult>>();
+
+  constructor(opts: BerthClientOptions) {
+    this.topics = topicNames(opts.topicPrefix ?? 'berth');
+    this.brokers = opts.brokers;
+    this.kafka =
+      opts.kafka ??
+      createClientKafka(
+        opts.brokers ?? [],
+        opts.clientId ?? 'berth-client',
+        opts.connectionTimeoutMs ?? 1500,
+      );
+    this.producer = new ClientProducer(this.kafka, this.brokers ?? null);
+    this.listener = new ResultListener(this.kafka, this.topics.results, this.brokers);
+  }
+
+  /** Publishes one task; returns its id. */
+  async submit(task: TaskInput): Promise<string> {
+    const [id] = await this.submitMany([task]);
+    return id as string;
+  }
+
+  /** Publishes tasks in one batch (all validated first); returns their ids in order. */
+  async submitMany(tasks: readonly TaskInput[]): Promise<string[]> {
+    const now = Date.now();
+    const records: OutgoingRecord[] = [];
+    const ids: string[] = [];
+    for (const input of tasks) {
+      const event = toTaskEvent(input, now);
+      const headers: Record<string, string> = {};
+      injectTraceHeaders(headers);
+      records.push({ key: input.key ?? event.id, value: taskEventCodec.encode(event), headers });
+      ids.push(event.id);
+    }
+    if (records.length > 0) await this.producer.send(this.topics.tasks, records);
+    return ids;
+  }
+
+  /**
+   * Submits and resolves with the task's result, or rejects with `ResultTimeoutError` after
+   * `timeoutMs` (default 5 minutes). The results reader is running before the task is sent.
+   */
+  async submitAndWait(task: TaskInput, opts: { readonly timeoutMs?: number } = {}): Promise<TaskResult> {
+    const timeoutMs = opts.timeoutMs ?? 5 * 60_000;
+    const event = toTaskEvent(task);
+    await this.listener.start();
+    let off = () => {};
+    const result = new Promise<TaskResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new ResultTimeoutError(event.id, timeoutMs));
+      }, timeoutMs);
+      off = this.listener.on(event.id, (r) => {
+        clearTimeout(timer);
+        off();
+        resolve(r);
+      });
+    });
+    try {
+      await this.submit({ ...task, id: event.id });
+    } catch (err) {
+      off();
+      throw err;
+    }
+    return result;
+  }
+
+  /**
+   * Results as they arrive (optionally only some ids), until the iterator is returned (e.g. `break`
+   * in `for await`) or the client is closed. Each call reads the topic independently.
+   */
+  results(opts: ResultsOptions = {}): AsyncIterableIterator<TaskResult> {
+    const ids = opts.ids ? new Set(opts.ids) : null;
+    let reader: TopicReader | null = null;
+    const queue: AsyncQueue<TaskResult> = new AsyncQueue(async () => {
+      this.openStreams.delete(queue);
+      await reader?.close();
+    });
+    reader = new TopicReader({
+      kafka: this.kafka,
+      topic: this.topics.results,
+      from: opts.from ?? 'latest',
+      brokers: this.brokers,
+      groupPrefix: 'berth-client-results',
+      onRecord: (r) => {
+        if (!r.value || (ids && !ids.has(r.key?.toString() ?? ''))) return;
+        try {
+          queue.push(taskResultCodec.decode(r.value));
+        } catch {
+          // Not a TaskResult: skipped, like any consumer of the topic would.
+        }
+      },
+    });
+    this.openStreams.add(queue);
+    reader.start().catch((err) => queue.fail(err));
+    return queue;
+  }
+
+  /** Asks workers to cancel a task (a Control on the control topic, keyed by task id). */
+  async cancel(taskId: string, reason?: string): Promise<void> {
+    const value = controlCodec.encode({
+      taskId,
+      action: 'CANCEL',
+      reason: reason ?? null,
+      requestedAtMs: Date.now(),
+    });
+    await this.producer.send(this.topics.control, [{ key: taskId, value }]);
+  }
+
+  /** Stops result streams and disconnects; idempotent. */
+  async close(): Promise<void> {
+    await Promise.all([...this.openStreams].map((q) => q.return()));
+    await Promise.all([this.listener.close(), this.producer.close()]);
+  }
+}

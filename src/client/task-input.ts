@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { taskEventViolation } from '../codecs/task-event-rules.js';
+import type { CodeRef, InlineTask, TaskEvent } from '../domain/task-event.js';
+
+/** What a caller gives `submit`: a TaskEvent with defaults for everything but the work itself. */
+export interface TaskInput {
+  /** Idempotency key; a random UUID when absent. */
+  readonly id?: string;
+  /** `"name"` (newest revision), `"name@3"`, or `{ name, revision }`. Exactly one of code/inline. */
+  readonly code?: string | { readonly name: string; readonly revision?: number | null };
+  readonly inline?: {
+    readonly stack: string;
+    readonly command: readonly string[];
+    readonly env?: Record<string, string>;
+  };
+  /** Bytes as is, strings as UTF-8, anything else as JSON. Default: empty. */
+  readonly payload?: Uint8Array | string | unknown;
+  readonly priority?: 0 | 1 | 2;
+  readonly timeoutMs?: number;
+  readonly maxAttempts?: number;
+  readonly memoryBytes?: number;
+  readonly network?: boolean;
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Ordering key: tasks with the same key run in order. Default: the task id. */
+  readonly key?: string;
+}
+
+/** Parses `name` or `name@rev`. */
+export function parseCodeRef(ref: string): CodeRef {
+  const at = ref.lastIndexOf('@');
+  if (at <= 0) return { name: ref, revision: null };
+  const rev = ref.slice(at + 1);
+  if (!/^[1-9]\d*$/.test(rev))
+    throw new TypeError(`code reference '${ref}': revision must be a positive integer`);
+  return { name: ref.slice(0, at), revision: Number(rev) };
+}
+
+function payloadBytes(payload: unknown): Uint8Array {
+  if (payload === undefined) return new Uint8Array(0);
+  if (payload instanceof Uint8Array) return payload;
+  if (typeof payload === 'string') return Buffer.from(payload, 'utf8');
+  return Buffer.from(JSON.stringify(payload), 'utf8');
+}
+
+/**
+ * Builds the TaskEvent for `input` (attempt 1, created now). Throws `TypeError` naming the rule a
+ * task breaks (neither code nor inline, priority out of range, timeout over 60 minutes, …).
+ */
+export function toTaskEvent(input: TaskInput, nowMs = Date.now()): TaskEvent {
+  const code: CodeRef | null =
+    input.code === undefined
+      ? null
+      : typeof input.code === 'string'
+        ? parseCodeRef(input.code)
+        : { name: input.code.name, revision: input.code.revision ?? null };
+  const inline: InlineTask | null =
+    input.inline === undefined
+      ? null
+      : { stack: input.inline.stack, command: [...input.inline.command], env: { ...input.inline.env } };
+  const event: TaskEvent = {
+    id: input.id ?? randomUUID(),
+    code,
+    inline,
+    payload: payloadBytes(input.payload),
+    priority: input.priority ?? 1,
+    timeoutMs: input.timeoutMs ?? null,
+    maxAttempts: input.maxAttempts ?? null,
+    attempt: 1,
+    memoryBytes: input.memoryBytes ?? null,
+    network: input.network ?? null,
+    labels: { ...input.labels },
+    createdAtMs: nowMs,
+  };
+  const violation = taskEventViolation(event);
+  if (violation !== null) throw new TypeError(`invalid task: ${violation}`);
+  return event;
+}
