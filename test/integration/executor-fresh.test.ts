@@ -4,6 +4,7 @@ import { ContainerExecutor } from '../../src/containers/container-executor.js';
 import { DockerodeEngine } from '../../src/containers/dockerode-engine.js';
 import { executorOptions } from '../../src/containers/executor-options.js';
 import type { ExecutionOutcome, ExecutionRequest } from '../../src/domain/executor-port.js';
+import { InfraError } from '../../src/domain/infra-error.js';
 
 /**
  * The fresh-isolation executor on the real engine with the real stack images: outcomes, limits
@@ -220,6 +221,25 @@ describe('fresh executor on the real engine', () => {
     const o = await executor.execute(request(sh('sleep 60'), { timeoutMs: 60_000 }), ac.signal);
     expect(o.status).toBe('CANCELLED');
     expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it('rejects with a retriable InfraError when the container is lost mid-run', async () => {
+    const running = executor.execute(request(sh('sleep 60'), { timeoutMs: 60_000 }), never);
+    const outcome = running.then(
+      () => null,
+      (err: unknown) => err,
+    );
+    let victim: string | undefined;
+    for (let i = 0; i < 100 && victim === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      victim = (await engine.listByLabels(labels)).find((c) => c.state === 'running')?.id;
+    }
+    expect(victim).toBeDefined();
+    await engine.kill(victim as string);
+    const err = await outcome;
+    expect(err).toBeInstanceOf(InfraError);
+    expect((err as InfraError).retriable).toBe(true);
+    expect((err as InfraError).message).toMatch(/ended without a result/);
   });
 
   it('reports a command that cannot start as FAILED with the reason', async () => {
