@@ -114,7 +114,9 @@ class OtelTaskSpan implements TaskSpan {
     this.#span.end();
   }
 
-  #openPhase(phase: SpanPhase): Span {
+  /** No child spans for a non-recording (unsampled or no-SDK) task span: nothing would be kept. */
+  #openPhase(phase: SpanPhase): Span | null {
+    if (!this.#span.isRecording()) return null;
     return this.#tracer.startSpan(PHASE_SPAN[phase], { kind: SpanKind.INTERNAL }, this.#ctx);
   }
 }
