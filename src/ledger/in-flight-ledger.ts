@@ -92,6 +92,11 @@ export class InFlightLedger {
     if (p && p.epoch === commit.epoch) p.markCommitted(BigInt(commit.offset));
   }
 
+  /** Next offset that would be committed for an owned partition (null: unknown or not owned). */
+  committableOf(topic: string, partition: number): bigint | null {
+    return this.partitions.get(slot(topic, partition))?.committable() ?? null;
+  }
+
   /** Consumed, unfinished tasks over all owned partitions. */
   get inFlight(): number {
     let n = 0;

@@ -12,8 +12,8 @@ import { ExecutionPlanner } from '../execution/execution-planner.js';
 import { IntakeRoom } from '../intake/intake-room.js';
 import { IntakeScheduler } from '../intake/intake-scheduler.js';
 import type { createKafka } from '../kafka/kafka-connection.js';
+import { LagProbe } from '../kafka/lag-probe.js';
 import { RecordProducer } from '../kafka/record-producer.js';
-import { TailConsumer } from '../kafka/tail-consumer.js';
 import { TaskConsumer } from '../kafka/task-consumer.js';
 import { HEADERS, type TopicNames, topicNames, workerGroupId } from '../kafka/topic-names.js';
 import { InFlightLedger } from '../ledger/in-flight-ledger.js';
@@ -23,7 +23,8 @@ import { PackageLimiter } from '../slots/package-limiter.js';
 import { SlotPool } from '../slots/slot-pool.js';
 import { CancelRegistry, TaskAbort } from './cancel-registry.js';
 import { CommitScheduler } from './commit-scheduler.js';
-import { sampleTelemetry, snapshotStats } from './stats-reporter.js';
+import { PeerFollowers } from './peer-followers.js';
+import { StatsReporter } from './stats-reporter.js';
 import { TaskRunner } from './task-runner.js';
 import { WorkerCounters } from './worker-counters.js';
 import type { WorkerLiveness } from './worker-liveness.js';
@@ -79,10 +80,10 @@ export class Worker {
   private readonly tasks: WorkerTasks;
   private readonly taskConsumer: TaskConsumer;
   private readonly retryConsumer: TaskConsumer;
-  private readonly control: TailConsumer;
-  private readonly heartbeats: TailConsumer;
+  private readonly peers: PeerFollowers;
   private readonly commits: CommitScheduler;
-  private statsTimer: NodeJS.Timeout | undefined;
+  private readonly lagProbe: LagProbe;
+  private readonly stats: StatsReporter;
   private closing: Promise<void> | null = null;
 
   constructor(private readonly d: WorkerDeps) {
@@ -92,6 +93,7 @@ export class Worker {
     this.slots = new SlotPool({ slots: c.slots, memoryBudgetBytes: c.memoryBudgetBytes });
     this.cancels = new CancelRegistry(c.cancelMemoryMs);
     this.producer = new RecordProducer(d.kafka);
+    this.lagProbe = new LagProbe(d.kafka);
     const runner = this.createRunner();
     this.tasks = new WorkerTasks(runner, (line) => d.log(line));
     const group = workerGroupId(c.topicPrefix);
@@ -114,17 +116,43 @@ export class Worker {
       50,
       d.log,
     );
-    this.control = new TailConsumer({
+    this.peers = new PeerFollowers({
       kafka: d.kafka,
-      topic: this.topics.control,
-      groupId: `${c.topicPrefix}-control-${c.workerId}`,
-      onRecord: (r) => this.onControl(r.value),
+      topics: this.topics,
+      topicPrefix: c.topicPrefix,
+      workerId: c.workerId,
+      controlCodec: d.codecs.control,
+      statsCodec: d.codecs.stats,
+      cancels: this.cancels,
+      liveness: d.liveness,
+      log: d.log,
     });
-    this.heartbeats = new TailConsumer({
-      kafka: d.kafka,
-      topic: this.topics.metrics,
-      groupId: `${c.topicPrefix}-heartbeats-${c.workerId}`,
-      onRecord: (r) => this.onHeartbeat(r.value),
+    this.stats = this.createStats();
+  }
+
+  private createStats(): StatsReporter {
+    return new StatsReporter({
+      sources: {
+        workerId: this.d.config.workerId,
+        startedAtMs: this.startedAtMs,
+        slots: this.slots,
+        room: this.room,
+        counters: this.counters,
+        executor: this.d.executor,
+        ledger: this.ledger,
+        topics: [this.topics.tasks, this.topics.retry],
+        state: () => this.stateValue,
+        partitions: () => [
+          ...this.taskConsumer.partitions().map((p) => ({ topic: this.topics.tasks, ...p })),
+          ...this.retryConsumer.partitions().map((p) => ({ topic: this.topics.retry, ...p })),
+        ],
+      },
+      producer: this.producer,
+      codec: this.d.codecs.stats,
+      metricsTopic: this.topics.metrics,
+      telemetry: this.d.telemetry,
+      lagProbe: this.lagProbe,
+      log: this.d.log,
     });
   }
 
@@ -186,42 +214,18 @@ export class Worker {
     if (acked) this.commits.poke();
   }
 
-  private onControl(value: Buffer | null): void {
-    if (value === null) return;
-    try {
-      const control = this.d.codecs.control.decode(value);
-      if (control.action !== 'CANCEL') return;
-      const n = this.cancels.cancel(control.taskId, control.reason ?? 'cancel requested');
-      this.d.log(`cancel ${control.taskId}: ${n} running attempt(s) aborted`);
-    } catch (err) {
-      this.d.log(`ignoring undecodable control record: ${(err as Error).message}`);
-    }
-  }
-
-  private onHeartbeat(value: Buffer | null): void {
-    if (value === null) return;
-    try {
-      const stats = this.d.codecs.stats.decode(value);
-      this.d.liveness.seen(stats.workerId, stats.state === 'STOPPED');
-    } catch {
-      // A record from a newer or foreign writer: not a heartbeat we can use.
-    }
-  }
-
   /** Connects, reaps leftovers, prewarms, starts consuming. Rejects with InfraError on failure. */
   async start(): Promise<void> {
     const retry = { attempts: 5, baseDelayMs: 500, maxDelayMs: 5000 };
     await withRetry(() => this.producer.connect(), retry);
     await this.reapAtStart();
     await this.prewarm();
-    await withRetry(() => this.heartbeats.start(), retry);
-    await withRetry(() => this.control.start(), retry);
+    await withRetry(() => this.peers.start(), retry);
     await withRetry(() => this.taskConsumer.start(), retry);
     await withRetry(() => this.retryConsumer.start(), retry);
     this.stateValue = 'RUNNING';
-    this.statsTimer = setInterval(() => void this.publishStats(), this.d.config.statsIntervalMs);
-    this.statsTimer.unref();
-    await this.publishStats();
+    this.stats.start(this.d.config.statsIntervalMs);
+    await this.stats.publish(true);
     this.d.log(
       `worker ${this.d.config.workerId} running: ${this.d.config.slots} slots, topics ${this.topics.tasks}`,
     );
@@ -253,34 +257,7 @@ export class Worker {
 
   /** The current WorkerStats (also what is published). */
   snapshot(): WorkerStats {
-    return snapshotStats(
-      {
-        workerId: this.d.config.workerId,
-        startedAtMs: this.startedAtMs,
-        slots: this.slots,
-        room: this.room,
-        counters: this.counters,
-        executor: this.d.executor,
-        state: () => this.stateValue,
-        partitions: () => [
-          ...this.taskConsumer.partitions().map((p) => ({ topic: this.topics.tasks, ...p, lag: -1 })),
-          ...this.retryConsumer.partitions().map((p) => ({ topic: this.topics.retry, ...p, lag: -1 })),
-        ],
-      },
-      Date.now(),
-    );
-  }
-
-  private async publishStats(): Promise<void> {
-    const stats = this.snapshot();
-    sampleTelemetry(this.d.telemetry, stats);
-    try {
-      const value = this.d.codecs.stats.encode(stats);
-      await this.producer.send(this.topics.metrics, [{ key: stats.workerId, value, headers: {} }]);
-    } catch (err) {
-      this.d.telemetry.infraError('kafka');
-      this.d.log(`stats not published: ${(err as Error).message}`);
-    }
+    return this.stats.snapshot();
   }
 
   /** Drains and stops; idempotent (later calls wait for the first). */
@@ -296,7 +273,7 @@ export class Worker {
     this.retryConsumer.pauseAll();
     this.tasks.closeSchedulers();
     this.drainCtl.abort(new TaskAbort('shutdown', 'worker draining'));
-    void this.publishStats();
+    void this.stats.publish(false);
     const finished = await this.tasks.idle(drainDeadlineMs);
     if (!finished) {
       const killed = this.cancels.killAll('drain deadline reached');
@@ -306,16 +283,12 @@ export class Worker {
     await this.commits.flush();
     this.commits.stop();
     this.shutdownCtl.abort();
-    clearInterval(this.statsTimer);
-    await Promise.all([
-      this.taskConsumer.stop(),
-      this.retryConsumer.stop(),
-      this.control.stop(),
-      this.heartbeats.stop(),
-    ]);
+    this.stats.stop();
+    await Promise.all([this.taskConsumer.stop(), this.retryConsumer.stop(), this.peers.stop()]);
     this.stateValue = 'STOPPED';
-    await this.publishStats();
+    await this.stats.publish(false);
     await this.producer.disconnect();
+    await this.lagProbe.close();
     await this.d.reaper?.stop().catch(() => undefined);
     await this.d.executor.close();
   }
