@@ -23,6 +23,11 @@ export interface TopicReaderOptions {
   /** Brokers, for error messages only. */
   readonly brokers?: readonly string[];
   readonly groupPrefix?: string;
+  /**
+   * Longest a fetch waits on the broker for new records (default 500). `close()` waits for the
+   * fetch in flight, so short-lived scans use a small value.
+   */
+  readonly maxWaitMs?: number;
 }
 
 /**
@@ -47,6 +52,7 @@ export class TopicReader {
       retry: { retries: 3 },
       sessionTimeout: 30_000,
       allowAutoTopicCreation: false,
+      maxWaitTimeInMs: opts.maxWaitMs ?? 500,
     });
     this.admin = opts.kafka.admin({ retry: { retries: 2 } });
   }

@@ -29,6 +29,7 @@ export class KafkaCodeTopic implements CodeTopicPort {
       from: 'earliest',
       brokers: this.opts.brokers,
       groupPrefix: 'berth-code-read',
+      maxWaitMs: 100,
       onRecord: (r) => {
         if (!r.value) return;
         try {
