@@ -9,6 +9,9 @@ import { readStacksTree, type StackProblem, type StacksTree } from './stacks-roo
 /** Directories of the stacks root every base is built from, besides its own. */
 const SHARED_BASE_INPUTS = ['base-common', 'launcher'];
 
+/** Launcher tests do not go into the image, so they do not change a base's hash. */
+const isTestSource = (fileName: string) => fileName.endsWith('_test.go');
+
 /** Bumped when the way stack images are built or labelled changes, so they are rebuilt. */
 const STACK_RECIPE_VERSION = 'stack-recipe-2';
 
@@ -49,7 +52,7 @@ export async function buildStacks(req: BuildRequest): Promise<BuildReport> {
   const baseRefs = new Map<string, BaseRef>();
   for (const base of tree.bases.filter((b) => neededBases.has(b.manifest.name))) {
     const dirs = [base.dir, ...SHARED_BASE_INPUTS.map((d) => join(req.root, d))];
-    const hash = await hashContent(dirs);
+    const hash = await hashContent(dirs, [], isTestSource);
     req.log(`base ${base.manifest.name}: hash ${hash.slice(0, 12)}`);
     const outcome = await buildBase(base, hash, req.store, req.log);
     report(req.log, 'base', outcome);

@@ -32,7 +32,19 @@ export async function verifyStack(
     return fail(`smoke command exited ${r.exitCode ?? r.signal}: ${oneLine(probe.output)}`);
   const match = new RegExp(m.smoke.expect, 'm').exec(probe.output);
   if (!match) return fail(`output does not match /${m.smoke.expect}/: ${oneLine(probe.output)}`);
-  return { name: m.name, ok: true, detail: oneLine(match[0]), durationMs: probe.durationMs };
+  return {
+    name: m.name,
+    ok: true,
+    detail: oneLine(linesAround(probe.output, match.index, match.index + match[0].length)),
+    durationMs: probe.durationMs,
+  };
+}
+
+/** The whole lines of `text` that the range [from, to) touches. */
+function linesAround(text: string, from: number, to: number): string {
+  const start = text.lastIndexOf('\n', from - 1) + 1;
+  const end = text.indexOf('\n', to);
+  return text.slice(start, end === -1 ? undefined : end);
 }
 
 function oneLine(text: string): string {

@@ -78,4 +78,14 @@ describe('hashContent', () => {
     await put('s/extra.txt', '');
     expect(await hashContent([dir], ['base-id-1'])).not.toBe(h1);
   });
+
+  it('leaves out files the ignore predicate names', async () => {
+    await put('l/main.go', 'package main');
+    const dir = join(root, 'l');
+    const ignoreTests = (n: string) => n.endsWith('_test.go');
+    const h0 = await hashContent([dir], [], ignoreTests);
+    await put('l/main_test.go', 'package main // test');
+    expect(await hashContent([dir], [], ignoreTests)).toBe(h0);
+    expect(await hashContent([dir])).not.toBe(h0);
+  });
 });
