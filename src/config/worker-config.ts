@@ -1,4 +1,5 @@
-import { hostname } from 'node:os';
+import { homedir, hostname } from 'node:os';
+import { join, resolve } from 'node:path';
 import { InfraError } from '../domain/infra-error.js';
 import { MAX_TASK_TIMEOUT_MS } from '../domain/task-event.js';
 import { WORKER_SETTINGS, type WorkerSettingKey, type WorkerSettingSpec } from './worker-settings.js';
@@ -43,6 +44,8 @@ export interface WorkerConfig {
   readonly deadAfterIntervals: number;
   /** How long a cancel is remembered for a task that has not arrived yet. */
   readonly cancelMemoryMs: number;
+  /** Directory of verified code package tarballs, by digest. */
+  readonly codeCacheDir: string;
   /** Extra labels on every task container; the reaper only considers containers carrying them. */
   readonly containerLabels: Readonly<Record<string, string>>;
 }
@@ -142,6 +145,10 @@ export function loadWorkerConfig(
     reaperIntervalMs: int('reaperIntervalMs'),
     deadAfterIntervals: int('deadAfterIntervals'),
     cancelMemoryMs: int('cancelMemoryMs'),
+    codeCacheDir: resolve(
+      rawValue('codeCacheDir', flags, env) ??
+        join(env.BERTH_STATE_DIR ?? join(homedir(), '.berth'), 'code-cache'),
+    ),
     containerLabels: labelsSetting(listSetting('containerLabels', flags, env)),
   };
   checkRelations(config);

@@ -200,6 +200,12 @@ export const WORKER_SETTINGS = {
     fallback: '',
     help: 'extra labels k=v,… on task containers (the reaper only looks at those)',
   },
+  codeCacheDir: {
+    flag: 'code-cache-dir',
+    env: 'BERTH_CODE_CACHE_DIR',
+    fallback: '',
+    help: 'verified code tarballs by digest (default $BERTH_STATE_DIR/code-cache, ~/.berth/code-cache)',
+  },
   cancelMemoryMs: {
     flag: 'cancel-memory-ms',
     env: 'BERTH_CANCEL_MEMORY_MS',

@@ -44,12 +44,15 @@ export interface WorkerCodecs {
   readonly control: Codec<Control>;
 }
 
+/** A code resolver that may need starting (following berth.code) and closing. */
+export type WorkerCodeResolver = CodeResolverPort & { start?(): Promise<void>; close?(): Promise<void> };
+
 export interface WorkerDeps {
   readonly config: WorkerConfig;
   readonly kafka: ReturnType<typeof createKafka>;
   readonly executor: ExecutorPort;
   readonly stacks: StackCatalogPort;
-  readonly code: CodeResolverPort;
+  readonly code: WorkerCodeResolver;
   readonly telemetry: TelemetryPort;
   readonly codecs: WorkerCodecs;
   readonly liveness: WorkerLiveness;
@@ -220,6 +223,7 @@ export class Worker {
     await withRetry(() => this.producer.connect(), retry);
     await this.reapAtStart();
     await this.prewarm();
+    if (this.d.code.start) await withRetry(() => this.d.code.start?.() ?? Promise.resolve(), retry);
     await withRetry(() => this.peers.start(), retry);
     await withRetry(() => this.taskConsumer.start(), retry);
     await withRetry(() => this.retryConsumer.start(), retry);
@@ -289,6 +293,7 @@ export class Worker {
     await this.stats.publish(false);
     await this.producer.disconnect();
     await this.lagProbe.close();
+    await this.d.code.close?.().catch(() => undefined);
     await this.d.reaper?.stop().catch(() => undefined);
     await this.d.executor.close();
   }
