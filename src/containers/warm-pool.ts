@@ -1,4 +1,4 @@
-import { InfraError } from '../domain/infra-error.js';
+import { isRetriable } from '../domain/infra-error.js';
 import { withRetry } from '../resilience/retry.js';
 import type { ContainerLimits } from './docker-engine-port.js';
 import type { LauncherSession } from './launcher-session.js';
@@ -19,7 +19,8 @@ export interface WarmPoolDeps {
  *
  * Contract: `take(imageId)` returns an idle session of exactly that image or null; the pool then
  * refills in the background, one create at a time (the engine serializes creates anyway), with
- * full-jitter backoff while the engine fails. `setTarget` with a new image id drains and discards
+ * full-jitter backoff while the engine fails retriably; after a non-retriable failure (e.g. the
+ * image was deleted) it waits the maximum backoff before trying again. `setTarget` with a new image id drains and discards
  * every idle container of the old one. Idle containers that die are dropped and replaced.
  * Warm containers have no network (`network: false`) and the pool's default limits.
  */
@@ -111,7 +112,7 @@ export class WarmPool {
         baseDelayMs: this.deps.backoffBaseMs,
         maxDelayMs: this.deps.backoffMaxMs,
         signal: this.stop.signal,
-        shouldRetry: (err) => err instanceof InfraError && imageId === this.imageId,
+        shouldRetry: (err) => isRetriable(err) && imageId === this.imageId,
         onRetry: (err) => this.deps.onError(err),
       });
       if (this.closed || imageId !== this.imageId || this.idle.length >= this.target) {

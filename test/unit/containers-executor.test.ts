@@ -264,3 +264,21 @@ describe('ContainerExecutor', () => {
     await expect(executor.execute(request(), never)).rejects.toBeInstanceOf(InfraError);
   });
 });
+
+describe('warm pool with a missing image', () => {
+  it('stops hammering the engine after a non-retriable error and tries again later', async () => {
+    const missing = new InfraError('no such image', { retriable: false, component: 'docker' });
+    const engine = new FakeEngine({ failCreates: { count: 2, error: missing } });
+    const logs: string[] = [];
+    const slow = executorOptions({ workerId: 'w1', refillBackoffBaseMs: 5, refillBackoffMaxMs: 300 });
+    executor = new ContainerExecutor(engine, slow, (m) => logs.push(m));
+    const t0 = Date.now();
+    executor.prewarm('shell', 'sha256:aaa', 1);
+    await until(() => logs.length === 1);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(engine.calls.filter((c) => c === 'create')).toHaveLength(1);
+    await until(() => executor?.warmCounts().shell === 1);
+    expect(logs).toEqual(['warm pool shell: no such image', 'warm pool shell: no such image']);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(600);
+  });
+});
