@@ -52,12 +52,14 @@ export function runProcess(
       onData(c);
     });
     child.stderr.on('data', onData);
+    let spawnFailed = false;
     child.on('error', (err) => {
+      spawnFailed = true;
       lines.push(`${cmd}: ${err.message}`);
     });
     child.on('close', (code) => {
       if (partial) lines.push(partial);
-      const exitCode = code === null && lines.some((l) => l.startsWith(`${cmd}: `)) ? 127 : code;
+      const exitCode = spawnFailed ? 127 : code;
       resolve({
         exitCode,
         tail: lines.slice(-tailLines).join('\n'),
