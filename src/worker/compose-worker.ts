@@ -1,3 +1,4 @@
+import { createKafkaCodeCatalog } from '../code/kafka-code-catalog.js';
 import { controlCodec } from '../codecs/control-codec.js';
 import { taskEventCodec } from '../codecs/task-event-codec.js';
 import { taskResultCodec } from '../codecs/task-result-codec.js';
@@ -8,19 +9,18 @@ import { DockerodeEngine } from '../containers/dockerode-engine.js';
 import { executorOptions } from '../containers/executor-options.js';
 import { DockerImageStore } from '../containers/image-store.js';
 import { ContainerReaper } from '../containers/reaper.js';
-import type { CodeResolverPort } from '../domain/code-resolver-port.js';
 import type { TelemetryPort } from '../domain/telemetry-port.js';
-import { noCodePackages } from '../execution/execution-planner.js';
 import { createKafka } from '../kafka/kafka-connection.js';
+import { topicNames } from '../kafka/topic-names.js';
 import { StackCatalog } from '../stacks/stack-catalog.js';
-import { Worker } from './worker.js';
+import { Worker, type WorkerCodeResolver } from './worker.js';
 import { WorkerLiveness } from './worker-liveness.js';
 
 export interface ComposeOptions {
   readonly telemetry: TelemetryPort;
   readonly log: (line: string) => void;
-  /** Code packages; default: none (code tasks are REJECTED). */
-  readonly code?: CodeResolverPort;
+  /** Code packages; default: the catalog following berth.code. */
+  readonly code?: WorkerCodeResolver;
 }
 
 /**
@@ -58,7 +58,14 @@ export function composeWorker(config: WorkerConfig, opts: ComposeOptions): Worke
     kafka,
     executor,
     stacks: new StackCatalog(new DockerImageStore()),
-    code: opts.code ?? noCodePackages,
+    code:
+      opts.code ??
+      createKafkaCodeCatalog({
+        kafka,
+        topic: topicNames(config.topicPrefix).code,
+        cacheDir: config.codeCacheDir,
+        log: opts.log,
+      }),
     telemetry: opts.telemetry,
     codecs: {
       event: taskEventCodec,

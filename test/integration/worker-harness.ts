@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Consumer, Producer } from 'kafkajs';
 import { taskEventCodec } from '../../src/codecs/task-event-codec.js';
 import { taskResultCodec } from '../../src/codecs/task-result-codec.js';
@@ -64,6 +67,7 @@ export class WorkerHarness {
         warmPoolSize: '1',
         retryBaseDelayMs: '500',
         retryMaxDelayMs: '2000',
+        codeCacheDir: join(tmpdir(), `berth-code-${this.prefix}`),
         ...flags,
       },
       {},
@@ -128,6 +132,7 @@ export class WorkerHarness {
     const left = this.containers();
     if (left.length > 0) execFileSync('docker', ['rm', '-f', ...left]);
     await deleteBerthTopics(this.kafka, this.prefix).catch(() => undefined);
+    rmSync(join(tmpdir(), `berth-code-${this.prefix}`), { recursive: true, force: true });
   }
 }
 
