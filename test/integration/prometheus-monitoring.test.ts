@@ -9,6 +9,7 @@
  * the same checks against a real worker.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TelemetryPort } from '../../src/domain/telemetry-port.js';
@@ -42,6 +43,14 @@ describe('promtool', () => {
     expect(config).toContain('SUCCESS');
     const rules = execFileSync('promtool', ['check', 'rules', RULES_FILE], { encoding: 'utf8' });
     expect(rules).toMatch(/SUCCESS: \d+ rules found/);
+  });
+
+  it('passes the alert rule unit tests: each alert fires when it should and only then', () => {
+    const tests = join(PROM_DIR, 'tests', 'berth-alerts.test.yml');
+    const out = execFileSync('promtool', ['test', 'rules', tests], { encoding: 'utf8' });
+    expect(out).toContain('SUCCESS');
+    const tested = new Set([...readFileSync(tests, 'utf8').matchAll(/alertname: (\w+)/g)].map((m) => m[1]));
+    for (const rule of alertRules()) expect(tested, `no unit test for ${rule.alert}`).toContain(rule.alert);
   });
 });
 
