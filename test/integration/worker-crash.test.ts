@@ -1,5 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableStacks, inlineEvent, WorkerHarness } from './worker-harness.js';
 
@@ -33,6 +35,7 @@ function spawnWorker(workerId: string): ChildProcess {
       '--stats-interval-ms=1000',
       '--reaper-interval-ms=2000',
       `--prewarm-stacks=${stack}`,
+      `--code-cache-dir=${join(tmpdir(), `berth-code-${h.prefix}`)}`,
     ],
     { stdio: ['ignore', 'ignore', process.env.BERTH_TEST_LOG ? 'inherit' : 'ignore'] },
   );
