@@ -1,5 +1,8 @@
-import { KafkaJSConnectionError, KafkaJSError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import { InfraError } from '../domain/infra-error.js';
+
+// kafkajs is CommonJS; Node's ESM loader does not see its error classes as named exports.
+const { KafkaJSConnectionError, KafkaJSError, KafkaJSNumberOfRetriesExceeded } = kafkajs;
 
 /** No broker answered within the client's connection timeout and retries. */
 export class BrokerUnreachableError extends InfraError {

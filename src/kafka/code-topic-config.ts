@@ -1,5 +1,8 @@
-import { ConfigResourceTypes, type Kafka } from 'kafkajs';
+import kafkajs, { type Kafka } from 'kafkajs';
 import { kafkaFailure } from './client-errors.js';
+
+// kafkajs is CommonJS; Node's ESM loader does not see its enums as named exports.
+const { ConfigResourceTypes } = kafkajs;
 
 /** Kafka's built-in default for max.message.bytes. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;

@@ -1,0 +1,74 @@
+import { BerthClient } from '../client/berth-client.js';
+import { enableSchemaRegistryFromEnv } from '../codecs/schema-registry.js';
+import { BrokerUnreachableError } from '../kafka/client-errors.js';
+import { createClientKafka, type KafkaInstance } from '../kafka/client-kafka.js';
+import { brokersFromEnv } from '../kafka/kafka-connection.js';
+import { type TopicNames, topicNames } from '../kafka/topic-names.js';
+import { UsageError } from './command.js';
+
+/**
+ * Exit codes of the producer-facing commands (submit, run, results, task, cancel, status, code):
+ * 0 ok; 1 the task or operation failed; 2 usage error (bad flag, bad JSON, invalid manifest);
+ * 3 no Kafka broker reachable.
+ */
+export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2, unreachable: 3 });
+
+/** What a producer-side command needs: brokers and topics from the environment, one Kafka client. */
+export interface CliSession {
+  readonly brokers: readonly string[];
+  readonly topics: TopicNames;
+  readonly kafka: KafkaInstance;
+  client(): BerthClient;
+  /** One progress line on stderr. */
+  progress(line: string): void;
+}
+
+/**
+ * Runs `fn` with a session built from BERTH_KAFKA_BROKERS and BERTH_TOPIC_PREFIX, closing what it
+ * opened. An unreachable broker becomes a one-line error with exit code 3.
+ */
+export async function withSession(command: string, fn: (s: CliSession) => Promise<number>): Promise<number> {
+  const brokers = brokersFromEnv();
+  const topics = topicNames(process.env.BERTH_TOPIC_PREFIX ?? 'berth');
+  const kafka = createClientKafka(brokers, `berth-cli-${command}`);
+  let client: BerthClient | null = null;
+  const session: CliSession = {
+    brokers,
+    topics,
+    kafka,
+    client: () => {
+      client ??= new BerthClient({ kafka, topicPrefix: process.env.BERTH_TOPIC_PREFIX ?? 'berth' });
+      return client;
+    },
+    progress: (line) => process.stderr.write(`berth ${command}: ${line}\n`),
+  };
+  try {
+    await enableSchemaRegistryFromEnv();
+    return await fn(session);
+  } catch (err) {
+    if (err instanceof BrokerUnreachableError)
+      throw new UsageError(`${err.message} (is it running? berth infra status)`, EXIT.unreachable);
+    throw err;
+  } finally {
+    await (client as BerthClient | null)?.close();
+  }
+}
+
+/** Parses `500ms`, `30s`, `5m`, `1h` or a plain number of milliseconds. */
+export function parseDurationMs(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`--${flag}: '${text}' is not a duration (e.g. 500ms, 30s, 5m, 1h)`);
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * factor);
+}
+
+/** Parses repeated `KEY=VALUE` flags into a record. */
+export function parsePairs(values: readonly string[] | undefined, flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values ?? []) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--${flag}: expected KEY=VALUE, got '${v}'`);
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}

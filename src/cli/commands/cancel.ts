@@ -1,0 +1,34 @@
+import { parseArgs } from 'node:util';
+import { EXIT, withSession } from '../cli-session.js';
+import { type Command, UsageError } from '../command.js';
+
+const help = `usage: berth cancel ID [--reason TEXT]
+
+Asks the workers to cancel task ID: a running task is stopped and its result is CANCELLED; a task
+not started yet is skipped with a CANCELLED result. Returns once the request is on the control topic.
+
+exit codes: 0 request published, 2 usage, 3 broker unreachable`;
+
+const cancel: Command = {
+  name: 'cancel',
+  summary: 'ask workers to cancel a task',
+  help,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: { reason: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length !== 1 || positionals[0] === '')
+      throw new UsageError('expected exactly one task ID');
+    const id = positionals[0] as string;
+    return withSession('cancel', async (s) => {
+      await s.client().cancel(id, values.reason);
+      s.progress(`cancel requested for ${id}`);
+      return EXIT.ok;
+    });
+  },
+};
+
+export default cancel;

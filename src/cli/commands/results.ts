@@ -1,0 +1,66 @@
+import { parseArgs } from 'node:util';
+import { taskResultCodec } from '../../codecs/task-result-codec.js';
+import type { TaskResult } from '../../domain/task-result.js';
+import { scanTopic } from '../../kafka/client-topic-scan.js';
+import { EXIT, withSession } from '../cli-session.js';
+import type { Command } from '../command.js';
+import { resultJson, resultLine } from '../result-printer.js';
+
+const help = `usage: berth results [--follow] [--id ID ...] [--json]
+
+Prints task results: by default every result still on the results topic, then exits; with
+--follow only results that arrive from now on, until interrupted (Ctrl-C).
+
+options:
+  --follow      wait for new results instead of listing existing ones
+  --id ID       only results of this task id (repeatable)
+  --json        one JSON object per line (stdout/stderr as text, output files base64)
+
+exit codes: 0 ok, 2 usage, 3 broker unreachable`;
+
+const options = {
+  follow: { type: 'boolean' },
+  id: { type: 'string', multiple: true },
+  json: { type: 'boolean' },
+} as const;
+
+const results: Command = {
+  name: 'results',
+  summary: 'list task results, or follow new ones',
+  help,
+  async run(argv) {
+    const { values } = parseArgs({ args: [...argv], options, strict: true });
+    const ids = values.id && values.id.length > 0 ? new Set(values.id) : null;
+    const print = (r: TaskResult) => console.log(values.json ? JSON.stringify(resultJson(r)) : resultLine(r));
+    return withSession('results', async (s) => {
+      if (!values.follow) {
+        let count = 0;
+        await scanTopic(
+          s.kafka,
+          s.topics.results,
+          (rec) => {
+            if (!rec.value || (ids && !ids.has(rec.key?.toString() ?? ''))) return;
+            try {
+              print(taskResultCodec.decode(rec.value));
+              count++;
+            } catch {
+              // Not a TaskResult; skipped.
+            }
+          },
+          { brokers: s.brokers },
+        );
+        s.progress(`${count} result(s)`);
+        return EXIT.ok;
+      }
+      const stream = s.client().results({ ids: ids ? [...ids] : undefined });
+      const stop = () => void stream.return?.();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      s.progress(`following ${s.topics.results} (Ctrl-C to stop)`);
+      for await (const r of stream) print(r);
+      return EXIT.ok;
+    });
+  },
+};
+
+export default results;

@@ -1,0 +1,76 @@
+import { parseArgs } from 'node:util';
+import { ResultTimeoutError } from '../../client/client-errors.js';
+import { EXIT, parseDurationMs, parsePairs, withSession } from '../cli-session.js';
+import { type Command, UsageError } from '../command.js';
+import { printRun, resultJson } from '../result-printer.js';
+import { checkedTask, intFlag, readPayload } from './submit.js';
+
+const help = `usage: berth run STACK [options] -- COMMAND [ARG...]
+
+Runs COMMAND in a fresh container of STACK (e.g. python-3.11) as an inline task, waits, prints
+the task's stdout and stderr, and exits 0 when it SUCCEEDED, 1 otherwise.
+
+options:
+  --payload JSON|@FILE   payload at /task/payload ($PAYLOAD_FILE)
+  --env KEY=VALUE        environment variable for the command (repeatable)
+  --timeout DUR          per-attempt limit (e.g. 30s, 5m; at most 60m)
+  --memory BYTES         memory limit in bytes
+  --network              give the container a network (default: none)
+  --wait-timeout DUR     give up waiting after DUR (default 10m)
+  --json                 print the result as JSON instead
+
+exit codes: 0 SUCCEEDED, 1 any other status or no result in time, 2 usage, 3 broker unreachable
+example: berth run python-3.11 -- python3 -c 'print(6*7)'`;
+
+const options = {
+  payload: { type: 'string' },
+  env: { type: 'string', multiple: true },
+  timeout: { type: 'string' },
+  memory: { type: 'string' },
+  network: { type: 'boolean' },
+  'wait-timeout': { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+const run: Command = {
+  name: 'run',
+  summary: 'run a command in a stack as an inline task and print its output',
+  help,
+  async run(argv) {
+    const dash = argv.indexOf('--');
+    if (dash < 0 || dash === argv.length - 1) throw new UsageError('expected STACK -- COMMAND [ARG...]');
+    const { values, positionals } = parseArgs({
+      args: argv.slice(0, dash),
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length !== 1) throw new UsageError('expected exactly one STACK before --');
+    const task = checkedTask({
+      inline: {
+        stack: positionals[0] as string,
+        command: argv.slice(dash + 1),
+        env: parsePairs(values.env, 'env'),
+      },
+      payload: readPayload(values.payload),
+      timeoutMs: values.timeout === undefined ? undefined : parseDurationMs(values.timeout, 'timeout'),
+      memoryBytes: intFlag(values.memory, 'memory'),
+      network: values.network,
+    });
+    const waitMs = parseDurationMs(values['wait-timeout'] ?? '10m', 'wait-timeout');
+    return withSession('run', async (s) => {
+      s.progress(`submitting to ${s.topics.tasks}, waiting up to ${Math.round(waitMs / 1000)} s`);
+      try {
+        const r = await s.client().submitAndWait(task, { timeoutMs: waitMs });
+        if (values.json) console.log(JSON.stringify(resultJson(r)));
+        else printRun(r);
+        return r.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
+      } catch (err) {
+        if (err instanceof ResultTimeoutError) throw new UsageError(err.message, EXIT.failed);
+        throw err;
+      }
+    });
+  },
+};
+
+export default run;

@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ResultTimeoutError } from '../../client/client-errors.js';
+import { type TaskInput, toTaskEvent } from '../../client/task-input.js';
+import { EXIT, parseDurationMs, parsePairs, withSession } from '../cli-session.js';
+import { type Command, UsageError } from '../command.js';
+import { printRun, resultJson } from '../result-printer.js';
+
+const help = `usage: berth submit CODE[@REV] [--payload JSON|@FILE] [--wait] [options]
+
+Publishes a task running code package CODE (newest revision, or REV) and prints its id.
+
+options:
+  --payload JSON|@FILE   task payload: inline JSON (validated) or the raw bytes of FILE
+  --wait                 wait for the result; print the task's stdout/stderr; exit 0 only if SUCCEEDED
+  --wait-timeout DUR     give up waiting after DUR (default 10m); the task may still run
+  --priority 0|1|2       default 1
+  --timeout DUR          per-attempt limit (e.g. 30s, 5m; at most 60m); default: the package's
+  --max-attempts N       attempts in total; default: the package's
+  --key KEY              ordering key (tasks with the same key run in order); default: the id
+  --id ID                idempotency key; default: a random UUID
+  --label KEY=VALUE      label copied into the result (repeatable)
+  --json                 print the id (or, with --wait, the result) as JSON
+
+exit codes: 0 ok, 1 task failed (with --wait), 2 usage, 3 broker unreachable
+environment: BERTH_KAFKA_BROKERS (127.0.0.1:9092), BERTH_TOPIC_PREFIX (berth)`;
+
+const options = {
+  payload: { type: 'string' },
+  wait: { type: 'boolean' },
+  'wait-timeout': { type: 'string' },
+  priority: { type: 'string' },
+  timeout: { type: 'string' },
+  'max-attempts': { type: 'string' },
+  key: { type: 'string' },
+  id: { type: 'string' },
+  label: { type: 'string', multiple: true },
+  json: { type: 'boolean' },
+} as const;
+
+/** `--payload`: inline JSON (must parse) or `@file` (raw bytes). */
+export function readPayload(value: string | undefined): Uint8Array | undefined {
+  if (value === undefined) return undefined;
+  if (value.startsWith('@')) {
+    try {
+      return readFileSync(value.slice(1));
+    } catch (err) {
+      throw new UsageError(
+        `--payload: cannot read ${value.slice(1)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+  }
+  try {
+    JSON.parse(value);
+  } catch (err) {
+    throw new UsageError(
+      `--payload is not valid JSON: ${(err as Error).message} (use @FILE for other bytes)`,
+    );
+  }
+  return Buffer.from(value, 'utf8');
+}
+
+export function intFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${flag}: '${value}' is not a whole number`);
+  return Number(value);
+}
+
+/** Validates a task built from flags; a broken rule is a usage error. */
+export function checkedTask(task: TaskInput): TaskInput {
+  try {
+    toTaskEvent(task);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return task;
+}
+
+const submit: Command = {
+  name: 'submit',
+  summary: 'submit a task that runs a pushed code package (optionally wait for its result)',
+  help,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length !== 1) throw new UsageError('expected exactly one CODE[@REV] argument');
+    const task = checkedTask({
+      code: positionals[0],
+      id: values.id,
+      payload: readPayload(values.payload),
+      priority: intFlag(values.priority, 'priority') as 0 | 1 | 2 | undefined,
+      timeoutMs: values.timeout === undefined ? undefined : parseDurationMs(values.timeout, 'timeout'),
+      maxAttempts: intFlag(values['max-attempts'], 'max-attempts'),
+      key: values.key,
+      labels: parsePairs(values.label, 'label'),
+    });
+    const waitMs = parseDurationMs(values['wait-timeout'] ?? '10m', 'wait-timeout');
+    return withSession('submit', async (s) => {
+      if (!values.wait) {
+        const id = await s.client().submit(task);
+        console.log(values.json ? JSON.stringify({ id }) : id);
+        return EXIT.ok;
+      }
+      s.progress(`submitted, waiting up to ${Math.round(waitMs / 1000)} s for the result`);
+      try {
+        const r = await s.client().submitAndWait(task, { timeoutMs: waitMs });
+        if (values.json) console.log(JSON.stringify(resultJson(r)));
+        else printRun(r);
+        return r.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
+      } catch (err) {
+        if (err instanceof ResultTimeoutError) throw new UsageError(err.message, EXIT.failed);
+        throw err;
+      }
+    });
+  },
+};
+
+export default submit;

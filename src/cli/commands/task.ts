@@ -1,0 +1,62 @@
+import { parseArgs } from 'node:util';
+import { taskResultCodec } from '../../codecs/task-result-codec.js';
+import type { TaskResult } from '../../domain/task-result.js';
+import { scanTopic } from '../../kafka/client-topic-scan.js';
+import { EXIT, withSession } from '../cli-session.js';
+import { type Command, UsageError } from '../command.js';
+import { printRun, resultJson, resultLine } from '../result-printer.js';
+
+const help = `usage: berth task ID [--json] [--output]
+
+Shows every result recorded for task ID (one per attempt that ended), scanning the results topic.
+
+options:
+  --json     the results as a JSON array
+  --output   also print the last result's stdout and stderr
+
+exit codes: 0 found, 1 no result for ID (yet), 2 usage, 3 broker unreachable`;
+
+const task: Command = {
+  name: 'task',
+  summary: 'show all results recorded for one task id',
+  help,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: { json: { type: 'boolean' }, output: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length !== 1) throw new UsageError('expected exactly one task ID');
+    const id = positionals[0] as string;
+    return withSession('task', async (s) => {
+      s.progress(`scanning ${s.topics.results}`);
+      const found: TaskResult[] = [];
+      await scanTopic(
+        s.kafka,
+        s.topics.results,
+        (rec) => {
+          if (!rec.value || rec.key?.toString() !== id) return;
+          try {
+            found.push(taskResultCodec.decode(rec.value));
+          } catch {
+            // Not a TaskResult; skipped.
+          }
+        },
+        { brokers: s.brokers },
+      );
+      found.sort((a, b) => a.attempt - b.attempt || a.finishedAtMs - b.finishedAtMs);
+      if (values.json) console.log(JSON.stringify(found.map(resultJson)));
+      else for (const r of found) console.log(resultLine(r));
+      const last = found.at(-1);
+      if (!last) {
+        s.progress(`no result for task ${id} (not finished yet, or unknown)`);
+        return EXIT.failed;
+      }
+      if (values.output && !values.json) printRun(last);
+      return EXIT.ok;
+    });
+  },
+};
+
+export default task;
