@@ -1,4 +1,4 @@
-import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { InfraError } from '../domain/infra-error.js';
 import type { OutgoingRecord, RecordProducerPort } from '../publishing/record-producer-port.js';
 
@@ -33,7 +33,6 @@ export class RecordProducer implements RecordProducerPort {
       await this.producer.send({
         topic,
         acks: -1,
-        compression: CompressionTypes.None,
         messages: records.map((r) => ({
           key: r.key === null ? null : typeof r.key === 'string' ? r.key : Buffer.from(r.key),
           value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
