@@ -1,9 +1,11 @@
 import { BerthClient } from '../client/berth-client.js';
 import { enableSchemaRegistryFromEnv } from '../codecs/schema-registry.js';
+import { probeBroker } from '../kafka/broker-probe.js';
 import { BrokerUnreachableError } from '../kafka/client-errors.js';
 import { createClientKafka, type KafkaInstance } from '../kafka/client-kafka.js';
 import { brokersFromEnv } from '../kafka/kafka-connection.js';
 import { type TopicNames, topicNames } from '../kafka/topic-names.js';
+import { withRetry } from '../resilience/retry.js';
 import { UsageError } from './command.js';
 
 /**
@@ -43,15 +45,35 @@ export async function withSession(command: string, fn: (s: CliSession) => Promis
     progress: (line) => process.stderr.write(`berth ${command}: ${line}\n`),
   };
   try {
+    await preflight(brokers);
     await enableSchemaRegistryFromEnv();
     return await fn(session);
   } catch (err) {
-    if (err instanceof BrokerUnreachableError)
-      throw new UsageError(`${err.message} (is it running? berth infra status)`, EXIT.unreachable);
+    if (err instanceof BrokerUnreachableError) throw unreachable(brokers);
     throw err;
   } finally {
     await (client as BerthClient | null)?.close();
   }
+}
+
+function unreachable(brokers: readonly string[]): UsageError {
+  return new UsageError(
+    `Kafka broker unreachable at ${brokers.join(',')} (is it running? berth infra status)`,
+    EXIT.unreachable,
+  );
+}
+
+/** Fails fast (about 3 s at most) when no broker answers, instead of waiting out client retries. */
+async function preflight(brokers: readonly string[]): Promise<void> {
+  const answered = await withRetry(
+    async () => {
+      const info = await probeBroker(brokers, { createTopic: false, timeoutMs: 1200 });
+      if (!info) throw new BrokerUnreachableError(brokers, null);
+      return info;
+    },
+    { attempts: 2, baseDelayMs: 300, maxDelayMs: 300 },
+  ).catch(() => null);
+  if (!answered) throw unreachable(brokers);
 }
 
 /** Parses `500ms`, `30s`, `5m`, `1h` or a plain number of milliseconds. */
