@@ -3,7 +3,12 @@
  * Everything exported here is covered by semver; deep imports are not.
  */
 
-export { BerthClient, type BerthClientOptions, type ResultsOptions } from './client/berth-client.js';
+export {
+  BerthClient,
+  type BerthClientOptions,
+  type ResultStream,
+  type ResultsOptions,
+} from './client/berth-client.js';
 export { ResultTimeoutError } from './client/client-errors.js';
 export { parseCodeRef, type TaskInput, toTaskEvent } from './client/task-input.js';
 export { CodeCatalog, type CodeCatalogOptions, type Resolution } from './code/code-catalog.js';

@@ -24,6 +24,9 @@ export type BerthClientOptions = (
   readonly connectionTimeoutMs?: number;
 };
 
+/** Results as an async iterator; `ready` resolves once results produced from then on are seen. */
+export type ResultStream = AsyncIterableIterator<TaskResult> & { readonly ready: Promise<void> };
+
 export interface ResultsOptions {
   /** Only results of these task ids. */
   readonly ids?: readonly string[];
@@ -114,9 +117,10 @@ export class BerthClient {
 
   /**
    * Results as they arrive (optionally only some ids), until the iterator is returned (e.g. `break`
-   * in `for await`) or the client is closed. Each call reads the topic independently.
+   * in `for await`) or the client is closed. Each call reads the topic independently; with
+   * `from: 'latest'`, await `ready` before submitting to be sure to see the results.
    */
-  results(opts: ResultsOptions = {}): AsyncIterableIterator<TaskResult> {
+  results(opts: ResultsOptions = {}): ResultStream {
     const ids = opts.ids ? new Set(opts.ids) : null;
     let reader: TopicReader | null = null;
     const queue: AsyncQueue<TaskResult> = new AsyncQueue(async () => {
@@ -139,8 +143,9 @@ export class BerthClient {
       },
     });
     this.openStreams.add(queue);
-    reader.start().catch((err) => queue.fail(err));
-    return queue;
+    const ready = reader.start();
+    ready.catch((err) => queue.fail(err));
+    return Object.assign(queue, { ready });
   }
 
   /** Asks workers to cancel a task (a Control on the control topic, keyed by task id). */
