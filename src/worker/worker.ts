@@ -23,6 +23,7 @@ import { PackageLimiter } from '../slots/package-limiter.js';
 import { SlotPool } from '../slots/slot-pool.js';
 import { CancelRegistry, TaskAbort } from './cancel-registry.js';
 import { CommitScheduler } from './commit-scheduler.js';
+import { ContainerUpkeep } from './container-upkeep.js';
 import { PeerFollowers } from './peer-followers.js';
 import { StatsReporter } from './stats-reporter.js';
 import { TaskRunner } from './task-runner.js';
@@ -87,6 +88,7 @@ export class Worker {
   private readonly commits: CommitScheduler;
   private readonly lagProbe: LagProbe;
   private readonly stats: StatsReporter;
+  private readonly upkeep: ContainerUpkeep;
   private closing: Promise<void> | null = null;
 
   constructor(private readonly d: WorkerDeps) {
@@ -131,6 +133,16 @@ export class Worker {
       log: d.log,
     });
     this.stats = this.createStats();
+    this.upkeep = new ContainerUpkeep({
+      executor: d.executor,
+      stacks: d.stacks,
+      reaper: d.reaper,
+      telemetry: d.telemetry,
+      warmPoolSize: c.warmPoolSize,
+      prewarmStacks: c.prewarmStacks,
+      refreshIntervalMs: Math.max(5000, c.statsIntervalMs),
+      log: d.log,
+    });
   }
 
   private createStats(): StatsReporter {
@@ -221,8 +233,7 @@ export class Worker {
   async start(): Promise<void> {
     const retry = { attempts: 5, baseDelayMs: 500, maxDelayMs: 5000 };
     await withRetry(() => this.producer.connect(), retry);
-    await this.reapAtStart();
-    await this.prewarm();
+    await this.upkeep.start();
     if (this.d.code.start) await withRetry(() => this.d.code.start?.() ?? Promise.resolve(), retry);
     await withRetry(() => this.peers.start(), retry);
     await withRetry(() => this.taskConsumer.start(), retry);
@@ -233,30 +244,6 @@ export class Worker {
     this.d.log(
       `worker ${this.d.config.workerId} running: ${this.d.config.slots} slots, topics ${this.topics.tasks}`,
     );
-  }
-
-  private async reapAtStart(): Promise<void> {
-    const reaper = this.d.reaper;
-    if (!reaper) return;
-    try {
-      const counts = await reaper.reapOnce({ includeOwn: true });
-      if (counts.own + counts.stale > 0) this.d.telemetry.containersReaped(counts.own + counts.stale);
-    } catch (err) {
-      this.d.log(`reaper at start failed: ${(err as Error).message}`);
-    }
-    reaper.start((counts) => {
-      if (counts.own + counts.stale > 0) this.d.telemetry.containersReaped(counts.own + counts.stale);
-    });
-  }
-
-  private async prewarm(): Promise<void> {
-    const { warmPoolSize, prewarmStacks } = this.d.config;
-    if (warmPoolSize === 0) return;
-    const stacks = await this.d.stacks.list();
-    for (const s of stacks) {
-      if (prewarmStacks.length === 0 || prewarmStacks.includes(s.name))
-        this.d.executor.prewarm(s.name, s.imageId, warmPoolSize);
-    }
   }
 
   /** The current WorkerStats (also what is published). */
@@ -273,6 +260,7 @@ export class Worker {
   private async drainAndStop(): Promise<void> {
     const { drainDeadlineMs } = this.d.config;
     this.stateValue = 'DRAINING';
+    this.upkeep.stop();
     this.taskConsumer.pauseAll();
     this.retryConsumer.pauseAll();
     this.tasks.closeSchedulers();
