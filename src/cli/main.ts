@@ -7,19 +7,36 @@ import { type Command, UsageError } from './command.js';
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
 
-async function loadCommands(): Promise<Map<string, Command>> {
-  const files = (await readdir(commandsDir)).filter((f) => f.endsWith('.js'));
-  const commands = new Map<string, Command>();
-  for (const file of files.sort()) {
-    const mod = (await import(join(commandsDir, file))) as { default?: Command };
-    if (mod.default) commands.set(mod.default.name, mod.default);
+/** Names of the available commands (one module per file in commands/). */
+async function commandNames(): Promise<string[]> {
+  const files = await readdir(commandsDir);
+  return files
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => f.slice(0, -3))
+    .sort();
+}
+
+/** Loads one command module; a module that fails to load affects only that command. */
+async function loadCommand(name: string): Promise<Command> {
+  const mod = (await import(join(commandsDir, `${name}.js`))) as { default?: Command };
+  if (!mod.default) throw new Error(`command module ${name}.js has no default export`);
+  return mod.default;
+}
+
+async function loadAll(): Promise<Map<string, Command | Error>> {
+  const commands = new Map<string, Command | Error>();
+  for (const name of await commandNames()) {
+    commands.set(name, await loadCommand(name).catch((err: unknown) => err as Error));
   }
   return commands;
 }
 
-function usage(commands: Map<string, Command>): string {
+function usage(commands: Map<string, Command | Error>): string {
   const width = Math.max(...[...commands.keys()].map((n) => n.length));
-  const lines = [...commands.values()].map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  const lines = [...commands].map(
+    ([name, c]) =>
+      `  ${name.padEnd(width)}  ${c instanceof Error ? `(unavailable: ${c.message})` : c.summary}`,
+  );
   return [
     'usage: berth <command> [options]',
     '',
@@ -32,17 +49,16 @@ function usage(commands: Map<string, Command>): string {
 
 /** Entry point: dispatch, turn user-facing errors into one line and an exit code. */
 async function main(argv: readonly string[]): Promise<number> {
-  const commands = await loadCommands();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    console.log(usage(commands));
+    console.log(usage(await loadAll()));
     return name === undefined ? 2 : 0;
   }
-  const command = commands.get(name);
-  if (!command) {
+  if (!(await commandNames()).includes(name)) {
     console.error(`berth: unknown command '${name}' (berth --help lists them)`);
     return 2;
   }
+  const command = await loadCommand(name);
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(command.help);
     return 0;
