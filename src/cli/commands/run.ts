@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ResultTimeoutError } from '../../client/client-errors.js';
 import { EXIT, parseDurationMs, parsePairs, withSession } from '../cli-session.js';
@@ -47,6 +48,7 @@ const run: Command = {
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one STACK before --');
     const task = checkedTask({
+      id: randomUUID(),
       inline: {
         stack: positionals[0] as string,
         command: argv.slice(dash + 1),
@@ -59,7 +61,9 @@ const run: Command = {
     });
     const waitMs = parseDurationMs(values['wait-timeout'] ?? '10m', 'wait-timeout');
     return withSession('run', async (s) => {
-      s.progress(`submitting to ${s.topics.tasks}, waiting up to ${Math.round(waitMs / 1000)} s`);
+      s.progress(
+        `submitting task ${task.id} to ${s.topics.tasks}, then waiting up to ${Math.round(waitMs / 1000)} s`,
+      );
       try {
         const r = await s.client().submitAndWait(task, { timeoutMs: waitMs });
         if (values.json) console.log(JSON.stringify(resultJson(r)));

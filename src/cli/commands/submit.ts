@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ResultTimeoutError } from '../../client/client-errors.js';
@@ -90,7 +91,7 @@ const submit: Command = {
     if (positionals.length !== 1) throw new UsageError('expected exactly one CODE[@REV] argument');
     const task = checkedTask({
       code: positionals[0],
-      id: values.id,
+      id: values.id ?? randomUUID(),
       payload: readPayload(values.payload),
       priority: intFlag(values.priority, 'priority') as 0 | 1 | 2 | undefined,
       timeoutMs: values.timeout === undefined ? undefined : parseDurationMs(values.timeout, 'timeout'),
@@ -105,7 +106,9 @@ const submit: Command = {
         console.log(values.json ? JSON.stringify({ id }) : id);
         return EXIT.ok;
       }
-      s.progress(`submitted, waiting up to ${Math.round(waitMs / 1000)} s for the result`);
+      s.progress(
+        `submitting task ${task.id}, then waiting up to ${Math.round(waitMs / 1000)} s for its result`,
+      );
       try {
         const r = await s.client().submitAndWait(task, { timeoutMs: waitMs });
         if (values.json) console.log(JSON.stringify(resultJson(r)));
