@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXIT, parseDurationMs, parsePairs } from '../../src/cli/cli-session.js';
+import { UsageError } from '../../src/cli/command.js';
+import { checkedTask, intFlag, readPayload } from '../../src/cli/commands/submit.js';
+import { resultLine } from '../../src/cli/result-printer.js';
+
+describe('CLI flag parsing', () => {
+  it('durations', () => {
+    expect(parseDurationMs('500ms', 't')).toBe(500);
+    expect(parseDurationMs('30s', 't')).toBe(30_000);
+    expect(parseDurationMs('1.5m', 't')).toBe(90_000);
+    expect(parseDurationMs('1h', 't')).toBe(3_600_000);
+    expect(parseDurationMs('250', 't')).toBe(250);
+    expect(() => parseDurationMs('soon', 'timeout')).toThrow(/--timeout: 'soon' is not a duration/);
+  });
+
+  it('KEY=VALUE pairs and integers', () => {
+    expect(parsePairs(['A=1', 'B=x=y'], 'env')).toEqual({ A: '1', B: 'x=y' });
+    expect(() => parsePairs(['nope'], 'env')).toThrow(/--env: expected KEY=VALUE/);
+    expect(intFlag('3', 'priority')).toBe(3);
+    expect(() => intFlag('high', 'priority')).toThrow(UsageError);
+  });
+
+  it('payload: JSON validated, @file read raw, missing file one line', () => {
+    expect(Buffer.from(readPayload('{"a":1}') ?? []).toString()).toBe('{"a":1}');
+    expect(() => readPayload('{a:1}')).toThrow(/--payload is not valid JSON/);
+    const dir = mkdtempSync(join(tmpdir(), 'berth-cli-'));
+    try {
+      writeFileSync(join(dir, 'p.bin'), Buffer.from([1, 2, 3]));
+      expect([...(readPayload(`@${join(dir, 'p.bin')}`) ?? [])]).toEqual([1, 2, 3]);
+      expect(() => readPayload(`@${join(dir, 'none')}`)).toThrow(/cannot read .*none: ENOENT/);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('invalid tasks from flags are usage errors (exit 2)', () => {
+    try {
+      checkedTask({ code: 'a', priority: 9 as 0 });
+      throw new Error('no error');
+    } catch (err) {
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as UsageError).exitCode).toBe(EXIT.usage);
+      expect((err as Error).message).toMatch(/priority 9/);
+    }
+  });
+
+  it('result line', () => {
+    const line = resultLine({
+      id: 'x',
+      attempt: 1,
+      status: 'FAILED',
+      exitCode: 2,
+      reason: 'exit code 2',
+      stdout: new Uint8Array(),
+      stdoutTruncated: false,
+      stderr: new Uint8Array(),
+      stderrTruncated: false,
+      outputs: [],
+      outputsTruncated: false,
+      stack: 'node-20',
+      stackImage: null,
+      codeName: 'v',
+      codeRevision: 4,
+      codeDigest: null,
+      workerId: 'w1',
+      sourceTopic: 't',
+      sourcePartition: 0,
+      sourceOffset: '1',
+      queueWaitMs: 3,
+      startLatencyMs: 40,
+      runMs: 120,
+      finishedAtMs: 0,
+      labels: {},
+    });
+    expect(line).toBe(
+      'x attempt 1: FAILED, exit 2, code v@4, run 120 ms, start 40 ms, queue 3 ms, worker w1: exit code 2',
+    );
+  });
+});
