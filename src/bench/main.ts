@@ -37,7 +37,8 @@ function event(id: string): TaskEvent {
     timeoutMs: 30_000,
     maxAttempts: 1,
     attempt: 1,
-    memoryBytes: 128 * 1024 * 1024,
+    // The worker's default memory, so a warm container is handed over without a limit update.
+    memoryBytes: null,
     network: null,
     labels: {},
     createdAtMs: Date.now(),

@@ -62,7 +62,7 @@ export async function sequentialLatency(
       consumedToStart.push(r.startLatencyMs);
       producedToStart.push(r.queueWaitMs + r.startLatencyMs);
     }
-    await new Promise((res) => setTimeout(res, 1500)); // warm pool refill
+    await new Promise((res) => setTimeout(res, 2500)); // warm pool refill
   }
   return { consumedToStart, producedToStart };
 }
