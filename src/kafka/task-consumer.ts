@@ -12,6 +12,8 @@ export interface TaskConsumerOptions {
   /** Largest fetch per partition; small keeps re-fetch after a pause cheap. */
   readonly maxBytesPerPartition?: number;
   readonly log?: (line: string) => void;
+  /** The consumer crashed and KafkaJS will not restart it: the worker cannot go on consuming. */
+  readonly onFatal?: (err: Error) => void;
 }
 
 /** A committed position: the next offset to read (Kafka commit semantics). */

@@ -16,8 +16,8 @@ function dockerSocket(): string {
 
 /**
  * Composition root of `berth worker`: observability, the worker, and SIGTERM/SIGINT (drain, then
- * exit 0). Resolves with the exit code once the worker stopped. The only place that installs
- * signal handlers.
+ * exit 0). Resolves with the exit code once the worker stopped: 0 after a signal, 1 when it
+ * stopped by itself (a consumer failed for good). The only place that installs signal handlers.
  */
 export async function startWorkerProcess(config: WorkerConfig): Promise<number> {
   const observability = await startObservability({
@@ -35,13 +35,17 @@ export async function startWorkerProcess(config: WorkerConfig): Promise<number> 
     },
   });
   const worker = composeWorker(config, { telemetry: observability.telemetry, log });
-  const stopped = new Promise<void>((resolve) => {
+  const stopped = new Promise<number>((resolve) => {
+    worker.onFatal(() => resolve(1));
     const onSignal = (signal: string) => {
       log(`${signal}: draining (deadline ${config.drainDeadlineMs} ms)`);
-      worker.close().then(resolve, (err: unknown) => {
-        log(`error while stopping: ${(err as Error).message}`);
-        resolve();
-      });
+      worker.close().then(
+        () => resolve(0),
+        (err: unknown) => {
+          log(`error while stopping: ${(err as Error).message}`);
+          resolve(0);
+        },
+      );
     };
     process.once('SIGTERM', () => onSignal('SIGTERM'));
     process.once('SIGINT', () => onSignal('SIGINT'));
@@ -54,8 +58,8 @@ export async function startWorkerProcess(config: WorkerConfig): Promise<number> 
     await observability.close();
     throw err;
   }
-  await stopped;
+  const code = await stopped;
   await observability.close();
   log('stopped');
-  return 0;
+  return code;
 }

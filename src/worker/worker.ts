@@ -90,6 +90,7 @@ export class Worker {
   private readonly stats: StatsReporter;
   private readonly upkeep: ContainerUpkeep;
   private closing: Promise<void> | null = null;
+  private readonly fatalListeners: ((err: Error) => void)[] = [];
 
   constructor(private readonly d: WorkerDeps) {
     const c = d.config;
@@ -217,7 +218,14 @@ export class Worker {
       ...(notBeforeMs ? { notBeforeMs } : {}),
     });
     this.tasks.addScheduler(scheduler);
-    return new TaskConsumer({ kafka: this.d.kafka, groupId, topic, sink: scheduler, log: this.d.log });
+    return new TaskConsumer({
+      kafka: this.d.kafka,
+      groupId,
+      topic,
+      sink: scheduler,
+      log: this.d.log,
+      onFatal: (err) => this.fail(err),
+    });
   }
 
   private onFinished(
@@ -249,6 +257,18 @@ export class Worker {
   /** The current WorkerStats (also what is published). */
   snapshot(): WorkerStats {
     return this.stats.snapshot();
+  }
+
+  /** Called once when the worker stops by itself because consuming failed for good. */
+  onFatal(listener: (err: Error) => void): void {
+    this.fatalListeners.push(listener);
+  }
+
+  private fail(err: Error): void {
+    this.d.log(`fatal: ${err.message}; stopping`);
+    void this.close().finally(() => {
+      for (const l of this.fatalListeners) l(err);
+    });
   }
 
   /** Drains and stops; idempotent (later calls wait for the first). */
