@@ -1,3 +1,4 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { BerthClient } from '../client/berth-client.js';
 import { enableSchemaRegistryFromEnv } from '../codecs/schema-registry.js';
 import { probeBroker } from '../kafka/broker-probe.js';
@@ -93,4 +94,18 @@ export function parsePairs(values: readonly string[] | undefined, flag: string):
     out[v.slice(0, eq)] = v.slice(eq + 1);
   }
   return out;
+}
+
+type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+type ParsedFlags<T extends FlagOptions> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>
+>;
+
+/** `node:util` parseArgs whose errors (unknown flag, missing value) become one-line usage errors. */
+export function parseFlags<T extends FlagOptions>(argv: readonly string[], options: T): ParsedFlags<T> {
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]} (--help lists the options)`);
+  }
 }

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { EXIT, withSession } from '../cli-session.js';
+import { EXIT, parseFlags, withSession } from '../cli-session.js';
 import { type Command, UsageError } from '../command.js';
 
 const help = `usage: berth cancel ID [--reason TEXT]
@@ -14,12 +13,7 @@ const cancel: Command = {
   summary: 'ask workers to cancel a task',
   help,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      options: { reason: { type: 'string' } },
-      allowPositionals: true,
-      strict: true,
-    });
+    const { values, positionals } = parseFlags([...argv], { reason: { type: 'string' } });
     if (positionals.length !== 1 || positionals[0] === '')
       throw new UsageError('expected exactly one task ID');
     const id = positionals[0] as string;

@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { codeRecordKey, newestByName } from '../../code/code-ports.js';
 import { PushError, pushCodePackage } from '../../code/code-push.js';
 import type { CodePackage } from '../../domain/code-package.js';
 import { KafkaCodeTopic } from '../../kafka/code-topic.js';
 import { parseStackManifest } from '../../stacks/stack-manifest.js';
 import { defaultStacksRoot } from '../../stacks/stacks-root.js';
-import { EXIT, withSession } from '../cli-session.js';
+import { EXIT, parseFlags, withSession } from '../cli-session.js';
 import { type Command, UsageError } from '../command.js';
 
 const help = `usage: berth code push DIR | list | show NAME[@REV]   [--json]
@@ -58,12 +57,7 @@ const code: Command = {
   summary: 'push, list and show code packages',
   help,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      options: { json: { type: 'boolean' } },
-      allowPositionals: true,
-      strict: true,
-    });
+    const { values, positionals } = parseFlags([...argv], { json: { type: 'boolean' } });
     const [action, arg, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
     if (action === 'push' && arg === undefined) throw new UsageError('push needs a DIR');

@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { taskResultCodec } from '../../codecs/task-result-codec.js';
 import type { TaskResult } from '../../domain/task-result.js';
 import { scanTopic } from '../../kafka/client-topic-scan.js';
-import { EXIT, withSession } from '../cli-session.js';
-import type { Command } from '../command.js';
+import { EXIT, parseFlags, withSession } from '../cli-session.js';
+import { type Command, UsageError } from '../command.js';
 import { resultJson, resultLine } from '../result-printer.js';
 
 const help = `usage: berth results [--follow] [--id ID ...] [--json]
@@ -29,7 +28,8 @@ const results: Command = {
   summary: 'list task results, or follow new ones',
   help,
   async run(argv) {
-    const { values } = parseArgs({ args: [...argv], options, strict: true });
+    const { values, positionals } = parseFlags([...argv], options);
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const ids = values.id && values.id.length > 0 ? new Set(values.id) : null;
     const print = (r: TaskResult) => console.log(values.json ? JSON.stringify(resultJson(r)) : resultLine(r));
     return withSession('results', async (s) => {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { ResultTimeoutError } from '../../client/client-errors.js';
-import { EXIT, parseDurationMs, parsePairs, withSession } from '../cli-session.js';
+import { EXIT, parseDurationMs, parseFlags, parsePairs, withSession } from '../cli-session.js';
 import { type Command, UsageError } from '../command.js';
 import { printRun, resultJson } from '../result-printer.js';
 import { checkedTask, intFlag, readPayload } from './submit.js';
@@ -40,12 +39,7 @@ const run: Command = {
   async run(argv) {
     const dash = argv.indexOf('--');
     if (dash < 0 || dash === argv.length - 1) throw new UsageError('expected STACK -- COMMAND [ARG...]');
-    const { values, positionals } = parseArgs({
-      args: argv.slice(0, dash),
-      options,
-      allowPositionals: true,
-      strict: true,
-    });
+    const { values, positionals } = parseFlags(argv.slice(0, dash), options);
     if (positionals.length !== 1) throw new UsageError('expected exactly one STACK before --');
     const task = checkedTask({
       id: randomUUID(),

@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { workerStatsCodec } from '../../codecs/worker-stats-codec.js';
 import type { WorkerStats } from '../../domain/worker-stats.js';
 import { scanTopic } from '../../kafka/client-topic-scan.js';
-import { EXIT, withSession } from '../cli-session.js';
-import type { Command } from '../command.js';
+import { EXIT, parseFlags, withSession } from '../cli-session.js';
+import { type Command, UsageError } from '../command.js';
 
 const help = `usage: berth status [--json]
 
@@ -48,7 +47,8 @@ const status: Command = {
   summary: 'show every worker: state, slots, load, lag',
   help,
   async run(argv) {
-    const { values } = parseArgs({ args: [...argv], options: { json: { type: 'boolean' } }, strict: true });
+    const { values, positionals } = parseFlags([...argv], { json: { type: 'boolean' } });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     return withSession('status', async (s) => {
       const latest = new Map<string, WorkerStats>();
       await scanTopic(

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { ResultTimeoutError } from '../../client/client-errors.js';
 import { type TaskInput, toTaskEvent } from '../../client/task-input.js';
-import { EXIT, parseDurationMs, parsePairs, withSession } from '../cli-session.js';
+import { EXIT, parseDurationMs, parseFlags, parsePairs, withSession } from '../cli-session.js';
 import { type Command, UsageError } from '../command.js';
 import { printRun, resultJson } from '../result-printer.js';
 
@@ -82,12 +81,7 @@ const submit: Command = {
   summary: 'submit a task that runs a pushed code package (optionally wait for its result)',
   help,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      options,
-      allowPositionals: true,
-      strict: true,
-    });
+    const { values, positionals } = parseFlags([...argv], options);
     if (positionals.length !== 1) throw new UsageError('expected exactly one CODE[@REV] argument');
     const task = checkedTask({
       code: positionals[0],

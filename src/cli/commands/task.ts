@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import { taskResultCodec } from '../../codecs/task-result-codec.js';
 import type { TaskResult } from '../../domain/task-result.js';
 import { scanTopic } from '../../kafka/client-topic-scan.js';
-import { EXIT, withSession } from '../cli-session.js';
+import { EXIT, parseFlags, withSession } from '../cli-session.js';
 import { type Command, UsageError } from '../command.js';
 import { printRun, resultJson, resultLine } from '../result-printer.js';
 
@@ -21,11 +20,9 @@ const task: Command = {
   summary: 'show all results recorded for one task id',
   help,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      options: { json: { type: 'boolean' }, output: { type: 'boolean' } },
-      allowPositionals: true,
-      strict: true,
+    const { values, positionals } = parseFlags(argv, {
+      json: { type: 'boolean' },
+      output: { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one task ID');
     const id = positionals[0] as string;
