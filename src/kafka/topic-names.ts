@@ -13,7 +13,7 @@ export interface TopicNames {
   readonly dlq: string;
   /** Delayed re-delivery. Key: original key. Value: TaskEvent with attempt+1. */
   readonly retry: string;
-  /** Compacted code packages. Key: package name. Value: CodePackage. */
+  /** Compacted code packages. Key: `name@revision` (so compaction keeps every revision). Value: CodePackage. */
   readonly code: string;
   /** Cancel requests. Key: task id. Value: Control. */
   readonly control: string;
