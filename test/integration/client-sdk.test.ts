@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { Consumer, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BerthClient } from '../../src/client/berth-client.js';
@@ -176,7 +178,7 @@ describe('BerthClient from a separate Node process (importing dist/)', () => {
     ]);
   });
 
-  it('works on a caller-owned KafkaJS instance; results() streams only the requested ids', async () => {
+  it('works on a caller-owned KafkaJS instance; results() streams only the requested ids; traceparent travels', async () => {
     const client = new BerthClient({ kafka, topicPrefix: prefix });
     try {
       const stream = client.results({ ids: ['stream-2'] });
@@ -191,6 +193,22 @@ describe('BerthClient from a separate Node process (importing dist/)', () => {
       await expect(
         client.submitAndWait({ id: 'ignore-2', code: 'x' }, { timeoutMs: 500 }),
       ).rejects.toBeInstanceOf(ResultTimeoutError);
+      // The active trace context travels as a W3C traceparent header.
+      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+      const traceId = '0af7651916cd43dd8448eb211c80319c';
+      const parent = trace.setSpanContext(ROOT_CONTEXT, {
+        traceId,
+        spanId: 'b7ad6b7169203331',
+        traceFlags: 1,
+      });
+      await context.with(parent, () => client.submit({ id: 'traced-1', code: 'demo' }));
+      const deadline = Date.now() + 10_000;
+      while (!seen.some((s) => s.event.id === 'traced-1') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(seen.find((s) => s.event.id === 'traced-1')?.headers.traceparent).toBe(
+        `00-${traceId}-b7ad6b7169203331-01`,
+      );
+      expect(seen.find((s) => s.event.id === 'stream-1')?.headers.traceparent).toBeUndefined();
     } finally {
       await client.close();
     }
