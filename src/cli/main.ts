@@ -59,7 +59,9 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const command = await loadCommand(name);
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // Arguments after `--` belong to the task's command (berth run STACK -- CMD --help).
+  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (own.includes('--help') || own.includes('-h')) {
     console.log(command.help);
     return 0;
   }
