@@ -23,58 +23,72 @@ export function createAvroCodec<T>(
   mapping: AvroMapping<T>,
   catalog: SchemaCatalog = defaultSchemaCatalog(),
 ): Codec<T> {
-  const reader = catalog.current(mapping.fullName);
-  const resolvers = new Map<number, Resolver | null>();
+  return new AvroCodec(mapping, catalog);
+}
 
-  function resolverFor(version: SchemaVersion): Resolver | null {
-    if (version.type === reader.type) return null;
-    let resolver = resolvers.get(version.id);
+class AvroCodec<T> implements Codec<T> {
+  private readonly reader: SchemaVersion;
+  private readonly resolvers = new Map<number, Resolver>();
+
+  constructor(
+    private readonly mapping: AvroMapping<T>,
+    private readonly catalog: SchemaCatalog,
+  ) {
+    this.reader = catalog.current(mapping.fullName);
+  }
+
+  /** The fixed id of the newest version, or the registry's id once a registry is enabled. */
+  get schemaId(): number {
+    return this.catalog.writerId(this.mapping.fullName);
+  }
+
+  encode(value: T): Buffer {
+    const reason = this.mapping.violation?.(value) ?? null;
+    if (reason !== null) throw new TypeError(`invalid ${shortName(this.mapping.fullName)}: ${reason}`);
+    const body = encodeBody(this.reader.type, this.mapping.toAvro(value), this.mapping.fullName);
+    return frame(this.schemaId, body);
+  }
+
+  decode(bytes: Uint8Array): T {
+    const value = this.mapping.fromAvro(this.readRecord(bytes));
+    const reason = this.mapping.violation?.(value) ?? null;
+    if (reason !== null) throw new DecodeError(`invalid ${shortName(this.mapping.fullName)}: ${reason}`);
+    return value;
+  }
+
+  private readRecord(bytes: Uint8Array): Record<string, unknown> {
+    const { schemaId, body } = unframe(bytes);
+    const fullName = this.mapping.fullName;
+    const version = this.catalog.byId(schemaId);
+    if (version) {
+      if (version.fullName !== fullName) {
+        throw new DecodeError(`schema id ${schemaId} is ${version.fullName}, expected ${fullName}`);
+      }
+      return decodeBody(this.reader.type, body, this.resolverFor(version), schemaId, false);
+    }
+    if (schemaId > this.reader.id && this.catalog.familyOf(schemaId) === fullName) {
+      // A newer version than this reader knows. Versions only append fields with defaults
+      // (enforced by test/unit/schema-files.test.ts), so its body starts with a current-version body.
+      return decodeBody(this.reader.type, body, null, schemaId, true);
+    }
+    throw new DecodeError(`unknown schema id ${schemaId} (not in schemas/ids.json)`);
+  }
+
+  private resolverFor(version: SchemaVersion): Resolver | null {
+    if (version.type === this.reader.type) return null;
+    let resolver = this.resolvers.get(version.id);
     if (resolver === undefined) {
       try {
-        resolver = reader.type.createResolver(version.type);
+        resolver = this.reader.type.createResolver(version.type);
       } catch (err) {
         throw new DecodeError(
-          `schema id ${version.id} cannot be read as ${mapping.fullName}: ${errText(err)}`,
+          `schema id ${version.id} cannot be read as ${version.fullName}: ${errText(err)}`,
         );
       }
-      resolvers.set(version.id, resolver);
+      this.resolvers.set(version.id, resolver);
     }
     return resolver;
   }
-
-  return {
-    /** The fixed id of the newest version, or the registry's id once a registry is enabled. */
-    get schemaId(): number {
-      return catalog.writerId(mapping.fullName);
-    },
-    encode(value: T): Buffer {
-      const reason = mapping.violation?.(value) ?? null;
-      if (reason !== null) throw new TypeError(`invalid ${shortName(mapping.fullName)}: ${reason}`);
-      const body = encodeBody(reader.type, mapping.toAvro(value), mapping.fullName);
-      return frame(catalog.writerId(mapping.fullName), body);
-    },
-    decode(bytes: Uint8Array): T {
-      const { schemaId, body } = unframe(bytes);
-      const version = catalog.byId(schemaId);
-      let record: Record<string, unknown>;
-      if (version) {
-        if (version.fullName !== mapping.fullName) {
-          throw new DecodeError(`schema id ${schemaId} is ${version.fullName}, expected ${mapping.fullName}`);
-        }
-        record = decodeBody(reader.type, body, resolverFor(version), schemaId, false);
-      } else if (schemaId > reader.id && catalog.familyOf(schemaId) === mapping.fullName) {
-        // A newer version than this reader knows. Versions only append fields with defaults
-        // (enforced by test/unit/schema-files.test.ts), so its body starts with a current-version body.
-        record = decodeBody(reader.type, body, null, schemaId, true);
-      } else {
-        throw new DecodeError(`unknown schema id ${schemaId} (not in schemas/ids.json)`);
-      }
-      const value = mapping.fromAvro(record);
-      const reason = mapping.violation?.(value) ?? null;
-      if (reason !== null) throw new DecodeError(`invalid ${shortName(mapping.fullName)}: ${reason}`);
-      return value;
-    },
-  };
 }
 
 function encodeBody(type: Type, avroValue: unknown, fullName: string): Buffer {
