@@ -23,6 +23,14 @@ function isConnectionFailure(err: unknown): boolean {
   return false;
 }
 
+function isUnknownTopic(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if ((e as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+    if (/does not host this topic-partition/.test(e.message)) return true;
+  }
+  return false;
+}
+
 /**
  * Maps a KafkaJS failure of `what` (e.g. "publish to berth.tasks") to an `InfraError`; connection
  * failures become `BrokerUnreachableError`. Anything that is not a KafkaJS error is returned as is.
@@ -30,6 +38,16 @@ function isConnectionFailure(err: unknown): boolean {
 export function kafkaFailure(err: unknown, what: string, brokers: readonly string[] | null): unknown {
   if (err instanceof InfraError) return err;
   if (isConnectionFailure(err)) return new BrokerUnreachableError(brokers, err);
+  if (isUnknownTopic(err)) {
+    return new InfraError(
+      `${what} failed: the topic does not exist (berth infra up creates Berth's topics; check BERTH_TOPIC_PREFIX)`,
+      {
+        retriable: false,
+        component: 'kafka',
+        cause: err,
+      },
+    );
+  }
   if (err instanceof KafkaJSError) {
     return new InfraError(`${what} failed: ${err.message}`, {
       retriable: err.retriable,

@@ -173,6 +173,14 @@ describe('berth CLI against the broker', () => {
     expect(r.stderr.trim()).toBe("berth code: unknown code package 'ghost'");
   });
 
+  it('missing topics (wrong prefix) are one line and exit 1', async () => {
+    const r = await runBerth(['code', 'list'], { ...env, BERTH_TOPIC_PREFIX: `${prefix}-none` });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      `berth code: reading ${prefix}-none.code failed: the topic does not exist (berth infra up creates Berth's topics; check BERTH_TOPIC_PREFIX)`,
+    );
+  });
+
   it('an unreachable broker fails within a few seconds with exit 3', async () => {
     for (const brokers of ['127.0.0.1:1', '10.255.255.1:9092']) {
       const started = Date.now();
