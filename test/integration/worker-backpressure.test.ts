@@ -60,6 +60,14 @@ describe('backpressure', () => {
     );
 
     await worker.close();
+    // What the worker published about itself on the metrics topic.
+    await h.until('final STOPPED stats', () => h.stats.some((s) => s.state === 'STOPPED'), 10_000);
+    const running = h.stats.filter((s) => s.state === 'RUNNING');
+    expect(running.length).toBeGreaterThan(10);
+    expect(running.every((s) => s.bufferedTasks <= SLOTS + PREFETCH && s.slotsTotal === SLOTS)).toBe(true);
+    expect(running.some((s) => s.partitions.some((p) => p.paused))).toBe(true);
+    expect(Math.max(...running.flatMap((s) => s.partitions.map((p) => p.lag)))).toBeGreaterThan(1000);
+    expect(h.stats.some((s) => s.state === 'DRAINING')).toBe(true);
     const done = new Set(h.results.map((r) => r.result.id));
     expect(done.size).toBeGreaterThan(10);
     expect(done.size).toBeLessThan(BACKLOG / 2);

@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import type { Consumer, Producer } from 'kafkajs';
 import { taskEventCodec } from '../../src/codecs/task-event-codec.js';
 import { taskResultCodec } from '../../src/codecs/task-result-codec.js';
+import { workerStatsCodec } from '../../src/codecs/worker-stats-codec.js';
 import { loadWorkerConfig, type WorkerConfig, type WorkerFlags } from '../../src/config/worker-config.js';
 import { noOpTelemetry } from '../../src/domain/no-op-telemetry.js';
 import type { TaskEvent } from '../../src/domain/task-event.js';
 import type { TaskResult } from '../../src/domain/task-result.js';
+import type { WorkerStats } from '../../src/domain/worker-stats.js';
 import { deleteBerthTopics, ensureTopics } from '../../src/kafka/kafka-admin.js';
 import { createKafka } from '../../src/kafka/kafka-connection.js';
 import { type TopicNames, topicNames } from '../../src/kafka/topic-names.js';
@@ -25,6 +27,8 @@ export class WorkerHarness {
   readonly results: { result: TaskResult; key: string }[] = [];
   readonly dlq: { key: Buffer | null; value: Buffer | null; headers: Record<string, string> }[] = [];
   readonly retries: { event: TaskEvent; headers: Record<string, string> }[] = [];
+  /** WorkerStats seen on the metrics topic. */
+  readonly stats: WorkerStats[] = [];
   private producer: Producer | null = null;
   private followers: Consumer[] = [];
   private readonly workers: Worker[] = [];
@@ -41,6 +45,9 @@ export class WorkerHarness {
     );
     await this.follow(this.topics.retry, (m) =>
       this.retries.push({ event: taskEventCodec.decode(m.value as Buffer), headers: headers(m.headers) }),
+    );
+    await this.follow(this.topics.metrics, (m) =>
+      this.stats.push(workerStatsCodec.decode(m.value as Buffer)),
     );
   }
 
