@@ -23,7 +23,16 @@ export function berthTopicConfigs(prefix: string, opts: BerthTopicsOptions): ITo
       replicationFactor: 1,
       configEntries: retention(7 * DAY_MS),
     },
-    { topic: t.results, numPartitions: other, replicationFactor: 1, configEntries: retention(30 * DAY_MS) },
+    {
+      topic: t.results,
+      numPartitions: other,
+      replicationFactor: 1,
+      // A result carries up to stdout + stderr + outputs at their caps (1 MiB each by default).
+      configEntries: [
+        ...retention(30 * DAY_MS),
+        { name: 'max.message.bytes', value: String(8 * 1024 * 1024) },
+      ],
+    },
     { topic: t.metrics, numPartitions: 1, replicationFactor: 1, configEntries: retention(DAY_MS) },
     { topic: t.dlq, numPartitions: other, replicationFactor: 1, configEntries: retention(90 * DAY_MS) },
     { topic: t.retry, numPartitions: other, replicationFactor: 1, configEntries: retention(7 * DAY_MS) },

@@ -1,6 +1,17 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { InfraError } from '../domain/infra-error.js';
-import type { OutgoingRecord, RecordProducerPort } from '../publishing/record-producer-port.js';
+import {
+  type OutgoingRecord,
+  type RecordProducerPort,
+  RecordTooLargeError,
+} from '../publishing/record-producer-port.js';
+
+const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+function isTooLarge(err: unknown): boolean {
+  const e = err as { type?: string; cause?: { type?: string } } | null;
+  return TOO_LARGE.has(e?.type ?? '') || TOO_LARGE.has(e?.cause?.type ?? '');
+}
 
 /**
  * The worker's producer: idempotent, acks=all, one request in flight per broker (so retries never
@@ -40,6 +51,7 @@ export class RecordProducer implements RecordProducerPort {
         })),
       });
     } catch (err) {
+      if (isTooLarge(err)) throw new RecordTooLargeError(topic, err);
       throw new InfraError(`produce to ${topic} failed: ${(err as Error).message}`, {
         retriable: true,
         component: 'kafka',

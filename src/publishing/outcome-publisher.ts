@@ -3,7 +3,24 @@ import type { TaskEvent } from '../domain/task-event.js';
 import type { TaskResult } from '../domain/task-result.js';
 import { HEADERS, type TopicNames } from '../kafka/topic-names.js';
 import { withRetry } from '../resilience/retry.js';
-import type { OutgoingRecord, RecordProducerPort } from './record-producer-port.js';
+import { type OutgoingRecord, type RecordProducerPort, RecordTooLargeError } from './record-producer-port.js';
+
+const SLIM_STREAM_BYTES = 64 * 1024;
+
+/** A result small enough for any topic: bulk cut, flags and reason say so. */
+export function slimResult(r: TaskResult): TaskResult {
+  const note = 'result exceeded the results topic size limit: outputs dropped, stdout/stderr cut';
+  return {
+    ...r,
+    stdout: r.stdout.subarray(0, SLIM_STREAM_BYTES),
+    stdoutTruncated: r.stdoutTruncated || r.stdout.byteLength > SLIM_STREAM_BYTES,
+    stderr: r.stderr.subarray(0, SLIM_STREAM_BYTES),
+    stderrTruncated: r.stderrTruncated || r.stderr.byteLength > SLIM_STREAM_BYTES,
+    outputs: [],
+    outputsTruncated: r.outputsTruncated || r.outputs.length > 0,
+    reason: r.reason === null ? note : `${r.reason}; ${note}`,
+  };
+}
 
 /** Where a dead-lettered record came from. */
 export interface DeadLetterSource {
@@ -33,12 +50,22 @@ export interface OutcomePublisherOptions {
 export class OutcomePublisher {
   constructor(private readonly opts: OutcomePublisherOptions) {}
 
-  publishResult(result: TaskResult, headers: Readonly<Record<string, string>> = {}): Promise<void> {
-    return this.send(this.opts.topics.results, {
-      key: result.id,
-      value: this.opts.resultCodec.encode(result),
-      headers,
-    });
+  /**
+   * Publishes a result; when the broker refuses its size, publishes it again without its bulk
+   * (output files dropped, stdout/stderr cut to 64 KiB, truncated flags set, reason noted).
+   */
+  async publishResult(result: TaskResult, headers: Readonly<Record<string, string>> = {}): Promise<void> {
+    const topic = this.opts.topics.results;
+    try {
+      await this.send(topic, { key: result.id, value: this.opts.resultCodec.encode(result), headers });
+    } catch (err) {
+      if (!(err instanceof RecordTooLargeError)) throw err;
+      await this.send(topic, {
+        key: result.id,
+        value: this.opts.resultCodec.encode(slimResult(result)),
+        headers,
+      });
+    }
   }
 
   /** `key` is the original record's key, so the retry keeps its ordering key. */

@@ -1,3 +1,5 @@
+import { InfraError } from '../domain/infra-error.js';
+
 /** One record to produce; values are already encoded. */
 export interface OutgoingRecord {
   readonly key: string | Uint8Array | null;
@@ -7,8 +9,17 @@ export interface OutgoingRecord {
 
 /**
  * Produces records and resolves once Kafka acknowledged them (acks=all, idempotent producer).
- * Rejects with an `InfraError` (retriable when repeating may succeed).
+ * Rejects with an `InfraError` (retriable when repeating may succeed), `RecordTooLargeError` when
+ * the broker refuses the size.
  */
 export interface RecordProducerPort {
   send(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
+}
+
+/** The broker refused a record as larger than the topic allows; repeating it cannot succeed. */
+export class RecordTooLargeError extends InfraError {
+  constructor(topic: string, cause?: unknown) {
+    super(`record too large for ${topic}`, { retriable: false, component: 'kafka', cause });
+    this.name = 'RecordTooLargeError';
+  }
 }
