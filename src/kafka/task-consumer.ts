@@ -68,8 +68,11 @@ export class TaskConsumer {
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       const assignment = e.payload.memberAssignment[opts.topic] ?? [];
       this.owned = [...assignment];
-      for (const p of [...this.pausedFull]) if (!assignment.includes(p)) this.pausedFull.delete(p);
+      // Pauses survive rebalances in KafkaJS: partitions paused for room stay in `pausedFull` even
+      // when revoked, so a later re-assignment is resumed when room frees instead of staying paused.
       opts.sink.assigned(opts.topic, assignment);
+      // Refusing again is cheap (the next batch re-pauses); staying paused while idle is not.
+      this.resumeFull();
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       opts.log?.(
