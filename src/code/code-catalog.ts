@@ -1,7 +1,7 @@
 import { codePackageCodec } from '../codecs/code-package-codec.js';
 import { DecodeError } from '../codecs/codec.js';
 import type { CodeManifest, CodePackage } from '../domain/code-package.js';
-import type { CodeResolverPort } from '../domain/code-resolver-port.js';
+import type { CodeResolution, CodeResolverPort } from '../domain/code-resolver-port.js';
 import type { CodeFeedPort, CodeRecord } from './code-ports.js';
 import { matchesDigest } from './content-digest.js';
 import { TarballCache } from './tarball-cache.js';
@@ -17,9 +17,7 @@ export interface CatalogEntry {
   readonly corrupt: string | null;
 }
 
-export type Resolution =
-  | { readonly ok: true; readonly pkg: CodePackage }
-  | { readonly ok: false; readonly reason: string };
+export type Resolution = CodeResolution;
 
 export interface CodeCatalogOptions {
   readonly feed: CodeFeedPort;

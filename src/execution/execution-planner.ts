@@ -1,5 +1,5 @@
 import type { CodePackage } from '../domain/code-package.js';
-import type { CodeResolverPort } from '../domain/code-resolver-port.js';
+import type { CodeResolution, CodeResolverPort } from '../domain/code-resolver-port.js';
 import type { ExecutionRequest } from '../domain/executor-port.js';
 import type { StackCatalogPort } from '../domain/stack-catalog-port.js';
 import { MAX_TASK_TIMEOUT_MS, type TaskEvent } from '../domain/task-event.js';
@@ -97,15 +97,22 @@ export class ExecutionPlanner {
     const ref = event.code;
     const none = { stack: null, imageId: null, codeRevision: ref?.revision ?? null, codeDigest: null };
     if (!ref) return { ...none, codeName: null, reason: 'task names neither code nor inline command' };
-    const pkg = await this.code.resolve(ref.name, ref.revision);
-    if (!pkg) {
-      const rev = ref.revision === null ? 'any revision' : `revision ${ref.revision}`;
-      return { ...none, codeName: ref.name, reason: `unknown code package '${ref.name}' (${rev})` };
-    }
+    const resolved = await this.resolveCode(ref.name, ref.revision);
+    if (!resolved.ok) return { ...none, codeName: ref.name, reason: resolved.reason };
+    const pkg = resolved.pkg;
     const m = pkg.manifest;
     if (m.command.length === 0)
       return { ...none, codeName: ref.name, reason: `code package '${ref.name}' has no command` };
     return { stack: m.stack, command: m.command, env: m.env, pkg };
+  }
+
+  /** The resolver's own reason when it gives one, else a generic "unknown code package". */
+  private async resolveCode(name: string, revision: number | null): Promise<CodeResolution> {
+    if (this.code.resolveOrReason) return this.code.resolveOrReason(name, revision);
+    const pkg = await this.code.resolve(name, revision);
+    if (pkg) return { ok: true, pkg };
+    const rev = revision === null ? 'any revision' : `revision ${revision}`;
+    return { ok: false, reason: `unknown code package '${name}' (${rev})` };
   }
 
   private limits(

@@ -55,10 +55,11 @@ describe.runIf(hasPython)('code packages through the worker', () => {
     await h.send([
       { event: { ...base, inline: null, code: { name: `doubler-${h.prefix}`, revision: null } } },
       { event: { ...base, id: 'code-2', inline: null, code: { name: 'no-such-package', revision: null } } },
+      { event: { ...base, id: 'code-3', inline: null, code: { name: `doubler-${h.prefix}`, revision: 9 } } },
     ]);
     await h.until(
       'code results',
-      () => h.resultsFor('code-1').length > 0 && h.resultsFor('code-2').length > 0,
+      () => ['code-1', 'code-2', 'code-3'].every((id) => h.resultsFor(id).length > 0),
       60_000,
     );
     const [ok] = h.resultsFor('code-1');
@@ -74,5 +75,8 @@ describe.runIf(hasPython)('code packages through the worker', () => {
     const [rejected] = h.resultsFor('code-2');
     expect(rejected?.status).toBe('REJECTED');
     expect(rejected?.reason).toMatch(/unknown code package 'no-such-package'/);
+    const [noRevision] = h.resultsFor('code-3');
+    expect(noRevision?.status).toBe('REJECTED');
+    expect(noRevision?.reason).toBe(`code package 'doubler-${h.prefix}' has no revision 9 (newest is 1)`);
   }, 90_000);
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CodePackage } from '../../src/domain/code-package.js';
+import type { CodeResolverPort } from '../../src/domain/code-resolver-port.js';
 import { InfraError } from '../../src/domain/infra-error.js';
 import type { StackCatalogPort } from '../../src/domain/stack-catalog-port.js';
 import { MAX_TASK_TIMEOUT_MS, type TaskEvent } from '../../src/domain/task-event.js';
@@ -127,6 +128,44 @@ describe('ExecutionPlanner', () => {
       codeName: 'etl',
       reason: "unknown code package 'etl' (revision 3)",
     });
+  });
+
+  it("carries the resolver's precise reason when it gives one", async () => {
+    const calls: string[] = [];
+    const code: CodeResolverPort = {
+      resolve: async () => {
+        calls.push('resolve');
+        return null;
+      },
+      resolveOrReason: async (name, revision) => {
+        calls.push(`reason ${name}@${revision}`);
+        return { ok: false, reason: `code package '${name}' has no revision ${revision} (newest is 2)` };
+      },
+    };
+    const r = await new ExecutionPlanner(stacks, code, defaults).plan({
+      ...base,
+      inline: null,
+      code: { name: 'etl', revision: 9 },
+    });
+    expect(!r.ok && r.rejection).toMatchObject({
+      codeName: 'etl',
+      codeRevision: 9,
+      reason: "code package 'etl' has no revision 9 (newest is 2)",
+    });
+    expect(calls).toEqual(['reason etl@9']);
+  });
+
+  it('plans with the package resolveOrReason returns', async () => {
+    const code: CodeResolverPort = {
+      resolve: async () => null,
+      resolveOrReason: async () => ({ ok: true, pkg: pkg() }),
+    };
+    const r = await new ExecutionPlanner(stacks, code, defaults).plan({
+      ...base,
+      inline: null,
+      code: { name: 'etl', revision: 7 },
+    });
+    expect(r.ok && r.plan).toMatchObject({ codeName: 'etl', codeRevision: 7, maxAttempts: 4 });
   });
 
   it('lets infrastructure errors of the ports propagate (the runner retries them)', async () => {
