@@ -19,6 +19,10 @@ type TaskFrame struct {
 	StdoutCapBytes int64
 	StderrCapBytes int64
 	OutputCapBytes int64
+	// KeepAlive: after the result frame the launcher cleans up and waits for another frame.
+	KeepAlive bool
+	// ReuseCode: keep /task/code from the previous task of this container (codeTar ignored).
+	ReuseCode bool
 }
 
 type rawFrame struct {
@@ -32,6 +36,8 @@ type rawFrame struct {
 	StdoutCapBytes *int64            `json:"stdoutCapBytes"`
 	StderrCapBytes *int64            `json:"stderrCapBytes"`
 	OutputCapBytes *int64            `json:"outputCapBytes"`
+	KeepAlive      bool              `json:"keepAlive"`
+	ReuseCode      bool              `json:"reuseCode"`
 }
 
 // ParseFrame decodes and validates a task frame. Unknown fields are ignored so that newer
@@ -64,6 +70,7 @@ func ParseFrame(line []byte) (*TaskFrame, error) {
 		TaskID: *raw.TaskID, Attempt: *raw.Attempt, Command: raw.Command, Env: raw.Env,
 		TimeoutMs: *raw.TimeoutMs, StdoutCapBytes: *raw.StdoutCapBytes,
 		StderrCapBytes: *raw.StderrCapBytes, OutputCapBytes: *raw.OutputCapBytes,
+		KeepAlive: raw.KeepAlive, ReuseCode: raw.ReuseCode,
 	}
 	var err error
 	if raw.PayloadB64 != nil {

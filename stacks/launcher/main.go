@@ -1,6 +1,7 @@
 // Command berth-launcher runs inside every Berth stack container: it announces readiness,
-// reads one task frame from stdin, runs the task and writes the result frame
-// (docs/launcher-protocol.md). Frames go to stdout; diagnostics to stderr.
+// reads a task frame from stdin, runs the task and writes the result frame
+// (docs/launcher-protocol.md). A frame with keepAlive makes it clean up and wait for the next
+// frame instead of exiting. Frames go to stdout; diagnostics to stderr.
 package main
 
 import (
@@ -28,29 +29,52 @@ func main() {
 			fmt.Fprintf(os.Stderr, "berth-launcher: cannot write frame: %v\n", err)
 		}
 	}
-	emit(map[string]string{"type": "ready"})
-	emit(handle(os.Stdin, emit))
+	cleaner := &Cleaner{TaskDir: taskDir, TmpDir: "/tmp", KillStrays: os.Getpid() == 1}
+	serve(bufio.NewReaderSize(os.Stdin, 64*1024), emit, cleaner)
 	os.Exit(0)
 }
 
-// handle reads the task frame from in and runs it, returning the result frame.
-func handle(in io.Reader, emit func(any)) *ResultFrame {
-	line, err := bufio.NewReaderSize(in, 64*1024).ReadBytes('\n')
+// serve announces readiness and runs frames until one without keepAlive (or a malformed one,
+// or a failed cleanup) ends the session.
+func serve(in *bufio.Reader, emit func(any), cleaner *Cleaner) {
+	for first := true; ; first = false {
+		emit(map[string]string{"type": "ready"})
+		if !first {
+			if _, err := in.Peek(1); err != nil {
+				return // stdin closed between tasks: the session is over, nothing to report
+			}
+		}
+		res, frame := handle(in, emit, cleaner.TaskDir)
+		emit(res)
+		if frame == nil || !frame.KeepAlive {
+			return
+		}
+		if err := cleaner.Clean(); err != nil {
+			fmt.Fprintf(os.Stderr, "berth-launcher: cleanup failed, exiting: %v\n", err)
+			return
+		}
+	}
+}
+
+// handle reads one task frame from in and runs it, returning the result frame and the parsed
+// frame (nil when it was malformed).
+func handle(in *bufio.Reader, emit func(any), dir string) (*ResultFrame, *TaskFrame) {
+	line, err := in.ReadBytes('\n')
 	if err != nil && !(errors.Is(err, io.EOF) && len(line) > 0) {
 		fmt.Fprintf(os.Stderr, "berth-launcher: no task frame: %v\n", err)
-		return spawnErrorResult("malformed task frame: stdin ended before a complete line", nowMs(time.Now()))
+		return spawnErrorResult("malformed task frame: stdin ended before a complete line", nowMs(time.Now())), nil
 	}
 	frame, err := ParseFrame(line)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "berth-launcher: %v\n", err)
-		return spawnErrorResult(err.Error(), nowMs(time.Now()))
+		return spawnErrorResult(err.Error(), nowMs(time.Now())), nil
 	}
 	r := &Runner{
-		TaskDir: taskDir,
+		TaskDir: dir,
 		Now:     time.Now,
 		Started: func(atMs int64) {
 			emit(map[string]any{"type": "started", "atMs": atMs})
 		},
 	}
-	return r.Run(frame)
+	return r.Run(frame), frame
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"strings"
 	"testing"
 )
@@ -12,7 +13,7 @@ func TestHandleMalformedFrameIsASpawnErrorResult(t *testing.T) {
 		"missing field": `{"taskId":"x"}` + "\n",
 	} {
 		var emitted []any
-		res := handle(strings.NewReader(input), func(v any) { emitted = append(emitted, v) })
+		res, _ := handle(bufio.NewReader(strings.NewReader(input)), func(v any) { emitted = append(emitted, v) }, t.TempDir())
 		if res.Type != "result" || res.SpawnError == nil || res.ExitCode != nil {
 			t.Errorf("%s: unexpected result %+v", name, res)
 		}

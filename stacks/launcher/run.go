@@ -26,10 +26,16 @@ type Runner struct {
 
 func nowMs(t time.Time) int64 { return t.UnixNano() / int64(time.Millisecond) }
 
-// prepare creates code/, out/ and payload under TaskDir.
+// prepare creates code/, out/ and payload under TaskDir. Unless the frame reuses the code of
+// the previous task, code/ is emptied first and the frame's tar extracted into it.
 func (r *Runner) prepare(f *TaskFrame) error {
 	code := filepath.Join(r.TaskDir, "code")
 	out := filepath.Join(r.TaskDir, "out")
+	if !f.ReuseCode {
+		if err := os.RemoveAll(code); err != nil {
+			return fmt.Errorf("cannot empty %s: %v", code, err)
+		}
+	}
 	for _, d := range []string{code, out} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return fmt.Errorf("cannot create %s: %v", d, err)
@@ -38,7 +44,7 @@ func (r *Runner) prepare(f *TaskFrame) error {
 	if err := os.WriteFile(filepath.Join(r.TaskDir, "payload"), f.Payload, 0o644); err != nil {
 		return fmt.Errorf("cannot write payload: %v", err)
 	}
-	if f.CodeTar != nil {
+	if f.CodeTar != nil && !f.ReuseCode {
 		return extractTar(f.CodeTar, code)
 	}
 	return nil

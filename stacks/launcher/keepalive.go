@@ -1,0 +1,106 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// strayReapWait bounds how long the launcher waits for killed leftover processes to be reaped.
+const strayReapWait = 2 * time.Second
+
+// Cleaner resets the container between two tasks of a keep-alive session: leftover processes
+// are killed and reaped, /task/payload, /task/out and the contents of TmpDir are removed.
+// /task/code stays; the next frame decides whether it is reused or replaced.
+type Cleaner struct {
+	TaskDir string
+	TmpDir  string
+	// KillStrays kills every process but the launcher itself (only meaningful as PID 1 of the
+	// container's PID namespace, where every other process belongs to a task).
+	KillStrays bool
+}
+
+// Clean returns an error when the container cannot be brought back to a clean state; the
+// launcher then exits instead of announcing readiness, and the executor discards the container.
+func (c *Cleaner) Clean() error {
+	if c.KillStrays {
+		killStrays()
+	}
+	var errs []error
+	errs = append(errs, removeIfExists(filepath.Join(c.TaskDir, "payload")))
+	errs = append(errs, emptyDir(filepath.Join(c.TaskDir, "out")))
+	if c.TmpDir != "" {
+		errs = append(errs, emptyDir(c.TmpDir))
+	}
+	return errors.Join(errs...)
+}
+
+func removeIfExists(p string) error {
+	if err := os.RemoveAll(p); err != nil {
+		return fmt.Errorf("cannot remove %s: %v", p, err)
+	}
+	return nil
+}
+
+// emptyDir removes everything inside dir (dir itself may be a mount point and stays).
+func emptyDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cannot list %s: %v", dir, err)
+	}
+	var errs []error
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		_ = makeWritable(p)
+		if err := os.RemoveAll(p); err != nil {
+			errs = append(errs, fmt.Errorf("cannot remove %s: %v", p, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// makeWritable restores owner permissions on a tree so that a task that chmod-ed its files
+// read-only cannot make them survive into the next task.
+func makeWritable(p string) error {
+	return filepath.Walk(p, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.Mode()&os.ModeSymlink != 0 {
+			return nil
+		}
+		if info.IsDir() {
+			return os.Chmod(path, 0o700)
+		}
+		return nil
+	})
+}
+
+// killStrays SIGKILLs every other process of the PID namespace and reaps them (they were
+// re-parented to the launcher, PID 1), so nothing of a task outlives it.
+func killStrays() {
+	self := os.Getpid()
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	deadline := time.Now().Add(strayReapWait)
+	for time.Now().Before(deadline) {
+		var ws syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		if errors.Is(err, syscall.ECHILD) {
+			return
+		}
+		if pid == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
