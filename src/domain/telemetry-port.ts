@@ -5,7 +5,12 @@ export type TaskPhase = 'wait_slot' | 'start' | 'run' | 'publish';
 
 /** Tracing handle for one task attempt; all methods are cheap and never throw. */
 export interface TaskSpan {
-  phase(phase: TaskPhase): void;
+  /**
+   * Ends the open phase and opens `phase`. `atMs` (epoch ms, default now) records a boundary after
+   * the fact, e.g. the `run` phase from the executor's `startedAtMs`; a time before the open
+   * phase began is clamped to that phase's start. Naming the phase already open is a no-op.
+   */
+  phase(phase: TaskPhase, atMs?: number): void;
   setAttributes(attrs: Readonly<Record<string, string | number | boolean>>): void;
   end(status: TaskStatus | 'RETRY' | 'DLQ', error?: string): void;
 }

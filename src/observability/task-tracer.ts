@@ -79,19 +79,25 @@ class OtelTaskSpan implements TaskSpan {
   readonly #span: Span;
   readonly #ctx: Context;
   #phase: Span | null;
+  #phaseName: SpanPhase = 'consume';
+  #phaseStartMs: number;
   #ended = false;
 
   constructor(tracer: Tracer, span: Span) {
     this.#tracer = tracer;
     this.#span = span;
     this.#ctx = trace.setSpan(ROOT_CONTEXT, span);
-    this.#phase = this.#openPhase('consume');
+    this.#phaseStartMs = Date.now();
+    this.#phase = this.#openPhase('consume', this.#phaseStartMs);
   }
 
-  phase(phase: TaskPhase): void {
-    if (this.#ended) return;
-    this.#phase?.end();
-    this.#phase = this.#openPhase(phase);
+  phase(phase: TaskPhase, atMs?: number): void {
+    if (this.#ended || phase === this.#phaseName) return; // already in it: one span per phase
+    const at = Math.max(atMs ?? Date.now(), this.#phaseStartMs);
+    this.#phase?.end(at);
+    this.#phaseName = phase;
+    this.#phaseStartMs = at;
+    this.#phase = this.#openPhase(phase, at);
   }
 
   setAttributes(attrs: Readonly<Record<string, string | number | boolean>>): void {
@@ -115,8 +121,12 @@ class OtelTaskSpan implements TaskSpan {
   }
 
   /** No child spans for a non-recording (unsampled or no-SDK) task span: nothing would be kept. */
-  #openPhase(phase: SpanPhase): Span | null {
+  #openPhase(phase: SpanPhase, startMs: number): Span | null {
     if (!this.#span.isRecording()) return null;
-    return this.#tracer.startSpan(PHASE_SPAN[phase], { kind: SpanKind.INTERNAL }, this.#ctx);
+    return this.#tracer.startSpan(
+      PHASE_SPAN[phase],
+      { kind: SpanKind.INTERNAL, startTime: startMs },
+      this.#ctx,
+    );
   }
 }

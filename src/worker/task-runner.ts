@@ -8,6 +8,7 @@ import type { ExecutionPlan } from '../execution/execution-plan.js';
 import type { ExecutionPlanner } from '../execution/execution-planner.js';
 import type { HeldTask } from '../intake/held-task.js';
 import { HEADERS } from '../kafka/topic-names.js';
+import { ATTR } from '../observability/span-names.js';
 import type { AttemptContext } from '../publishing/attempt-context.js';
 import type { OutcomePublisher } from '../publishing/outcome-publisher.js';
 import { routeOutcome } from '../publishing/outcome-router.js';
@@ -158,12 +159,14 @@ export class TaskRunner {
       lease = await this.d.slots.acquire(plan.request.memoryBytes, plan.priority, waitSignal);
       const grantedAtMs = this.now();
       span.phase('start');
-      span.setAttributes({ 'berth.stack': plan.stack, 'berth.attempt': ctx.event.attempt });
+      span.setAttributes({ [ATTR.stack]: plan.stack, [ATTR.taskAttempt]: ctx.event.attempt });
       const outcome = await this.infraRetry(
         () => this.d.executor.execute(plan.request, signal),
         signal,
         'docker',
       );
+      // The executor reports when the task process started: the run phase begins there.
+      if (outcome.startedAtMs !== null) span.phase('run', outcome.startedAtMs);
       lease.release();
       lease = null;
       releasePackage();

@@ -94,6 +94,39 @@ describe('task spans', () => {
     for (const p of phases) expect(p.spanContext().traceId).toBe(producerCtx.traceId);
   });
 
+  it('records a phase after the fact at the given time, as a child of the task span', () => {
+    const span = obs.telemetry.startTask(
+      {},
+      { taskId: 't3', topic: 'berth.tasks', partition: 0, offset: '8' },
+    );
+    span.phase('start');
+    const startedAtMs = Date.now() + 30; // the executor's report of when the process started
+    span.phase('run', startedAtMs);
+    span.phase('run'); // naming the open phase again opens no second span
+    span.phase('publish', startedAtMs - 1_000); // before the open phase began: clamped
+    span.end('SUCCEEDED');
+    const spans = exporter.getFinishedSpans();
+    const task = spans.find((s) => s.name === 'process berth.tasks');
+    if (task === undefined) throw new Error('no task span');
+    const byName = (name: string) => {
+      const found = spans.filter((s) => s.name === name);
+      expect(found).toHaveLength(1);
+      const [one] = found;
+      if (one === undefined) throw new Error(`no ${name} span`);
+      return one;
+    };
+    const start = byName(PHASE_SPAN.start);
+    const run = byName(PHASE_SPAN.run);
+    const publish = byName(PHASE_SPAN.publish);
+    const ms = (t: [number, number]) => t[0] * 1000 + t[1] / 1e6;
+    expect(run.parentSpanContext?.spanId).toBe(task.spanContext().spanId);
+    expect(run.spanContext().traceId).toBe(task.spanContext().traceId);
+    expect(ms(run.startTime)).toBeCloseTo(startedAtMs, 0);
+    expect(ms(start.endTime)).toBeCloseTo(startedAtMs, 0);
+    expect(ms(run.endTime)).toBeCloseTo(startedAtMs, 0);
+    expect(ms(publish.startTime)).toBeCloseTo(startedAtMs, 0);
+  });
+
   it('starts a new trace without headers and marks failures as errors; end is idempotent', () => {
     const span = obs.telemetry.startTask(
       {},

@@ -8,9 +8,11 @@ import { noOpTelemetry } from '../../src/domain/no-op-telemetry.js';
 import type { StackCatalogPort } from '../../src/domain/stack-catalog-port.js';
 import type { TaskEvent } from '../../src/domain/task-event.js';
 import type { TaskResult } from '../../src/domain/task-result.js';
+import type { TaskPhase, TaskSpan, TelemetryPort } from '../../src/domain/telemetry-port.js';
 import { ExecutionPlanner } from '../../src/execution/execution-planner.js';
 import type { HeldTask } from '../../src/intake/held-task.js';
 import { HEADERS, topicNames } from '../../src/kafka/topic-names.js';
+import { ATTR } from '../../src/observability/span-names.js';
 import { OutcomePublisher } from '../../src/publishing/outcome-publisher.js';
 import type { OutgoingRecord, RecordProducerPort } from '../../src/publishing/record-producer-port.js';
 import { PackageLimiter } from '../../src/slots/package-limiter.js';
@@ -122,7 +124,7 @@ const pkg: CodePackage = {
   createdAtMs: 0,
 };
 
-function setup(executor = new FakeExecutor()) {
+function setup(executor = new FakeExecutor(), telemetry: TelemetryPort = noOpTelemetry) {
   const producer = new FakeProducer();
   const shutdown = new AbortController();
   const draining = new AbortController();
@@ -159,7 +161,7 @@ function setup(executor = new FakeExecutor()) {
       retryMaxDelayMs: 2,
     }),
     cancels,
-    telemetry: noOpTelemetry,
+    telemetry,
     counters: new WorkerCounters(),
     payloadCapBytes: 1024,
     retryMaxDelayMs: 10_000,
@@ -180,7 +182,44 @@ function held(value: Uint8Array | null, key = 'k1', headers: Record<string, stri
   };
 }
 
+/** Telemetry that records what the runner tells the task span. */
+function recordingTelemetry() {
+  const phases: { phase: TaskPhase; atMs: number | undefined }[] = [];
+  const attrs: Record<string, string | number | boolean> = {};
+  const ends: string[] = [];
+  const span: TaskSpan = {
+    phase: (phase, atMs) => {
+      // The TaskSpan contract: naming the phase already open is a no-op.
+      if (phases.at(-1)?.phase !== phase) phases.push({ phase, atMs });
+    },
+    setAttributes: (a) => Object.assign(attrs, a),
+    end: (status) => ends.push(status),
+  };
+  const telemetry: TelemetryPort = { ...noOpTelemetry, startTask: () => span };
+  return { telemetry, phases, attrs, ends };
+}
+
 describe('TaskRunner', () => {
+  it('traces wait_slot, start, run (from the executor start time) and publish, with the attempt', async () => {
+    const startedAtMs = Date.now() - 40;
+    const rec = recordingTelemetry();
+    const executor = new FakeExecutor(async () => outcome('SUCCEEDED', { startedAtMs }));
+    const { runner } = setup(executor, rec.telemetry);
+    expect(await runner.run(held(taskEventCodec.encode(event({ attempt: 2, maxAttempts: 3 }))))).toBe(true);
+    expect(rec.phases.map((p) => p.phase)).toEqual(['wait_slot', 'start', 'run', 'publish']);
+    expect(rec.phases.find((p) => p.phase === 'run')?.atMs).toBe(startedAtMs);
+    expect(rec.attrs).toEqual({ [ATTR.stack]: 'shell', [ATTR.taskAttempt]: 2 });
+    expect(rec.ends).toEqual(['SUCCEEDED']);
+  });
+
+  it('has no run phase when the task process never started', async () => {
+    const rec = recordingTelemetry();
+    const executor = new FakeExecutor(async () => outcome('FAILED', { startedAtMs: null }));
+    const { runner } = setup(executor, rec.telemetry);
+    await runner.run(held(taskEventCodec.encode(event())));
+    expect(rec.phases.map((p) => p.phase)).toEqual(['wait_slot', 'start', 'publish']);
+  });
+
   it('runs an inline task with defaults and publishes one result with provenance', async () => {
     const { runner, producer, executor } = setup();
     const task = held(taskEventCodec.encode(event()));
