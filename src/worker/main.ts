@@ -39,6 +39,7 @@ export async function startWorkerProcess(config: WorkerConfig): Promise<number> 
     worker.onFatal(() => resolve(1));
     const onSignal = (signal: string) => {
       log(`${signal}: draining (deadline ${config.drainDeadlineMs} ms)`);
+      observability.markDraining(); // berth_worker_up 0, /readyz 503 while running tasks finish
       worker.close().then(
         () => resolve(0),
         (err: unknown) => {

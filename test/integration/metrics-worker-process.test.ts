@@ -3,7 +3,8 @@
  * entrypoint) runs as its own process, configured only by BERTH_* and OTEL_* variables as in
  * docker-compose.yml, against the real broker and engine. Its /healthz, /readyz and /metrics
  * answer, a task shows up in the metrics, the task span reaches an OTLP/HTTP receiver as a child
- * of the producer's traceparent, and SIGTERM drains and exits 0.
+ * of the producer's traceparent, and SIGTERM drains (/readyz 503, berth_worker_up 0 while a task
+ * finishes) and exits 0.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -121,10 +122,19 @@ describe('berth worker process', () => {
     expect(task).toMatchObject({ traceId: TRACE_ID, parentSpanId: PRODUCER_SPAN_ID });
   }, 90_000);
 
-  it('drains on SIGTERM and exits 0, closing the metrics endpoint', async () => {
+  it('drains on SIGTERM: not ready and not up while a task finishes, then exits 0', async () => {
+    const event = inlineEvent('proc-slow', stack, ['sh', '-c', 'sleep 4; echo done']);
+    await h.send([{ event }]);
+    await waitFor(async () => /^berth_slots\{state="busy"\} 1$/m.test(await metricsText()), 30_000);
     const exited = new Promise<number | null>((resolve) => proc?.once('exit', (code) => resolve(code)));
     proc?.kill('SIGTERM');
+    await waitFor(async () => (await fetch(`${metricsUrl}/readyz`)).status === 503, 3_000);
+    expect(await (await fetch(`${metricsUrl}/readyz`)).json()).toEqual({ ready: false, draining: true });
+    expect(await metricsText()).toMatch(/^berth_worker_up 0$/m);
+    expect(proc?.exitCode, 'still draining while the task runs').toBeNull();
     expect(await exited, stderr).toBe(0);
+    await h.until('result of proc-slow', () => h.resultsFor('proc-slow').length > 0, 10_000);
+    expect(h.resultsFor('proc-slow')[0]?.status).toBe('SUCCEEDED');
     await expect(fetch(`${metricsUrl}/healthz`)).rejects.toThrow();
   }, 60_000);
 });
