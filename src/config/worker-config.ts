@@ -40,6 +40,8 @@ export interface WorkerConfig {
   readonly metricsPort: number;
   readonly statsIntervalMs: number;
   readonly reaperIntervalMs: number;
+  /** A HOT code package's idle container is removed after this long without a task. */
+  readonly hotIdleMs: number;
   /** A worker silent on berth.metrics for this many stats intervals counts as dead. */
   readonly deadAfterIntervals: number;
   /** How long a cancel is remembered for a task that has not arrived yet. */
@@ -143,6 +145,7 @@ export function loadWorkerConfig(
     metricsPort: int('metricsPort'),
     statsIntervalMs: int('statsIntervalMs'),
     reaperIntervalMs: int('reaperIntervalMs'),
+    hotIdleMs: int('hotIdleMs'),
     deadAfterIntervals: int('deadAfterIntervals'),
     cancelMemoryMs: int('cancelMemoryMs'),
     codeCacheDir: resolve(

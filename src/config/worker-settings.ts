@@ -186,6 +186,13 @@ export const WORKER_SETTINGS = {
     min: 1000,
     help: 'reaper period',
   },
+  hotIdleMs: {
+    flag: 'hot-idle-ms',
+    env: 'BERTH_HOT_IDLE_MS',
+    fallback: 60_000,
+    min: 100,
+    help: 'idle time after which a HOT package container is removed',
+  },
   deadAfterIntervals: {
     flag: 'dead-after-intervals',
     env: 'BERTH_DEAD_AFTER_INTERVALS',

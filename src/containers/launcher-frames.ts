@@ -45,19 +45,28 @@ export function maxFrameBytes(
   return Math.ceil((capped * 4) / 3) + FRAME_SLACK_BYTES;
 }
 
+/** Keep-alive fields of a task frame (hot isolation); absent for fresh containers. */
+export interface KeepAliveFlags {
+  readonly keepAlive: boolean;
+  /** Keep /task/code from the previous task; the code tar is then not sent. */
+  readonly reuseCode: boolean;
+}
+
 /** The one stdin line that hands `request` to a warm launcher. */
-export function encodeTaskFrame(request: ExecutionRequest): string {
+export function encodeTaskFrame(request: ExecutionRequest, keepAlive?: KeepAliveFlags): string {
+  const sendCode = request.codeTar !== null && keepAlive?.reuseCode !== true;
   const frame = {
     taskId: request.taskId,
     attempt: request.attempt,
     command: request.command,
     env: request.env,
     payloadB64: Buffer.from(request.payload).toString('base64'),
-    codeTarB64: request.codeTar === null ? null : Buffer.from(request.codeTar).toString('base64'),
+    codeTarB64: sendCode && request.codeTar !== null ? Buffer.from(request.codeTar).toString('base64') : null,
     timeoutMs: request.timeoutMs,
     stdoutCapBytes: request.stdoutCapBytes,
     stderrCapBytes: request.stderrCapBytes,
     outputCapBytes: request.outputCapBytes,
+    ...(keepAlive === undefined ? {} : { keepAlive: keepAlive.keepAlive, reuseCode: keepAlive.reuseCode }),
   };
   return `${JSON.stringify(frame)}\n`;
 }

@@ -1,7 +1,7 @@
 import { InfraError } from '../domain/infra-error.js';
 import { taskContainerSpec } from './container-spec.js';
 import type { AttachedStreams, ContainerLimits, DockerEnginePort } from './docker-engine-port.js';
-import { LauncherSession } from './launcher-session.js';
+import { LauncherSession, type SessionIdentity } from './launcher-session.js';
 import type { RemovalTracker } from './removal-tracker.js';
 
 export interface SessionFactoryOptions {
@@ -18,7 +18,12 @@ export interface SessionRequest {
   readonly imageId: string;
   readonly limits: ContainerLimits;
   readonly network: boolean;
+  /** Labels added to the executor's extra labels (cannot override the Berth labels). */
+  readonly labels?: Readonly<Record<string, string>>;
 }
+
+/** Builds the session object over a created container's attach streams. */
+export type SessionMaker<S> = (identity: SessionIdentity, streams: AttachedStreams) => S;
 
 /**
  * Creates, attaches and starts a task container and waits for its launcher to be ready.
@@ -32,13 +37,23 @@ export class SessionFactory {
     private readonly options: SessionFactoryOptions,
   ) {}
 
-  async open(request: SessionRequest): Promise<LauncherSession> {
-    const spec = taskContainerSpec({ ...this.options, ...request, nowMs: Date.now() });
+  open(request: SessionRequest): Promise<LauncherSession> {
+    return this.openWith(request, (identity, streams) => new LauncherSession(identity, streams));
+  }
+
+  /** Like `open`, with another session type over the same container (hot sessions). */
+  async openWith<S extends { readonly ready: Promise<void> }>(
+    request: SessionRequest,
+    make: SessionMaker<S>,
+  ): Promise<S> {
+    const extraLabels = { ...this.options.extraLabels, ...request.labels };
+    const spec = taskContainerSpec({ ...this.options, ...request, extraLabels, nowMs: Date.now() });
     const containerId = await this.engine.create(spec);
     let streams: AttachedStreams | null = null;
     try {
       streams = await this.engine.attach(containerId);
-      const session = new LauncherSession({ containerId, ...request }, streams);
+      const { labels: _labels, ...identity } = request;
+      const session = make({ containerId, ...identity }, streams);
       await this.engine.start(containerId);
       await withDeadline(session.ready, this.options.readyTimeoutMs, request.stack);
       return session;

@@ -21,6 +21,17 @@ export interface ExecutionRequest {
   readonly stdoutCapBytes: number;
   readonly stderrCapBytes: number;
   readonly outputCapBytes: number;
+  /** Set for tasks of a code package with `"isolation": "HOT"`: run in a long-lived container. */
+  readonly hot?: HotIsolation;
+}
+
+/** Which long-lived containers may serve a HOT task. */
+export interface HotIsolation {
+  /** One package revision: `name@revision#digest`; containers are never shared across keys. */
+  readonly packageKey: string;
+  readonly packageName: string;
+  /** Containers kept for this key at most (each serves one task at a time). */
+  readonly maxContainers: number;
 }
 
 /** Outcome of running one attempt. A task's failure is an outcome, never a thrown error. */

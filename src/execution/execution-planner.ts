@@ -1,6 +1,6 @@
 import type { CodePackage } from '../domain/code-package.js';
 import type { CodeResolution, CodeResolverPort } from '../domain/code-resolver-port.js';
-import type { ExecutionRequest } from '../domain/executor-port.js';
+import type { ExecutionRequest, HotIsolation } from '../domain/executor-port.js';
 import type { StackCatalogPort } from '../domain/stack-catalog-port.js';
 import { MAX_TASK_TIMEOUT_MS, type TaskEvent } from '../domain/task-event.js';
 import type { ExecutionDefaults } from './execution-defaults.js';
@@ -74,6 +74,7 @@ export class ExecutionPlanner {
       stdoutCapBytes: this.defaults.stdoutCapBytes,
       stderrCapBytes: this.defaults.stderrCapBytes,
       outputCapBytes: this.defaults.outputCapBytes,
+      ...(pkg?.manifest.isolation === 'HOT' ? { hot: hotIsolation(pkg) } : {}),
     };
     return {
       ok: true,
@@ -130,4 +131,16 @@ export class ExecutionPlanner {
     }
     return { timeoutMs, memoryBytes };
   }
+}
+
+/**
+ * HOT packages run in long-lived containers per revision: at most `maxConcurrency` of them per
+ * worker, or one when the manifest leaves concurrency unlimited (0).
+ */
+function hotIsolation(pkg: CodePackage): HotIsolation {
+  return {
+    packageKey: `${pkg.name}@${pkg.revision}#${pkg.digest}`,
+    packageName: pkg.name,
+    maxContainers: pkg.manifest.maxConcurrency > 0 ? pkg.manifest.maxConcurrency : 1,
+  };
 }

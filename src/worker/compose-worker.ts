@@ -4,15 +4,14 @@ import { taskEventCodec } from '../codecs/task-event-codec.js';
 import { taskResultCodec } from '../codecs/task-result-codec.js';
 import { workerStatsCodec } from '../codecs/worker-stats-codec.js';
 import type { WorkerConfig } from '../config/worker-config.js';
-import { ContainerExecutor } from '../containers/container-executor.js';
 import { DockerodeEngine } from '../containers/dockerode-engine.js';
-import { executorOptions } from '../containers/executor-options.js';
 import { DockerImageStore } from '../containers/image-store.js';
 import { ContainerReaper } from '../containers/reaper.js';
 import type { TelemetryPort } from '../domain/telemetry-port.js';
 import { createKafka } from '../kafka/kafka-connection.js';
 import { topicNames } from '../kafka/topic-names.js';
 import { StackCatalog } from '../stacks/stack-catalog.js';
+import { composeExecutor } from './compose-executor.js';
 import { Worker, type WorkerCodeResolver } from './worker.js';
 import { WorkerLiveness } from './worker-liveness.js';
 
@@ -24,7 +23,8 @@ export interface ComposeOptions {
 }
 
 /**
- * Wires a Worker from real parts: KafkaJS client, Docker engine executor with its warm pools,
+ * Wires a Worker from real parts: KafkaJS client, Docker engine executor with its warm pools
+ * (and hot containers for HOT code packages),
  * the stack catalog over local images, the orphan reaper fed by heartbeats. No signal handling.
  */
 export function composeWorker(config: WorkerConfig, opts: ComposeOptions): Worker {
@@ -32,19 +32,7 @@ export function composeWorker(config: WorkerConfig, opts: ComposeOptions): Worke
   const engine = new DockerodeEngine();
   const deadAfterMs = config.statsIntervalMs * config.deadAfterIntervals;
   const liveness = new WorkerLiveness(config.workerId, deadAfterMs);
-  const executor = new ContainerExecutor(
-    engine,
-    executorOptions({
-      workerId: config.workerId,
-      defaultLimits: {
-        memoryBytes: config.defaultMemoryBytes,
-        nanoCpus: config.defaultNanoCpus,
-        pidsLimit: config.defaultPidsLimit,
-      },
-      extraLabels: config.containerLabels,
-    }),
-    opts.log,
-  );
+  const executor = composeExecutor(config, engine, opts.log);
   const reaper = new ContainerReaper(engine, {
     workerId: config.workerId,
     isWorkerAlive: (id) => liveness.isAlive(id),
