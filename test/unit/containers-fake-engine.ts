@@ -33,11 +33,12 @@ export class FakeContainer {
     let buffered = '';
     this.stdin.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
-      const nl = buffered.indexOf('\n');
-      if (nl === -1) return;
-      const task = JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>;
-      this.tasks.push(task);
-      this.launcher(task, this);
+      for (let nl = buffered.indexOf('\n'); nl !== -1; nl = buffered.indexOf('\n')) {
+        const task = JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>;
+        buffered = buffered.slice(nl + 1);
+        this.tasks.push(task);
+        this.launcher(task, this);
+      }
     });
   }
 
