@@ -19,7 +19,8 @@ export class CancelRegistry {
   private readonly tracked = new Map<string, Set<AbortController>>();
 
   constructor(
-    private readonly memoryMs: number,
+    /** How long a cancel is remembered; the control follower also reads this far back on start. */
+    readonly memoryMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 

@@ -22,7 +22,8 @@ export interface PeerFollowersOptions {
 /**
  * What a worker hears from others: cancels on berth.control (into the cancel registry) and
  * heartbeats on berth.metrics (into liveness, which the reaper consults). Each follows its topic
- * from the end with a group of this worker's own, so every worker sees every partition.
+ * with a group of this worker's own, so every worker sees every partition: heartbeats from the
+ * end, cancels from the cancel memory window ago (a cancel may precede the worker).
  */
 export class PeerFollowers {
   private readonly control: TailConsumer;
@@ -33,6 +34,8 @@ export class PeerFollowers {
       kafka: o.kafka,
       topic: o.topics.control,
       groupId: `${o.topicPrefix}-control-${o.workerId}`,
+      // Cancels published shortly before this worker joined still apply to tasks it gets.
+      rewindMs: o.cancels.memoryMs,
       onRecord: (r) => this.onControl(r.value),
     });
     this.heartbeats = new TailConsumer({
