@@ -13,6 +13,7 @@ import { fmt, percentile } from './bench-stats.js';
 import { dockerRunStartMs } from './docker-run-latency.js';
 import { engineCeiling } from './engine-ceiling.js';
 import { warmHandoverMs } from './handover-latency.js';
+import { hotVsFresh } from './hot-throughput.js';
 import { naiveLoopTasksPerSecond } from './naive-loop.js';
 import { BenchWorker, burstTasksPerSecond, sequentialLatency } from './worker-throughput.js';
 
@@ -20,6 +21,7 @@ const n = (name: string, fallback: number) => Number(process.env[name] ?? fallba
 const LATENCY_SAMPLES = n('BENCH_LATENCY_SAMPLES', 20);
 const THROUGHPUT_TASKS = n('BENCH_TASKS', 60);
 const NAIVE_TASKS = n('BENCH_NAIVE_TASKS', 15);
+const HOT_TASKS = n('BENCH_HOT_TASKS', 100);
 const CEILING_CONTAINERS = n('BENCH_CEILING_CONTAINERS', 20);
 const STACK = process.env.BENCH_STACK ?? 'python-3.11';
 
@@ -80,6 +82,17 @@ async function main(): Promise<void> {
 
   const ceiling = await engineCeiling(engine, imageId, labels, CEILING_CONTAINERS);
   line('engine ceiling: create+start+remove', `${fmt(ceiling, 2)} containers/s`);
+
+  const iso = await hotVsFresh(engine, STACK, imageId, labels, HOT_TASKS, 2);
+  line(
+    `executor, fresh isolation, ${HOT_TASKS} trivial tasks, 2 at a time`,
+    `${fmt(iso.freshTasksPerSecond, 2)} tasks/s`,
+  );
+  line(
+    `executor, hot isolation, ${HOT_TASKS} trivial tasks, 2 containers`,
+    `${fmt(iso.hotTasksPerSecond, 2)} tasks/s`,
+  );
+  line('ratio hot / fresh', `${fmt(iso.hotTasksPerSecond / iso.freshTasksPerSecond, 2)}x`);
 
   const kafka = createKafka({ brokers: ['127.0.0.1:9092'], clientId: run });
   await ensureTopics(kafka, run, 2);
