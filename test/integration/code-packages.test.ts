@@ -104,7 +104,9 @@ describe('code packages on a real broker', () => {
     const t1 = performance.now();
     for (let i = 0; i < 100; i++) await catalog.resolve(name, 3);
     const t2 = performance.now();
-    console.log(`resolve newest (with catch-up): ${((t1 - t0) / 100).toFixed(2)} ms; pinned: ${((t2 - t1) / 100).toFixed(3)} ms`);
+    console.log(
+      `resolve newest (with catch-up): ${((t1 - t0) / 100).toFixed(2)} ms; pinned: ${((t2 - t1) / 100).toFixed(3)} ms`,
+    );
   });
 
   it('a package bigger than the topic max.message.bytes fails naming the limit', async () => {

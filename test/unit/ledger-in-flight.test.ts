@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InFlightLedger } from '../../src/ledger/in-flight-ledger.js';
 import { KeyQueues } from '../../src/ledger/key-queues.js';
 import { PartitionLedger } from '../../src/ledger/partition-ledger.js';
+import { defined } from '../support/defined.js';
 
 describe('PartitionLedger', () => {
   it('commits the lowest unfinished offset, not the highest finished', () => {
@@ -52,19 +53,18 @@ describe('PartitionLedger', () => {
 describe('InFlightLedger', () => {
   it('never commits a partition after it was revoked, even when its task finishes', () => {
     const l = new InFlightLedger();
-    const t = l.consumed('tasks', 1, 7n);
-    expect(t).not.toBeNull();
+    const t = defined(l.consumed('tasks', 1, 7n), 'a ticket');
     l.revoke('tasks', 1);
-    expect(l.finished(t!)).toBe(false);
+    expect(l.finished(t)).toBe(false);
     expect(l.dueCommits()).toEqual([]);
   });
 
   it('a ticket from an earlier ownership does not move the new ownership', () => {
     const l = new InFlightLedger();
-    const old = l.consumed('tasks', 0, 5n)!;
+    const old = defined(l.consumed('tasks', 0, 5n), 'a ticket');
     l.retainOnly('tasks', []);
     l.retainOnly('tasks', [0]);
-    const fresh = l.consumed('tasks', 0, 5n)!;
+    const fresh = defined(l.consumed('tasks', 0, 5n), 'a ticket');
     expect(fresh.epoch).not.toBe(old.epoch);
     expect(l.finished(old)).toBe(false);
     expect(l.dueCommits()).toEqual([{ topic: 'tasks', partition: 0, offset: '5', epoch: fresh.epoch }]);
@@ -85,11 +85,11 @@ describe('InFlightLedger', () => {
 
   it('a commit acked after a revoke does not resurrect state', () => {
     const l = new InFlightLedger();
-    const t = l.consumed('tasks', 0, 0n)!;
+    const t = defined(l.consumed('tasks', 0, 0n), 'a ticket');
     l.finished(t);
-    const [due] = l.dueCommits();
+    const due = defined(l.dueCommits()[0], 'a due commit');
     l.revoke('tasks', 0);
-    l.committed(due!);
+    l.committed(due);
     expect(l.owns('tasks', 0)).toBe(false);
     expect(l.inFlight).toBe(0);
   });
@@ -98,7 +98,7 @@ describe('InFlightLedger', () => {
     const l = new InFlightLedger();
     l.consumed('tasks', 0, 0n);
     l.consumed('tasks', 1, 0n);
-    const t = l.consumed('tasks', 1, 1n)!;
+    const t = defined(l.consumed('tasks', 1, 1n), 'a ticket');
     expect(l.inFlight).toBe(3);
     l.finished(t);
     expect(l.inFlight).toBe(2);

@@ -4,13 +4,14 @@ import { PackageLimiter } from '../../src/slots/package-limiter.js';
 import { CancelRegistry, TaskAbort } from '../../src/worker/cancel-registry.js';
 import { CommitScheduler } from '../../src/worker/commit-scheduler.js';
 import { WorkerLiveness } from '../../src/worker/worker-liveness.js';
+import { defined } from '../support/defined.js';
 
 describe('CommitScheduler', () => {
   it('commits the ledger offsets per topic and records only what the broker accepted', async () => {
     const ledger = new InFlightLedger();
-    const a = ledger.consumed('tasks', 0, 0n)!;
+    const a = defined(ledger.consumed('tasks', 0, 0n), 'a ticket');
     ledger.consumed('tasks', 0, 1n);
-    const r = ledger.consumed('retry', 1, 4n)!;
+    const r = defined(ledger.consumed('retry', 1, 4n), 'a ticket');
     ledger.finished(a);
     ledger.finished(r);
     const calls: string[] = [];

@@ -20,6 +20,7 @@ import { SlotPool } from '../../src/slots/slot-pool.js';
 import { CancelRegistry, TaskAbort } from '../../src/worker/cancel-registry.js';
 import { TaskRunner } from '../../src/worker/task-runner.js';
 import { WorkerCounters } from '../../src/worker/worker-counters.js';
+import { defined } from '../support/defined.js';
 
 const MB = 1024 * 1024;
 const topics = topicNames('t');
@@ -253,12 +254,12 @@ describe('TaskRunner', () => {
     const garbage = Buffer.from([1, 2, 3, 4, 5, 6]);
     expect(await runner.run(held(garbage, 'kg'))).toBe(true);
     expect(executor.requests).toHaveLength(0);
-    const [dlq] = producer.on(topics.dlq);
-    expect(Buffer.from(dlq!.record.value).equals(garbage)).toBe(true);
-    expect(Buffer.from(dlq!.record.key as Uint8Array).toString()).toBe('kg');
-    expect(dlq!.record.headers[HEADERS.dlqReason]).toMatch(/^undecodable/);
-    expect(dlq!.record.headers[HEADERS.dlqSourceTopic]).toBe(topics.tasks);
-    expect(dlq!.record.headers[HEADERS.dlqWorker]).toBe('w1');
+    const dlq = defined(producer.on(topics.dlq)[0], 'a dead letter');
+    expect(Buffer.from(dlq.record.value).equals(garbage)).toBe(true);
+    expect(Buffer.from(dlq.record.key as Uint8Array).toString()).toBe('kg');
+    expect(dlq.record.headers[HEADERS.dlqReason]).toMatch(/^undecodable/);
+    expect(dlq.record.headers[HEADERS.dlqSourceTopic]).toBe(topics.tasks);
+    expect(dlq.record.headers[HEADERS.dlqWorker]).toBe('w1');
     expect(producer.results()).toHaveLength(0);
   });
 
@@ -302,7 +303,8 @@ describe('TaskRunner', () => {
       timeoutMs: 9000,
       network: true,
     });
-    expect(Buffer.from(executor.requests[0]!.codeTar!).toString()).toBe('tar');
+    const codeTar = defined(executor.requests[0]?.codeTar, 'the code tarball of the request');
+    expect(Buffer.from(codeTar).toString()).toBe('tar');
     expect(producer.results()[0]).toMatchObject({
       codeName: 'resize',
       codeRevision: 3,
@@ -315,11 +317,11 @@ describe('TaskRunner', () => {
     const before = Date.now();
     await runner.run(held(taskEventCodec.encode(event({ maxAttempts: 2 })), 'key-r', { traceparent: 'tp' }));
     expect(producer.results()).toHaveLength(0);
-    const [retry] = producer.on(topics.retry);
-    expect(taskEventCodec.decode(retry!.record.value).attempt).toBe(2);
-    expect(Buffer.from(retry!.record.key as Uint8Array).toString()).toBe('key-r');
-    expect(Number(retry!.record.headers[HEADERS.notBefore])).toBeGreaterThanOrEqual(before + 500);
-    expect(retry!.record.headers.traceparent).toBe('tp');
+    const retry = defined(producer.on(topics.retry)[0], 'a retry record');
+    expect(taskEventCodec.decode(retry.record.value).attempt).toBe(2);
+    expect(Buffer.from(retry.record.key as Uint8Array).toString()).toBe('key-r');
+    expect(Number(retry.record.headers[HEADERS.notBefore])).toBeGreaterThanOrEqual(before + 500);
+    expect(retry.record.headers.traceparent).toBe('tp');
   });
 
   it('the last failed attempt goes to the DLQ and ends with a final result', async () => {
