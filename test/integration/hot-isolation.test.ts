@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushCodePackage } from '../../src/code/code-push.js';
 import type { TaskEvent } from '../../src/domain/task-event.js';
@@ -153,6 +154,48 @@ describe.runIf(hasStack)('HOT code packages through the worker', () => {
       expect(seen(r).host).not.toBe(doomed);
     }
   }, 120_000);
+
+  it.runIf(availableStacks(['node-20']).length === 1)(
+    'runs the tx-validator-hot example in one hot container',
+    async () => {
+      const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'tx-validator-hot');
+      await pushCodePackage({
+        dir,
+        topic: codeTopic,
+        runTemplate: async (s) => (s === 'node-20' ? ['node', '{entry}'] : null),
+      });
+      const tx = { id: 'x', amount: 1250, currency: 'EUR', iban: 'DE89 3704 0044 0532 0130 00' };
+      const ids = ['tx-0', 'tx-1', 'tx-2', 'tx-3'];
+      const events = ids.map((id) => {
+        const base = inlineEvent(id, 'node-20', ['unused'], {
+          payload: Buffer.from(JSON.stringify({ ...tx, id })),
+        });
+        return { event: { ...base, inline: null, code: { name: 'tx-validator-hot', revision: null } } };
+      });
+      await h.send(events);
+      await h.until('tx results', () => ids.every((id) => h.resultsFor(id).length > 0), 60_000);
+      for (const id of ids) {
+        const [r] = h.resultsFor(id);
+        expect(r?.status, r?.reason ?? '').toBe('SUCCEEDED');
+        expect(JSON.parse(Buffer.from(r?.stdout ?? []).toString())).toEqual({ id, valid: true, errors: [] });
+      }
+      const labelled = execFileSync('docker', [
+        'ps',
+        '-q',
+        '--filter',
+        'label=berth.package=tx-validator-hot',
+        '--filter',
+        `label=berth.test-run=${h.prefix}`,
+      ])
+        .toString()
+        .trim()
+        .split('\n')
+        .filter((l) => l !== '');
+      expect(labelled.length).toBeGreaterThanOrEqual(1);
+      expect(labelled.length).toBeLessThanOrEqual(2);
+    },
+    120_000,
+  );
 
   it('leaves no hot container once the worker closed', async () => {
     expect(hotContainers().length).toBeGreaterThan(0);
