@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ResultTimeoutError } from '../../client/client-errors.js';
-import { EXIT, parseDurationMs, parseFlags, parsePairs, withSession } from '../cli-session.js';
+import { parseDurationMs, parseFlags, parsePairs, withSession } from '../cli-session.js';
 import { type Command, UsageError } from '../command.js';
-import { printRun, resultJson } from '../result-printer.js';
+import { submitWaitAndPrint } from '../result-wait.js';
 import { checkedTask, intFlag, readPayload } from './submit.js';
 
 const help = `usage: berth run STACK [options] -- COMMAND [ARG...]
@@ -58,15 +57,7 @@ const run: Command = {
       s.progress(
         `submitting task ${task.id} to ${s.topics.tasks}, then waiting up to ${Math.round(waitMs / 1000)} s`,
       );
-      try {
-        const r = await s.client().submitAndWait(task, { timeoutMs: waitMs });
-        if (values.json) console.log(JSON.stringify(resultJson(r)));
-        else printRun(r);
-        return r.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
-      } catch (err) {
-        if (err instanceof ResultTimeoutError) throw new UsageError(err.message, EXIT.failed);
-        throw err;
-      }
+      return submitWaitAndPrint(s, task, { waitMs, json: values.json === true });
     });
   },
 };

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ResultTimeoutError } from '../../client/client-errors.js';
 import { type TaskInput, toTaskEvent } from '../../client/task-input.js';
 import { EXIT, parseDurationMs, parseFlags, parsePairs, withSession } from '../cli-session.js';
 import { type Command, UsageError } from '../command.js';
-import { printRun, resultJson } from '../result-printer.js';
+import { submitWaitAndPrint } from '../result-wait.js';
 
 const help = `usage: berth submit CODE[@REV] [--payload JSON|@FILE] [--wait] [options]
 
@@ -103,15 +102,7 @@ const submit: Command = {
       s.progress(
         `submitting task ${task.id}, then waiting up to ${Math.round(waitMs / 1000)} s for its result`,
       );
-      try {
-        const r = await s.client().submitAndWait(task, { timeoutMs: waitMs });
-        if (values.json) console.log(JSON.stringify(resultJson(r)));
-        else printRun(r);
-        return r.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
-      } catch (err) {
-        if (err instanceof ResultTimeoutError) throw new UsageError(err.message, EXIT.failed);
-        throw err;
-      }
+      return submitWaitAndPrint(s, task, { waitMs, json: values.json === true });
     });
   },
 };
