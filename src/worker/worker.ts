@@ -1,17 +1,7 @@
-import type { Codec } from '../codecs/codec.js';
-import type { WorkerConfig } from '../config/worker-config.js';
-import type { CodeResolverPort } from '../domain/code-resolver-port.js';
-import type { Control } from '../domain/control.js';
-import type { ExecutorPort } from '../domain/executor-port.js';
-import type { StackCatalogPort } from '../domain/stack-catalog-port.js';
-import type { TaskEvent } from '../domain/task-event.js';
-import type { TaskResult } from '../domain/task-result.js';
-import type { TelemetryPort } from '../domain/telemetry-port.js';
 import type { WorkerState, WorkerStats } from '../domain/worker-stats.js';
 import { ExecutionPlanner } from '../execution/execution-planner.js';
 import { IntakeRoom } from '../intake/intake-room.js';
 import { IntakeScheduler } from '../intake/intake-scheduler.js';
-import type { createKafka } from '../kafka/kafka-connection.js';
 import { LagProbe } from '../kafka/lag-probe.js';
 import { RecordProducer } from '../kafka/record-producer.js';
 import { TaskConsumer } from '../kafka/task-consumer.js';
@@ -28,38 +18,10 @@ import { PeerFollowers } from './peer-followers.js';
 import { StatsReporter } from './stats-reporter.js';
 import { TaskRunner } from './task-runner.js';
 import { WorkerCounters } from './worker-counters.js';
-import type { WorkerLiveness } from './worker-liveness.js';
+import type { WorkerDeps } from './worker-deps.js';
 import { WorkerTasks } from './worker-tasks.js';
 
-/** The containers' orphan reaper, as the worker drives it. */
-export interface ReaperPort {
-  reapOnce(opts: { includeOwn: boolean }): Promise<{ own: number; stale: number }>;
-  start(onReaped: (counts: { own: number; stale: number }) => void): void;
-  stop(): Promise<void>;
-}
-
-export interface WorkerCodecs {
-  readonly event: Codec<TaskEvent>;
-  readonly result: Codec<TaskResult>;
-  readonly stats: Codec<WorkerStats>;
-  readonly control: Codec<Control>;
-}
-
-/** A code resolver that may need starting (following berth.code) and closing. */
-export type WorkerCodeResolver = CodeResolverPort & { start?(): Promise<void>; close?(): Promise<void> };
-
-export interface WorkerDeps {
-  readonly config: WorkerConfig;
-  readonly kafka: ReturnType<typeof createKafka>;
-  readonly executor: ExecutorPort;
-  readonly stacks: StackCatalogPort;
-  readonly code: WorkerCodeResolver;
-  readonly telemetry: TelemetryPort;
-  readonly codecs: WorkerCodecs;
-  readonly liveness: WorkerLiveness;
-  readonly reaper: ReaperPort | null;
-  readonly log: (line: string) => void;
-}
+export type { ReaperPort, WorkerCodecs, WorkerCodeResolver, WorkerDeps } from './worker-deps.js';
 
 /**
  * One `berth worker`: consumes berth.tasks (group `<prefix>-workers`) and berth.retry
