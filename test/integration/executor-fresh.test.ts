@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainerExecutor } from '../../src/containers/container-executor.js';
 import { DockerodeEngine } from '../../src/containers/dockerode-engine.js';
 import { executorOptions } from '../../src/containers/executor-options.js';
 import type { ExecutionOutcome, ExecutionRequest } from '../../src/domain/executor-port.js';
 import { InfraError } from '../../src/domain/infra-error.js';
+import { executionRequest, localImageId, removeLeftovers, testRun } from '../support/executor-fixture.js';
 
 /**
  * The fresh-isolation executor on the real engine with the real stack images: outcomes, limits
@@ -12,8 +12,7 @@ import { InfraError } from '../../src/domain/infra-error.js';
  */
 const IMAGE = 'berth/base-bookworm:current';
 const MIB = 1024 * 1024;
-const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-const labels = { 'berth.test': '1', 'berth.test-run': run };
+const { run, labels } = testRun();
 const engine = new DockerodeEngine();
 const options = executorOptions({
   workerId: `test-${run}`,
@@ -26,23 +25,18 @@ let imageId: string;
 const never = new AbortController().signal;
 
 function request(command: string[], over: Partial<ExecutionRequest> = {}): ExecutionRequest {
-  return {
-    taskId: `task-${Math.random().toString(36).slice(2)}`,
-    attempt: 1,
-    stack: 'base-bookworm',
-    imageId,
-    command,
-    env: {},
-    payload: new TextEncoder().encode('{"n":42}'),
-    codeTar: null,
-    timeoutMs: 10_000,
-    ...options.defaultLimits,
-    network: false,
-    stdoutCapBytes: 64 * 1024,
-    stderrCapBytes: 64 * 1024,
-    outputCapBytes: 64 * 1024,
-    ...over,
-  };
+  return executionRequest(
+    {
+      taskId: `task-${Math.random().toString(36).slice(2)}`,
+      stack: 'base-bookworm',
+      imageId,
+      command,
+      payload: new TextEncoder().encode('{"n":42}'),
+      timeoutMs: 10_000,
+    },
+    options.defaultLimits,
+    over,
+  );
 }
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -52,15 +46,13 @@ function describeOutcome(o: ExecutionOutcome): string {
 }
 
 beforeAll(() => {
-  imageId = execFileSync('docker', ['image', 'inspect', '--format', '{{.Id}}', IMAGE]).toString().trim();
+  imageId = localImageId(IMAGE);
   executor = new ContainerExecutor(engine, options);
 });
 
 afterAll(async () => {
   await executor.close();
-  const left = await engine.listByLabels(labels);
-  for (const c of left) await engine.remove(c.id);
-  expect(left.map((c) => c.id)).toEqual([]);
+  expect(await removeLeftovers(engine, labels)).toEqual([]);
 });
 
 describe('fresh executor on the real engine', () => {

@@ -1,9 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainerExecutor } from '../../src/containers/container-executor.js';
 import { DockerodeEngine } from '../../src/containers/dockerode-engine.js';
 import { executorOptions } from '../../src/containers/executor-options.js';
 import type { ExecutionRequest } from '../../src/domain/executor-port.js';
+import { executionRequest, localImageId, removeLeftovers, testRun } from '../support/executor-fixture.js';
 
 /**
  * Measures (and prints) what fresh isolation costs on this machine: warm handover → task start,
@@ -13,8 +14,7 @@ import type { ExecutionRequest } from '../../src/domain/executor-port.js';
 const IMAGE = 'berth/stack-shell:current';
 const MIB = 1024 * 1024;
 const SAMPLES = 15;
-const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-const labels = { 'berth.test': '1', 'berth.test-run': run };
+const { run, labels } = testRun();
 const engine = new DockerodeEngine();
 const options = executorOptions({ workerId: `bench-${run}`, extraLabels: labels });
 const executor = new ContainerExecutor(engine, options);
@@ -22,23 +22,19 @@ const never = new AbortController().signal;
 let imageId: string;
 
 function request(i: number, over: Partial<ExecutionRequest> = {}): ExecutionRequest {
-  return {
-    taskId: `lat-${i}`,
-    attempt: 1,
-    stack: 'shell',
-    imageId,
-    command: ['true'],
-    env: {},
-    payload: new Uint8Array(0),
-    codeTar: null,
-    timeoutMs: 30_000,
-    ...options.defaultLimits,
-    network: false,
-    stdoutCapBytes: 4096,
-    stderrCapBytes: 4096,
-    outputCapBytes: 4096,
-    ...over,
-  };
+  return executionRequest(
+    {
+      taskId: `lat-${i}`,
+      stack: 'shell',
+      imageId,
+      command: ['true'],
+      stdoutCapBytes: 4096,
+      stderrCapBytes: 4096,
+      outputCapBytes: 4096,
+    },
+    options.defaultLimits,
+    over,
+  );
 }
 
 function pct(samples: number[], p: number): number {
@@ -82,14 +78,12 @@ function dockerRunStartMs(): Promise<number> {
 }
 
 beforeAll(() => {
-  imageId = execFileSync('docker', ['image', 'inspect', '--format', '{{.Id}}', IMAGE]).toString().trim();
+  imageId = localImageId(IMAGE);
 });
 
 afterAll(async () => {
   await executor.close();
-  const left = await engine.listByLabels(labels);
-  for (const c of left) await engine.remove(c.id);
-  expect(left).toEqual([]);
+  expect(await removeLeftovers(engine, labels)).toEqual([]);
 });
 
 describe('fresh isolation latency on this machine', () => {

@@ -1,15 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainerExecutor } from '../../src/containers/container-executor.js';
 import { DockerodeEngine } from '../../src/containers/dockerode-engine.js';
 import { executorOptions } from '../../src/containers/executor-options.js';
 import type { ExecutionRequest } from '../../src/domain/executor-port.js';
+import { executionRequest, localImageId, removeLeftovers, testRun } from '../support/executor-fixture.js';
 
 /** The executor with the python-3.11 stack: a language runtime under the default limits. */
 const IMAGE = 'berth/stack-python-3.11:current';
 const MIB = 1024 * 1024;
-const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-const labels = { 'berth.test': '1', 'berth.test-run': run };
+const { run, labels } = testRun();
 const engine = new DockerodeEngine();
 const options = executorOptions({ workerId: `test-${run}`, extraLabels: labels });
 const executor = new ContainerExecutor(engine, options);
@@ -17,36 +16,30 @@ const never = new AbortController().signal;
 let imageId: string;
 
 function python(code: string, over: Partial<ExecutionRequest> = {}): ExecutionRequest {
-  return {
-    taskId: `py-${Math.random().toString(36).slice(2)}`,
-    attempt: 1,
-    stack: 'python-3.11',
-    imageId,
-    command: ['python3', '-c', code],
-    env: { GREETING: 'hi' },
-    payload: new TextEncoder().encode('[1, 2, 3]'),
-    codeTar: null,
-    timeoutMs: 20_000,
-    ...options.defaultLimits,
-    network: false,
-    stdoutCapBytes: 64 * 1024,
-    stderrCapBytes: 64 * 1024,
-    outputCapBytes: 64 * 1024,
-    ...over,
-  };
+  return executionRequest(
+    {
+      taskId: `py-${Math.random().toString(36).slice(2)}`,
+      stack: 'python-3.11',
+      imageId,
+      command: ['python3', '-c', code],
+      env: { GREETING: 'hi' },
+      payload: new TextEncoder().encode('[1, 2, 3]'),
+      timeoutMs: 20_000,
+    },
+    options.defaultLimits,
+    over,
+  );
 }
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 beforeAll(() => {
-  imageId = execFileSync('docker', ['image', 'inspect', '--format', '{{.Id}}', IMAGE]).toString().trim();
+  imageId = localImageId(IMAGE);
 });
 
 afterAll(async () => {
   await executor.close();
-  const left = await engine.listByLabels(labels);
-  for (const c of left) await engine.remove(c.id);
-  expect(left).toEqual([]);
+  expect(await removeLeftovers(engine, labels)).toEqual([]);
 });
 
 describe('fresh executor with the python-3.11 stack', () => {

@@ -6,21 +6,13 @@ import { taskEventCodec } from '../../src/codecs/task-event-codec.js';
 import { taskResultCodec } from '../../src/codecs/task-result-codec.js';
 import { frame } from '../../src/codecs/wire-frame.js';
 import type { TaskEvent } from '../../src/domain/task-event.js';
+import { taskEvent } from '../support/task-event.js';
 
-const valid: TaskEvent = {
+const valid: TaskEvent = taskEvent({
   id: 'a',
-  code: null,
   inline: { stack: 'python-3.11', command: ['true'], env: {} },
   payload: Buffer.from('x'),
-  priority: 1,
-  timeoutMs: null,
-  maxAttempts: null,
-  attempt: 1,
-  memoryBytes: null,
-  network: null,
-  labels: {},
-  createdAtMs: 0,
-};
+});
 
 function decodeError(bytes: Uint8Array): DecodeError {
   try {

@@ -5,6 +5,7 @@ import { loadSchemaCatalog } from '../../src/codecs/schema-catalog.js';
 import { enableSchemaRegistry } from '../../src/codecs/schema-registry.js';
 import { createTaskEventCodec } from '../../src/codecs/task-event-codec.js';
 import type { TaskEvent } from '../../src/domain/task-event.js';
+import { taskEvent } from '../support/task-event.js';
 
 /** A minimal in-memory registry speaking the three Confluent REST calls Berth uses. */
 function fakeRegistry(): Server {
@@ -34,20 +35,14 @@ function fakeRegistry(): Server {
   });
 }
 
-const event: TaskEvent = {
+const event: TaskEvent = taskEvent({
   id: 'r',
   code: { name: 'x', revision: 1 },
   inline: null,
   payload: Buffer.alloc(0),
   priority: 0,
-  timeoutMs: null,
-  maxAttempts: null,
-  attempt: 1,
-  memoryBytes: null,
-  network: null,
-  labels: {},
   createdAtMs: 1,
-};
+});
 
 describe('schema registry mode (against an in-process fake registry)', () => {
   const server = fakeRegistry();

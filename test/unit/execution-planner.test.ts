@@ -5,6 +5,7 @@ import { InfraError } from '../../src/domain/infra-error.js';
 import type { StackCatalogPort } from '../../src/domain/stack-catalog-port.js';
 import { MAX_TASK_TIMEOUT_MS, type TaskEvent } from '../../src/domain/task-event.js';
 import { ExecutionPlanner, noCodePackages } from '../../src/execution/execution-planner.js';
+import { taskEvent } from '../support/task-event.js';
 
 const MB = 1024 * 1024;
 const stacks: StackCatalogPort = {
@@ -25,20 +26,12 @@ const defaults = {
   stderrCapBytes: 1 * MB,
   outputCapBytes: 2 * MB,
 };
-const base: TaskEvent = {
+const base: TaskEvent = taskEvent({
   id: 'x',
-  code: null,
   inline: { stack: 'node-20', command: ['node', '-e', '1'], env: { K: 'v' } },
   payload: Buffer.from('p'),
   priority: 2,
-  timeoutMs: null,
-  maxAttempts: null,
-  attempt: 1,
-  memoryBytes: null,
-  network: null,
-  labels: {},
-  createdAtMs: 0,
-};
+});
 const pkg = (over: Partial<CodePackage['manifest']> = {}): CodePackage => ({
   name: 'etl',
   revision: 7,

@@ -2,21 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { ExecutionOutcome } from '../../src/domain/executor-port.js';
 import type { TaskEvent } from '../../src/domain/task-event.js';
 import { retryDelayMs, routeOutcome } from '../../src/publishing/outcome-router.js';
+import { taskEvent } from '../support/task-event.js';
 
-const event: TaskEvent = {
-  id: 't1',
-  code: null,
-  inline: { stack: 'shell', command: ['true'], env: {} },
-  payload: new Uint8Array(),
-  priority: 0,
-  timeoutMs: null,
-  maxAttempts: 3,
-  attempt: 1,
-  memoryBytes: null,
-  network: null,
-  labels: {},
-  createdAtMs: 0,
-};
+const event: TaskEvent = taskEvent({ id: 't1', priority: 0, maxAttempts: 3 });
 
 function outcome(status: ExecutionOutcome['status']): ExecutionOutcome {
   return {

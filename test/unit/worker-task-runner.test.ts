@@ -96,6 +96,12 @@ class FakeExecutor implements ExecutorPort {
   async close() {}
 }
 
+/** Runs until its signal aborts, then reports CANCELLED (as the real executor does). */
+const untilAborted: Behaviour = (_req, signal) =>
+  new Promise((resolve) =>
+    signal.addEventListener('abort', () => resolve(outcome('CANCELLED')), { once: true }),
+  );
+
 const stacks: StackCatalogPort = {
   resolve: async (name) =>
     name === 'shell' || name === 'python-3.11'
@@ -354,12 +360,7 @@ describe('TaskRunner', () => {
   });
 
   it('a cancel while running aborts the signal; the executor reports CANCELLED', async () => {
-    const exec = new FakeExecutor(
-      (_req, signal) =>
-        new Promise((resolve) =>
-          signal.addEventListener('abort', () => resolve(outcome('CANCELLED')), { once: true }),
-        ),
-    );
+    const exec = new FakeExecutor(untilAborted);
     const { runner, producer, cancels } = setup(exec);
     const running = runner.run(held(taskEventCodec.encode(event())));
     await new Promise((r) => setTimeout(r, 20));
@@ -369,12 +370,7 @@ describe('TaskRunner', () => {
   });
 
   it('a task killed at shutdown publishes nothing and is not acked', async () => {
-    const exec = new FakeExecutor(
-      (_req, signal) =>
-        new Promise((resolve) =>
-          signal.addEventListener('abort', () => resolve(outcome('CANCELLED')), { once: true }),
-        ),
-    );
+    const exec = new FakeExecutor(untilAborted);
     const { runner, producer, cancels } = setup(exec);
     const running = runner.run(held(taskEventCodec.encode(event())));
     await new Promise((r) => setTimeout(r, 20));
