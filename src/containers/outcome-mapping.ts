@@ -1,4 +1,5 @@
 import type { ExecutionOutcome } from '../domain/executor-port.js';
+import { NO_OUTPUT } from '../domain/task-result.js';
 import type { ResultFrame } from './launcher-frames.js';
 
 const EMPTY = new Uint8Array(0);
@@ -67,12 +68,7 @@ export function emptyOutcome(
     status,
     exitCode: null,
     reason,
-    stdout: EMPTY,
-    stdoutTruncated: false,
-    stderr: EMPTY,
-    stderrTruncated: false,
-    outputs: [],
-    outputsTruncated: false,
+    ...NO_OUTPUT,
     startedAtMs,
     finishedAtMs: Date.now(),
   };

@@ -1,4 +1,4 @@
-import type { OutputFile } from './task-result.js';
+import type { TaskOutput } from './task-result.js';
 
 /** Everything the executor needs to run one attempt; already resolved and validated. */
 export interface ExecutionRequest {
@@ -35,16 +35,10 @@ export interface HotIsolation {
 }
 
 /** Outcome of running one attempt. A task's failure is an outcome, never a thrown error. */
-export interface ExecutionOutcome {
+export interface ExecutionOutcome extends TaskOutput {
   readonly status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'KILLED' | 'CANCELLED';
   readonly exitCode: number | null;
   readonly reason: string | null;
-  readonly stdout: Uint8Array;
-  readonly stdoutTruncated: boolean;
-  readonly stderr: Uint8Array;
-  readonly stderrTruncated: boolean;
-  readonly outputs: readonly OutputFile[];
-  readonly outputsTruncated: boolean;
   /** Epoch ms when the task process started inside the container (null if it never did). */
   readonly startedAtMs: number | null;
   readonly finishedAtMs: number;

@@ -11,7 +11,27 @@ export interface OutputFile {
   readonly data: Uint8Array;
 }
 
-export interface TaskResult {
+/** What a task wrote, each part cut at its cap with a flag saying so. */
+export interface TaskOutput {
+  readonly stdout: Uint8Array;
+  readonly stdoutTruncated: boolean;
+  readonly stderr: Uint8Array;
+  readonly stderrTruncated: boolean;
+  readonly outputs: readonly OutputFile[];
+  readonly outputsTruncated: boolean;
+}
+
+/** Nothing written: for attempts cut off before the task could write, or never run. */
+export const NO_OUTPUT: TaskOutput = Object.freeze({
+  stdout: new Uint8Array(0),
+  stdoutTruncated: false,
+  stderr: new Uint8Array(0),
+  stderrTruncated: false,
+  outputs: Object.freeze([]),
+  outputsTruncated: false,
+});
+
+export interface TaskResult extends TaskOutput {
   readonly id: string;
   readonly attempt: number;
   readonly status: TaskStatus;
@@ -19,12 +39,6 @@ export interface TaskResult {
   readonly exitCode: number | null;
   /** Human-readable cause for anything but SUCCEEDED (and for SUCCEEDED, null). */
   readonly reason: string | null;
-  readonly stdout: Uint8Array;
-  readonly stdoutTruncated: boolean;
-  readonly stderr: Uint8Array;
-  readonly stderrTruncated: boolean;
-  readonly outputs: readonly OutputFile[];
-  readonly outputsTruncated: boolean;
   readonly stack: string | null;
   /** Image id (sha256:…) the task ran in: the pinned stack image. */
   readonly stackImage: string | null;

@@ -1,8 +1,6 @@
 import type { ExecutionOutcome } from '../domain/executor-port.js';
-import type { TaskResult, TaskStatus } from '../domain/task-result.js';
+import { NO_OUTPUT, type TaskResult, type TaskStatus } from '../domain/task-result.js';
 import type { AttemptContext } from './attempt-context.js';
-
-const EMPTY = new Uint8Array(0);
 
 /** Milliseconds spent in each phase of an attempt, all ≥ 0. */
 export interface AttemptTimings {
@@ -79,12 +77,7 @@ export function resultWithoutRun(
     status,
     exitCode: null,
     reason,
-    stdout: EMPTY,
-    stdoutTruncated: false,
-    stderr: EMPTY,
-    stderrTruncated: false,
-    outputs: [],
-    outputsTruncated: false,
+    ...NO_OUTPUT,
     queueWaitMs: Math.max(0, nowMs - ctx.consumedAtMs),
     startLatencyMs: 0,
     runMs: 0,
