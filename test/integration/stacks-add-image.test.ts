@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerImageStore } from '../../src/containers/image-store.js';
 import { addCustomImage } from '../../src/stacks/custom-image.js';
 import { StackCatalog } from '../../src/stacks/stack-catalog.js';
+import { removeTestImages } from '../support/test-images.js';
 
 const TEST_LABELS = { 'berth.test': '1' };
 const suffix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -33,12 +34,7 @@ beforeAll(() => {
 }, 300_000);
 
 afterAll(() => {
-  const ids = execFileSync('docker', ['images', '-q', '--filter', 'label=berth.test=1'])
-    .toString()
-    .trim()
-    .split('\n')
-    .filter(Boolean);
-  if (ids.length > 0) execFileSync('docker', ['rmi', '-f', ...new Set(ids)], { stdio: 'ignore' });
+  removeTestImages();
 });
 
 describe('berth stacks add-image (real engine)', () => {

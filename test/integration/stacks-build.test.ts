@@ -9,6 +9,7 @@ import { type BuildReport, buildStacks } from '../../src/stacks/stack-builder.js
 import { StackCatalog } from '../../src/stacks/stack-catalog.js';
 import { verifyStack } from '../../src/stacks/stack-verifier.js';
 import { defaultStacksRoot, readStacksTree } from '../../src/stacks/stacks-root.js';
+import { removeTestImages } from '../support/test-images.js';
 
 const TEST_LABELS = { 'berth.test': '1' };
 const realRoot = defaultStacksRoot();
@@ -47,12 +48,7 @@ beforeAll(async () => {
 }, 1_200_000);
 
 afterAll(async () => {
-  const ids = execFileSync('docker', ['images', '-q', '--filter', 'label=berth.test=1'])
-    .toString()
-    .trim()
-    .split('\n')
-    .filter(Boolean);
-  if (ids.length > 0) execFileSync('docker', ['rmi', '-f', ...new Set(ids)], { stdio: 'ignore' });
+  removeTestImages();
   await rm(tempRoot, { recursive: true, force: true });
 });
 
