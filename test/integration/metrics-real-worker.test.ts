@@ -119,9 +119,9 @@ describe('metrics of a real worker', () => {
       .getFinishedSpans()
       .filter((s) => s.parentSpanContext?.spanId === span?.spanContext().spanId)
       .map((s) => s.name);
-    expect(phases[0]).toBe('berth.consume');
-    expect(phases).toContain('berth.wait_slot');
-    expect(phases).toContain('berth.publish');
+    // The run phase starts when the executor says the task process started.
+    expect(phases).toEqual(['berth.consume', 'berth.wait_slot', 'berth.start', 'berth.run', 'berth.publish']);
+    expect(span?.attributes[ATTR.taskAttempt]).toBe(1);
   }, 90_000);
 });
 
