@@ -12,7 +12,9 @@ export async function buildLauncher(stacksRoot: string, dest: string): Promise<v
   const outDir = await mkdtemp(join(tmpdir(), 'berth-launcher-'));
   try {
     const out = join(outDir, 'berth-launcher');
-    const env = { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0' };
+    // Go's official installs live in /usr/local/go/bin, which a non-login shell may not have on PATH.
+    const path = `${process.env.PATH ?? ''}:/usr/local/go/bin`;
+    const env = { ...process.env, PATH: path, GOTOOLCHAIN: 'local', CGO_ENABLED: '0' };
     const args = ['build', '-trimpath', '-ldflags=-s -w', '-o', out, '.'];
     const res = await runProcess('go', args, { cwd: join(stacksRoot, 'launcher'), env });
     if (res.exitCode !== 0)
