@@ -2,15 +2,15 @@ import type { ExecutionOutcome, ExecutionRequest, ExecutorPort } from '../domain
 import { InfraError } from '../domain/infra-error.js';
 import type { ContainerLimits, DockerEnginePort } from './docker-engine-port.js';
 import type { ExecutorOptions } from './executor-options.js';
-import type { LauncherSession, SessionEnd } from './launcher-session.js';
+import type { LauncherSession } from './launcher-session.js';
 import { emptyOutcome, needsOomCheck, oomReason, outcomeFromResult } from './outcome-mapping.js';
 import { RefillGate } from './refill-gate.js';
 import { RemovalTracker } from './removal-tracker.js';
 import { SessionFactory } from './session-factory.js';
+import { raceVerdict } from './task-verdict.js';
 import { WarmPool } from './warm-pool.js';
 
 /** Why waiting on a running task stopped. */
-type Verdict = SessionEnd | { readonly kind: 'cancelled' } | { readonly kind: 'backstop' };
 
 /** Diagnostics sink: one line per event worth an operator's attention. */
 export type ExecutorLog = (message: string) => void;
@@ -130,7 +130,7 @@ export class ContainerExecutor implements ExecutorPort {
     signal: AbortSignal,
   ): Promise<ExecutionOutcome> {
     session.handOver(request);
-    const verdict = await waitForVerdict(session, request.timeoutMs + this.options.backstopGraceMs, signal);
+    const verdict = await raceVerdict(session.done, request.timeoutMs + this.options.backstopGraceMs, signal);
     switch (verdict.kind) {
       case 'result': {
         const oom = needsOomCheck(verdict.frame) && (await this.engineSawOom(session.containerId));
@@ -196,21 +196,5 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T | null> 
     const onAbort = () => resolve(null);
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
-/** Resolves with the first of: the session's end, the backstop deadline, the abort signal. */
-function waitForVerdict(session: LauncherSession, backstopMs: number, signal: AbortSignal): Promise<Verdict> {
-  return new Promise<Verdict>((resolve) => {
-    const timer = setTimeout(() => settle({ kind: 'backstop' }), backstopMs);
-    const onAbort = () => settle({ kind: 'cancelled' });
-    function settle(verdict: Verdict) {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(verdict);
-    }
-    if (signal.aborted) return settle({ kind: 'cancelled' });
-    signal.addEventListener('abort', onAbort, { once: true });
-    void session.done.then(settle);
   });
 }

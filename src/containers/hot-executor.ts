@@ -5,10 +5,10 @@ import type { DockerEnginePort } from './docker-engine-port.js';
 import type { ExecutorOptions } from './executor-options.js';
 import { HotPool } from './hot-pool.js';
 import { HotSession } from './hot-session.js';
-import type { SessionEnd } from './launcher-session.js';
 import { emptyOutcome, oomReason, outcomeFromResult } from './outcome-mapping.js';
 import { RemovalTracker } from './removal-tracker.js';
 import { SessionFactory } from './session-factory.js';
+import { raceVerdict } from './task-verdict.js';
 
 /** Labels hot containers carry besides the usual task labels. */
 export const LABEL_ISOLATION = 'berth.isolation';
@@ -19,7 +19,6 @@ export interface HotExecutorOptions {
   readonly idleMs: number;
 }
 
-type Verdict = SessionEnd | { readonly kind: 'cancelled' } | { readonly kind: 'backstop' };
 type Ran = { readonly outcome: ExecutionOutcome; readonly reusable: boolean };
 
 /**
@@ -173,20 +172,4 @@ export class HotExecutor {
       { retriable: true, component: 'docker' },
     );
   }
-}
-
-/** The first of: the task's end, the backstop deadline, the abort signal. */
-function raceVerdict(ended: Promise<SessionEnd>, backstopMs: number, signal: AbortSignal): Promise<Verdict> {
-  return new Promise<Verdict>((resolve) => {
-    const timer = setTimeout(() => settle({ kind: 'backstop' }), backstopMs);
-    const onAbort = () => settle({ kind: 'cancelled' });
-    function settle(verdict: Verdict) {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(verdict);
-    }
-    if (signal.aborted) return settle({ kind: 'cancelled' });
-    signal.addEventListener('abort', onAbort, { once: true });
-    void ended.then(settle);
-  });
 }
