@@ -1,5 +1,5 @@
 import type { ExecutionOutcome, ExecutionRequest, ExecutorPort } from '../domain/executor-port.js';
-import { InfraError } from '../domain/infra-error.js';
+import { ContainerLostError, InfraError } from '../domain/infra-error.js';
 import type { ContainerLimits, DockerEnginePort } from './docker-engine-port.js';
 import type { ExecutorOptions } from './executor-options.js';
 import type { LauncherSession } from './launcher-session.js';
@@ -163,9 +163,8 @@ export class ContainerExecutor implements ExecutorPort {
       return emptyOutcome('KILLED', oomReason(request.memoryBytes), session.startedAtMs);
     }
     const tail = session.diagnostics();
-    throw new InfraError(
+    throw new ContainerLostError(
       `container ${session.containerId.slice(0, 12)} ended without a result${tail ? `: ${tail.slice(-300)}` : ''}`,
-      { retriable: true, component: 'docker' },
     );
   }
 

@@ -1,5 +1,5 @@
 import type { ExecutionOutcome, ExecutionRequest, HotIsolation } from '../domain/executor-port.js';
-import { InfraError } from '../domain/infra-error.js';
+import { ContainerLostError, InfraError } from '../domain/infra-error.js';
 import type { ExecutorLog } from './container-executor.js';
 import type { DockerEnginePort } from './docker-engine-port.js';
 import type { ExecutorOptions } from './executor-options.js';
@@ -167,9 +167,8 @@ export class HotExecutor {
     }
     const tail = session.diagnostics();
     this.log(`hot container ${session.containerId.slice(0, 12)} ended without a result`);
-    throw new InfraError(
+    throw new ContainerLostError(
       `hot container ${session.containerId.slice(0, 12)} ended without a result${tail ? `: ${tail.slice(-300)}` : ''}`,
-      { retriable: true, component: 'docker' },
     );
   }
 }

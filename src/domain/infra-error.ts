@@ -20,3 +20,16 @@ export class InfraError extends Error {
 export function isRetriable(err: unknown): boolean {
   return err instanceof InfraError && err.retriable;
 }
+
+/**
+ * The task's container ended without the launcher's result frame (the container was killed from
+ * inside, by the OOM killer as a whole, or lost by the engine). Retriable, but a worker bounds how
+ * often one attempt may lose its container, so a task that keeps destroying its own container
+ * ends as FAILED instead of blocking its partition forever.
+ */
+export class ContainerLostError extends InfraError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { retriable: true, component: 'docker', cause });
+    this.name = 'ContainerLostError';
+  }
+}

@@ -17,6 +17,7 @@ import { withRetry } from '../resilience/retry.js';
 import type { PackageLimiter } from '../slots/package-limiter.js';
 import type { SlotLease, SlotPool } from '../slots/slot-pool.js';
 import { type CancelRegistry, TaskAbort } from './cancel-registry.js';
+import { executeWithLossLimit } from './container-loss-limit.js';
 import type { WorkerCounters } from './worker-counters.js';
 
 export interface TaskRunnerDeps {
@@ -161,7 +162,7 @@ export class TaskRunner {
       span.phase('start');
       span.setAttributes({ [ATTR.stack]: plan.stack, [ATTR.taskAttempt]: ctx.event.attempt });
       const outcome = await this.infraRetry(
-        () => this.d.executor.execute(plan.request, signal),
+        executeWithLossLimit(this.d.executor, plan.request, signal, () => this.now()),
         signal,
         'docker',
       );

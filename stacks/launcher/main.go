@@ -17,6 +17,7 @@ import (
 const taskDir = "/task"
 
 func main() {
+	shieldFromSignals()
 	out := bufio.NewWriter(os.Stdout)
 	emit := func(v any) {
 		line, err := json.Marshal(v)

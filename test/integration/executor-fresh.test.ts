@@ -163,6 +163,15 @@ describe('fresh executor on the real engine', () => {
     expect(text(after.stdout)).toBe('alive\n');
   });
 
+  it('keeps the launcher alive when the task signals PID 1, so the result still arrives', async () => {
+    const o = await executor.execute(
+      request(sh('for s in TERM INT HUP QUIT USR1 USR2; do kill -$s 1; done; sleep 0.3; echo survived')),
+      never,
+    );
+    expect(o.status, describeOutcome(o)).toBe('SUCCEEDED');
+    expect(text(o.stdout)).toBe('survived\n');
+  });
+
   it('caps 100 MB of stdout with the truncated flag and bounded memory', async () => {
     const rss0 = process.memoryUsage().rss;
     const o = await executor.execute(
