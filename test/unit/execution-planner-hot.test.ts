@@ -3,39 +3,20 @@ import type { CodePackage } from '../../src/domain/code-package.js';
 import type { StackCatalogPort } from '../../src/domain/stack-catalog-port.js';
 import type { TaskEvent } from '../../src/domain/task-event.js';
 import { ExecutionPlanner } from '../../src/execution/execution-planner.js';
+import { MB, plannerDefaults } from '../support/planner-defaults.js';
+import { taskEvent } from '../support/task-event.js';
 
-const MB = 1024 * 1024;
 const stacks: StackCatalogPort = {
   resolve: async (name) => ({ name, language: 'node', version: '20', imageId: 'sha256:n20' }),
   list: async () => [],
 };
-const defaults = {
-  memoryBudgetBytes: 1024 * MB,
-  defaultMemoryBytes: 256 * MB,
-  defaultTimeoutMs: 300_000,
-  defaultNanoCpus: 5e8,
-  defaultPidsLimit: 100,
-  defaultMaxAttempts: 1,
-  retryBaseDelayMs: 1000,
-  payloadCapBytes: 64 * 1024,
-  stdoutCapBytes: MB,
-  stderrCapBytes: MB,
-  outputCapBytes: MB,
-};
-const event: TaskEvent = {
+const defaults = plannerDefaults;
+const event: TaskEvent = taskEvent({
   id: 'x',
   code: { name: 'tx', revision: null },
   inline: null,
   payload: Buffer.from('p'),
-  priority: 1,
-  timeoutMs: null,
-  maxAttempts: null,
-  attempt: 1,
-  memoryBytes: null,
-  network: null,
-  labels: {},
-  createdAtMs: 0,
-};
+});
 
 function planner(manifest: Partial<CodePackage['manifest']>): ExecutionPlanner {
   const pkg: CodePackage = {

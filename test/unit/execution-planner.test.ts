@@ -5,27 +5,15 @@ import { InfraError } from '../../src/domain/infra-error.js';
 import type { StackCatalogPort } from '../../src/domain/stack-catalog-port.js';
 import { MAX_TASK_TIMEOUT_MS, type TaskEvent } from '../../src/domain/task-event.js';
 import { ExecutionPlanner, noCodePackages } from '../../src/execution/execution-planner.js';
+import { MB, plannerDefaults } from '../support/planner-defaults.js';
 import { taskEvent } from '../support/task-event.js';
 
-const MB = 1024 * 1024;
 const stacks: StackCatalogPort = {
   resolve: async (name) =>
     name === 'node-20' ? { name, language: 'node', version: '20', imageId: 'sha256:n20' } : null,
   list: async () => [],
 };
-const defaults = {
-  memoryBudgetBytes: 1024 * MB,
-  defaultMemoryBytes: 256 * MB,
-  defaultTimeoutMs: 300_000,
-  defaultNanoCpus: 5e8,
-  defaultPidsLimit: 100,
-  defaultMaxAttempts: 1,
-  retryBaseDelayMs: 1000,
-  payloadCapBytes: 64 * 1024,
-  stdoutCapBytes: 1 * MB,
-  stderrCapBytes: 1 * MB,
-  outputCapBytes: 2 * MB,
-};
+const defaults = plannerDefaults;
 const base: TaskEvent = taskEvent({
   id: 'x',
   inline: { stack: 'node-20', command: ['node', '-e', '1'], env: { K: 'v' } },
