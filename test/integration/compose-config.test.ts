@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { ensureAptPackages } from '../../src/infra/apt-package.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -27,8 +28,8 @@ interface Service {
 
 let services: Record<string, Service>;
 
-beforeAll(() => {
-  const out = composeConfig();
+beforeAll(async () => {
+  const out = await composeConfig();
   services = (parse(out) as { services: Record<string, Service> }).services;
 }, 300_000);
 
@@ -132,12 +133,10 @@ describe('docker-compose.yml', () => {
 });
 
 /** Runs `docker compose config` (v2) or `docker-compose config` (v1), installing v1 if needed. */
-function composeConfig(): string {
+async function composeConfig(): Promise<string> {
   let cli = composeCli();
   if (cli === null) {
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'docker-compose'], {
-      stdio: 'ignore',
-    });
+    await ensureAptPackages('docker-compose', ['docker-compose'], () => undefined);
     cli = composeCli();
   }
   if (cli === null) throw new Error('no Compose CLI available after installing docker-compose');

@@ -3,12 +3,13 @@
  * monitoring/prometheus config with 1 s intervals, its local file_sd target pointed at a live
  * metrics endpoint; plus the checks that every dashboard and alert expression returns data.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { ensureAptPackages } from '../../src/infra/apt-package.js';
 import {
   alertRules,
   comparisonsToBool,
@@ -34,7 +35,7 @@ export class PrometheusUnderTest {
 
   /** Starts Prometheus scraping `targetHost` (host:port) as job berth-worker-local; waits until ready. */
   static async start(targetHost: string): Promise<PrometheusUnderTest> {
-    ensurePrometheusInstalled();
+    await ensureAptPackages('promtool', ['prometheus'], () => undefined);
     const dir = mkdtempSync(join(tmpdir(), 'berth-prom-'));
     const port = await freePort();
     writeTestConfig(dir, targetHost);
@@ -188,14 +189,6 @@ function writeTestConfig(dir: string, host: string): void {
     join(dir, 'targets', 'local.json'),
     JSON.stringify([{ targets: [host], labels: { deployment: 'test' } }]),
   );
-}
-
-function ensurePrometheusInstalled(): void {
-  try {
-    execFileSync('promtool', ['--version'], { stdio: 'ignore' });
-  } catch {
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], { stdio: 'ignore' });
-  }
 }
 
 function freePort(): Promise<number> {
