@@ -18,6 +18,8 @@ export interface InfraStatus {
   readonly bootstrap: string;
   readonly dockerSocket: string;
   readonly stateDir: string;
+  /** Where the broker started by `up` keeps its config, logs and data. */
+  readonly kafkaDir: string;
   readonly kafkaVersion: string;
 }
 
@@ -58,6 +60,7 @@ function status(config: InfraConfig, docker: EngineState, kafka: BrokerState): I
     bootstrap: bootstrapAddress(config),
     dockerSocket: config.dockerSocket,
     stateDir: config.stateDir,
+    kafkaDir: kafkaDir(config),
     kafkaVersion: config.kafkaVersion,
   };
 }
@@ -72,7 +75,7 @@ export function describeStatus(s: InfraStatus): string[] {
   const k = s.kafka;
   const kafka =
     k.kind === 'managed'
-      ? `kafka   running (pid ${k.pid}, started by berth)  ${s.bootstrap}, Kafka ${s.kafkaVersion} KRaft, cluster ${k.info.clusterId}, data ${kafkaDir({ stateDir: s.stateDir } as InfraConfig)}`
+      ? `kafka   running (pid ${k.pid}, started by berth)  ${s.bootstrap}, Kafka ${s.kafkaVersion} KRaft, cluster ${k.info.clusterId}, data ${s.kafkaDir}`
       : k.kind === 'external'
         ? `kafka   running (external)  ${s.bootstrap}, cluster ${k.info.clusterId}, ${k.info.brokers} broker(s)`
         : k.kind === 'starting'

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { InfraConfig } from '../config/infra-config.js';
@@ -95,13 +96,7 @@ logger.apache.level = WARN
 
 async function formatStorage(config: InfraConfig, lib: string, propsFile: string): Promise<void> {
   const meta = join(kafkaDir(config), 'data', 'meta.properties');
-  if (
-    await access(meta).then(
-      () => true,
-      () => false,
-    )
-  )
-    return;
+  if (existsSync(meta)) return;
   const cp = `${lib}/*`;
   const { stdout } = await run('java', ['-cp', cp, 'kafka.tools.StorageTool', 'random-uuid']);
   const clusterId = stdout.trim().split('\n').pop() ?? '';

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { access, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { InfraConfig } from '../config/infra-config.js';
@@ -24,13 +25,6 @@ ${dep('org.apache.logging.log4j', 'log4j-slf4j-impl', config.log4jVersion)}
 `;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 /**
  * Ensures the Kafka broker jars (org.apache.kafka:kafka_2.13 with its runtime dependencies, plus
  * the log4j SLF4J binding the Maven pom leaves out) are in the cache. A second call is offline:
@@ -38,7 +32,7 @@ async function exists(path: string): Promise<boolean> {
  */
 export async function ensureKafkaJars(config: InfraConfig, log: (line: string) => void): Promise<string> {
   const lib = kafkaLibDir(config);
-  if (await exists(join(lib, `kafka_2.13-${config.kafkaVersion}.jar`))) return lib;
+  if (existsSync(join(lib, `kafka_2.13-${config.kafkaVersion}.jar`))) return lib;
   const work = join(config.cacheDir, `kafka-${config.kafkaVersion}`, `resolve-${process.pid}`);
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
