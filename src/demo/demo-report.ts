@@ -1,3 +1,4 @@
+import { percentile } from '../bench/bench-stats.js';
 import type { TaskResult } from '../domain/task-result.js';
 import type { DemoTask } from './demo-workload.js';
 
@@ -16,12 +17,6 @@ export function checkResult(task: DemoTask, result: TaskResult): string | null {
     return `${task.input.id}: no output file ${e.output}`;
   }
   return null;
-}
-
-function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
 /** One line per task group: count, statuses, and latency percentiles in milliseconds. */
