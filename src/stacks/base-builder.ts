@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BuildStepError, dockerTag } from './docker-cli.js';
 import type { ImageStore } from './image-store-port.js';
@@ -70,6 +70,8 @@ async function makeRootfs(base: BaseDir, rootfs: string, log: (line: string) => 
   const m = base.manifest;
   const include = m.packages.length > 0 ? [`--include=${m.packages.join(',')}`] : [];
   log(`${m.name}: debootstrap ${m.suite} from ${m.mirror}`);
+  // debootstrap refuses a --cache-dir that does not exist: a fresh machine has none.
+  await mkdir(DEBOOTSTRAP_CACHE, { recursive: true });
   await step('debootstrap', 'debootstrap', [
     '--variant=minbase',
     `--cache-dir=${DEBOOTSTRAP_CACHE}`,
