@@ -52,7 +52,7 @@ export async function naiveLoopTasksPerSecond(opts: {
     busy = false;
     done++;
     if (done >= opts.count) finish();
-    else consumer.resumeFull();
+    else consumer.pump();
   }
   await consumer.start();
   await finished;

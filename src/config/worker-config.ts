@@ -18,6 +18,8 @@ export interface WorkerConfig {
   readonly memoryBudgetBytes: number;
   /** Tasks held beyond the slots (consumed, waiting for a slot). */
   readonly prefetch: number;
+  /** Fetched records buffered per partition before fetching it pauses. */
+  readonly intakeBufferBytes: number;
   readonly defaultMemoryBytes: number;
   readonly defaultTimeoutMs: number;
   readonly defaultNanoCpus: number;
@@ -127,6 +129,7 @@ export function loadWorkerConfig(
     slots: int('slots'),
     memoryBudgetBytes: int('memoryBudgetBytes'),
     prefetch: int('prefetch'),
+    intakeBufferBytes: int('intakeBufferBytes'),
     defaultMemoryBytes: int('defaultMemoryBytes'),
     defaultTimeoutMs: int('defaultTimeoutMs'),
     defaultNanoCpus: int('defaultNanoCpus'),

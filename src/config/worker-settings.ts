@@ -53,10 +53,18 @@ export const WORKER_SETTINGS = {
   prefetch: {
     flag: 'prefetch',
     env: 'BERTH_PREFETCH',
-    fallback: 2,
+    fallback: 64,
     min: 0,
-    max: 1024,
-    help: 'tasks buffered beyond slots',
+    max: 4096,
+    help: 'tasks held beyond slots (waiting for a slot or for their result to be acknowledged)',
+  },
+  intakeBufferBytes: {
+    flag: 'intake-buffer-bytes',
+    env: 'BERTH_INTAKE_BUFFER_BYTES',
+    fallback: MIB,
+    min: 16 * KIB,
+    max: 256 * MIB,
+    help: 'fetched-but-not-taken bytes per partition before fetching it pauses',
   },
   defaultMemoryBytes: {
     flag: 'default-memory-bytes',

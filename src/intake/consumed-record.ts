@@ -11,9 +11,9 @@ export interface ConsumedRecord {
 
 /**
  * What intake does with an offered record:
- * - `accepted`: taken (or recognised as a re-delivery already in hand); resolve its offset;
- * - `full`: no room; pause the partition, seek back to this offset, resume when room frees;
- * - `defer`: not due before `untilMs` (berth.retry); pause, seek back, resume at that time.
+ * - `accepted`: taken (or recognised as a re-delivery already in hand);
+ * - `full`: no room; the record stays buffered and is offered again when room frees;
+ * - `defer`: not due before `untilMs` (berth.retry); it stays buffered until then.
  */
 export type OfferDecision =
   | { readonly kind: 'accepted' }

@@ -4,6 +4,7 @@ import {
   type OutgoingRecord,
   type RecordProducerPort,
   RecordTooLargeError,
+  type TopicRecords,
 } from '../publishing/record-producer-port.js';
 
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
@@ -13,17 +14,40 @@ function isTooLarge(err: unknown): boolean {
   return TOO_LARGE.has(e?.type ?? '') || TOO_LARGE.has(e?.cause?.type ?? '');
 }
 
+function messageOf(r: OutgoingRecord) {
+  return {
+    key: r.key === null ? null : typeof r.key === 'string' ? r.key : Buffer.from(r.key),
+    value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
+    headers: { ...r.headers },
+  };
+}
+
 /**
- * The worker's producer: idempotent, acks=all, one request in flight per broker (so retries never
- * reorder), resolving only when the broker acknowledged. Failures become retriable `InfraError`s;
- * the caller (OutcomePublisher) retries with backoff.
+ * The worker's producer: idempotent, acks=all, resolving only when the broker acknowledged.
+ * Failures become retriable `InfraError`s; the caller retries.
+ *
+ * Contract on failures: requests are strictly serialised — one `sendBatch` at a time, whoever
+ * calls — so KafkaJS's own retries of a request re-send the *same* records with the sequence
+ * numbers it rolled back (the broker de-duplicates them correctly). When KafkaJS gives up, the
+ * KafkaJS producer is thrown away and a new one (a new producer id) serves the next request.
+ * Concurrent requests on one KafkaJS producer are what loses records: a request whose reply was
+ * lost rolls its sequence back, another request takes that sequence, and the broker acknowledges
+ * it as a duplicate without writing it. A retry under a new producer id may write a record twice
+ * (a duplicate, never a loss).
  */
 export class RecordProducer implements RecordProducerPort {
-  private readonly producer: Producer;
+  private producer: Producer;
   private connected = false;
+  private broken = false;
+  /** The tail of the request chain: each request starts when the previous one settled. */
+  private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(kafka: Kafka) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 5 } });
+  constructor(private readonly kafka: Kafka) {
+    this.producer = this.create();
+  }
+
+  private create(): Producer {
+    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 3 } });
   }
 
   async connect(): Promise<void> {
@@ -39,25 +63,43 @@ export class RecordProducer implements RecordProducerPort {
     }
   }
 
-  async send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+  send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+    return this.sendBatch([{ topic, records }]);
+  }
+
+  /** One produce request for records of several topics; resolves when all are acknowledged. */
+  sendBatch(batch: readonly TopicRecords[]): Promise<void> {
+    const request = this.tail.then(() => this.request(batch));
+    this.tail = request.catch(() => undefined);
+    return request;
+  }
+
+  private async request(batch: readonly TopicRecords[]): Promise<void> {
+    const topics = batch.map((b) => b.topic).join(', ');
     try {
-      await this.producer.send({
-        topic,
+      if (this.broken) await this.replace();
+      await this.producer.sendBatch({
         acks: -1,
-        messages: records.map((r) => ({
-          key: r.key === null ? null : typeof r.key === 'string' ? r.key : Buffer.from(r.key),
-          value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
-          headers: { ...r.headers },
-        })),
+        topicMessages: batch.map((b) => ({ topic: b.topic, messages: b.records.map(messageOf) })),
       });
     } catch (err) {
-      if (isTooLarge(err)) throw new RecordTooLargeError(topic, err);
-      throw new InfraError(`produce to ${topic} failed: ${(err as Error).message}`, {
+      if (isTooLarge(err)) throw new RecordTooLargeError(topics, err);
+      this.broken = true;
+      throw new InfraError(`produce to ${topics} failed: ${(err as Error).message}`, {
         retriable: true,
         component: 'kafka',
         cause: err,
       });
     }
+  }
+
+  /** Drops the KafkaJS producer whose request failed and connects a new one (new producer id). */
+  private async replace(): Promise<void> {
+    const old = this.producer;
+    this.producer = this.create();
+    void old.disconnect().catch(() => undefined);
+    await this.producer.connect();
+    this.broken = false;
   }
 
   /** Idempotent. */

@@ -1,6 +1,7 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { InfraError } from '../domain/infra-error.js';
 import type { ConsumedRecord, RecordSink } from '../intake/consumed-record.js';
+import { IntakeBuffer } from '../intake/intake-buffer.js';
 
 export interface TaskConsumerOptions {
   readonly kafka: Kafka;
@@ -9,8 +10,10 @@ export interface TaskConsumerOptions {
   readonly sink: RecordSink;
   /** Consumer session timeout; heartbeats are sent between (short) batches. */
   readonly sessionTimeoutMs?: number;
-  /** Largest fetch per partition; small keeps re-fetch after a pause cheap. */
+  /** Largest fetch per partition. */
   readonly maxBytesPerPartition?: number;
+  /** Fetched-but-not-taken bytes per partition before fetching it pauses (IntakeBuffer). */
+  readonly bufferBytesPerPartition?: number;
   readonly log?: (line: string) => void;
   /** The consumer crashed and KafkaJS will not restart it: the worker cannot go on consuming. */
   readonly onFatal?: (err: Error) => void;
@@ -42,16 +45,20 @@ function recordOf(topic: string, partition: number, m: KafkaMessage): ConsumedRe
 
 /**
  * Slot-driven KafkaJS consumer of one topic (berth.tasks or berth.retry). Contract: no auto
- * commit and no auto resolve; each batch only hands records to the sink and returns at once;
- * when the sink refuses a record the partition is paused and the consumer seeks back to that
- * offset, so nothing is skipped; `resumeFull()` resumes partitions paused for lack of room and
- * deferred ones resume by themselves when due. Assignment changes are reported to the sink from
- * GROUP_JOIN, because KafkaJS has no revoke callback.
+ * commit; each batch is appended to an `IntakeBuffer` (offsets resolved, so KafkaJS fetches on
+ * from there) and the buffer is pumped into the sink at once; a partition whose buffer is full is
+ * paused — never sought back, so a record is fetched once however long it waits — and resumed
+ * by `pump()` once its buffer drained. After every (re)join the buffer is cleared: KafkaJS
+ * restarts each assigned partition at its committed offset, and the ledger recognises offsets
+ * already in hand. Assignment changes are reported to the sink from GROUP_JOIN, because KafkaJS
+ * has no revoke callback.
  */
 export class TaskConsumer {
   private readonly consumer: Consumer;
+  private readonly buffer: IntakeBuffer;
   private readonly pausedFull = new Set<number>();
-  private readonly deferred = new Map<number, NodeJS.Timeout>();
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeAtMs = Number.POSITIVE_INFINITY;
   private owned: readonly number[] = [];
   private running = false;
   private fetching = true;
@@ -61,23 +68,33 @@ export class TaskConsumer {
       groupId: opts.groupId,
       sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3000,
-      maxBytesPerPartition: opts.maxBytesPerPartition ?? 256 * 1024,
-      maxWaitTimeInMs: 500,
+      maxBytesPerPartition: opts.maxBytesPerPartition ?? 1024 * 1024,
+      maxWaitTimeInMs: 100,
       retry: { retries: 10 },
+    });
+    this.buffer = new IntakeBuffer({
+      sink: opts.sink,
+      ...(opts.bufferBytesPerPartition === undefined
+        ? {}
+        : { maxPartitionBytes: opts.bufferBytesPerPartition }),
+      wakeAt: (atMs) => this.wakeAt(atMs),
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       const assignment = e.payload.memberAssignment[opts.topic] ?? [];
       this.owned = [...assignment];
-      // Pauses survive rebalances in KafkaJS: partitions paused for room stay in `pausedFull` even
-      // when revoked, so a later re-assignment is resumed when room frees instead of staying paused.
+      this.buffer.clear();
       opts.sink.assigned(opts.topic, assignment);
-      // Refusing again is cheap (the next batch re-pauses); staying paused while idle is not.
-      this.resumeFull();
+      // Pauses survive rebalances in KafkaJS; the buffer is empty now, so fetch everything again.
+      this.resumeDrained();
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       opts.log?.(
         `consumer ${opts.groupId} crashed: ${e.payload.error.message} (restart: ${e.payload.restart})`,
       );
+      if (!e.payload.restart) {
+        this.running = false;
+        opts.onFatal?.(e.payload.error);
+      }
     });
   }
 
@@ -109,49 +126,60 @@ export class TaskConsumer {
     isStale,
   }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale()) return;
-      const decision = this.opts.sink.offer(recordOf(topic, partition, message));
-      if (decision.kind === 'accepted') {
-        resolveOffset(message.offset);
-        continue;
-      }
+    if (!isRunning() || isStale() || batch.messages.length === 0) return;
+    this.buffer.push(
+      partition,
+      batch.messages.map((m) => recordOf(topic, partition, m)),
+    );
+    resolveOffset(batch.lastOffset());
+    this.buffer.pump();
+    if (this.buffer.isFull(partition) && !this.pausedFull.has(partition)) {
       this.consumer.pause([{ topic, partitions: [partition] }]);
-      this.consumer.seek({ topic, partition, offset: message.offset });
-      if (decision.kind === 'full') this.pausedFull.add(partition);
-      else this.resumeAt(partition, decision.untilMs);
-      break;
+      this.pausedFull.add(partition);
     }
     await heartbeat();
   }
 
-  private resumeAt(partition: number, untilMs: number): void {
-    clearTimeout(this.deferred.get(partition));
-    const timer = setTimeout(
+  private wakeAt(atMs: number): void {
+    if (atMs >= this.wakeAtMs && this.wakeTimer !== undefined) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeAtMs = atMs;
+    this.wakeTimer = setTimeout(
       () => {
-        this.deferred.delete(partition);
-        if (this.running && this.fetching)
-          this.consumer.resume([{ topic: this.opts.topic, partitions: [partition] }]);
+        this.wakeTimer = undefined;
+        this.wakeAtMs = Number.POSITIVE_INFINITY;
+        this.pump();
       },
-      Math.max(0, untilMs - Date.now()),
+      Math.max(0, atMs - Date.now()),
     );
-    timer.unref();
-    this.deferred.set(partition, timer);
+    this.wakeTimer.unref();
   }
 
-  /** Resumes partitions that were paused because intake had no room (call when room frees). */
-  resumeFull(): void {
+  /** Offers buffered records again (call when intake room frees) and resumes drained partitions. */
+  pump(): void {
+    if (!this.running) return;
+    this.buffer.pump();
+    this.resumeDrained();
+  }
+
+  private resumeDrained(): void {
     if (!this.running || !this.fetching || this.pausedFull.size === 0) return;
-    const partitions = [...this.pausedFull];
-    this.pausedFull.clear();
+    const partitions = [...this.pausedFull].filter((p) => this.buffer.wantsMore(p));
+    if (partitions.length === 0) return;
+    for (const p of partitions) this.pausedFull.delete(p);
     this.consumer.resume([{ topic: this.opts.topic, partitions }]);
+  }
+
+  /** Records fetched but not yet taken by intake, and their estimated bytes. */
+  buffered(): { records: number; bytes: number } {
+    return { records: this.buffer.size, bytes: this.buffer.bytes };
   }
 
   /** Stops fetching every partition (drain); commits keep working. */
   pauseAll(): void {
     this.fetching = false;
-    for (const t of this.deferred.values()) clearTimeout(t);
-    this.deferred.clear();
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
     if (!this.running) return;
     this.consumer.pause([{ topic: this.opts.topic }]);
   }
@@ -187,8 +215,9 @@ export class TaskConsumer {
       return;
     }
     this.running = false;
-    for (const t of this.deferred.values()) clearTimeout(t);
-    this.deferred.clear();
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    this.buffer.clear();
     await this.consumer.disconnect().catch(() => undefined);
   }
 }

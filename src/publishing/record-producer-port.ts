@@ -16,6 +16,18 @@ export interface RecordProducerPort {
   send(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
 }
 
+/** Records for one topic within a multi-topic produce request. */
+export interface TopicRecords {
+  readonly topic: string;
+  readonly records: readonly OutgoingRecord[];
+}
+
+/** Sends records of several topics in one request (what a batcher flushes through). */
+export interface BatchSenderPort {
+  /** Resolves when every record is acknowledged; rejects like `RecordProducerPort.send`. */
+  sendBatch(batch: readonly TopicRecords[]): Promise<void>;
+}
+
 /** The broker refused a record as larger than the topic allows; repeating it cannot succeed. */
 export class RecordTooLargeError extends InfraError {
   constructor(topic: string, cause?: unknown) {

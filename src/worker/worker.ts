@@ -8,6 +8,7 @@ import { TaskConsumer } from '../kafka/task-consumer.js';
 import { HEADERS, type TopicNames, topicNames, workerGroupId } from '../kafka/topic-names.js';
 import { InFlightLedger } from '../ledger/in-flight-ledger.js';
 import { OutcomePublisher } from '../publishing/outcome-publisher.js';
+import { RecordBatcher } from '../publishing/record-batcher.js';
 import { withRetry } from '../resilience/retry.js';
 import { PackageLimiter } from '../slots/package-limiter.js';
 import { SlotPool } from '../slots/slot-pool.js';
@@ -72,8 +73,8 @@ export class Worker {
       return Number.isFinite(due) ? due : null;
     });
     this.room.onRoom(() => {
-      this.taskConsumer.resumeFull();
-      this.retryConsumer.resumeFull();
+      this.taskConsumer.pump();
+      this.retryConsumer.pump();
     });
     this.commits = new CommitScheduler(
       this.ledger,
@@ -141,7 +142,8 @@ export class Worker {
   private createRunner(): TaskRunner {
     const { config: c, telemetry } = this.d;
     const publisher = new OutcomePublisher({
-      producer: this.producer,
+      // Results of many tasks share produce requests: one request in flight, the rest batched.
+      producer: new RecordBatcher(this.producer),
       topics: this.topics,
       resultCodec: this.d.codecs.result,
       eventCodec: this.d.codecs.event,
@@ -185,6 +187,7 @@ export class Worker {
       groupId,
       topic,
       sink: scheduler,
+      bufferBytesPerPartition: this.d.config.intakeBufferBytes,
       log: this.d.log,
       onFatal: (err) => this.fail(err),
     });
