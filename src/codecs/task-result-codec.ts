@@ -12,6 +12,8 @@ function toAvro(r: TaskResult): unknown {
     stderr: asBuffer(r.stderr),
     outputs: r.outputs.map((o) => ({ name: o.name, data: asBuffer(o.data) })),
     labels: { ...r.labels },
+    returnValue:
+      r.returnValue == null ? null : { kind: r.returnValue.kind, data: asBuffer(r.returnValue.data) },
   };
 }
 
@@ -20,7 +22,16 @@ function fromAvro(r: AvroRecord): TaskResult {
     (o): OutputFile => ({ name: o.name as string, data: o.data as Buffer }),
   );
   // The reader schema's fields are exactly TaskResult's; copy them into a plain object.
-  const plain = { ...r, outputs, labels: { ...(r.labels as Record<string, string>) } };
+  const rv = r.returnValue as AvroRecord | null | undefined;
+  const plain = {
+    ...r,
+    outputs,
+    labels: { ...(r.labels as Record<string, string>) },
+    // Only reader schemas from v2 on have the field; a v1 reader's result stays without it.
+    ...('returnValue' in r
+      ? { returnValue: rv == null ? null : { kind: rv.kind, data: rv.data as Buffer } }
+      : {}),
+  };
   return plain as unknown as TaskResult;
 }
 

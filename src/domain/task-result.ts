@@ -31,6 +31,15 @@ export const NO_OUTPUT: TaskOutput = Object.freeze({
   outputsTruncated: false,
 });
 
+/** How the bytes of a handler's return value are to be read. */
+export type ReturnValueKind = 'BYTES' | 'STRING' | 'JSON';
+
+/** What a function-mode handler returned: raw bytes, UTF-8 text, or UTF-8 JSON of any other value. */
+export interface ReturnValue {
+  readonly kind: ReturnValueKind;
+  readonly data: Uint8Array;
+}
+
 export interface TaskResult extends TaskOutput {
   readonly id: string;
   readonly attempt: number;
@@ -57,4 +66,9 @@ export interface TaskResult extends TaskOutput {
   readonly runMs: number;
   readonly finishedAtMs: number;
   readonly labels: Readonly<Record<string, string>>;
+  /**
+   * Function mode only: the handler's return value (schema v2). Absent or null for every other
+   * task, for a handler that returned nothing, and in results written by older workers.
+   */
+  readonly returnValue?: ReturnValue | null;
 }

@@ -128,6 +128,44 @@ describe('TaskEvent evolution', () => {
   });
 });
 
+describe('TaskResult v2 as shipped (returnValue, id 2002)', () => {
+  const shipped = (versions: number[]) => {
+    const c = new SchemaCatalog();
+    for (const v of versions) {
+      c.add({
+        fullName: 'io.berth.TaskResult',
+        version: v,
+        id: 2000 + v,
+        type: parseSchema(v1Schema(`task-result.v${v}.avsc`)),
+      });
+    }
+    return createTaskResultCodec(c);
+  };
+  const v1 = shipped([1]);
+  const v2 = shipped([1, 2]);
+  const value = { kind: 'STRING' as const, data: Buffer.from('approved') };
+
+  it('backward: a v2 reader reads v1 bytes with returnValue null', () => {
+    const bytes = v1.encode(result);
+    expect(bytes.readUInt32BE(1)).toBe(2001);
+    expect(v2.decode(bytes).returnValue).toBeNull();
+  });
+
+  it('forward: a v1 reader reads v2 bytes carrying a returnValue and ignores it', () => {
+    const bytes = v2.encode({ ...result, returnValue: value });
+    expect(bytes.readUInt32BE(1)).toBe(2002);
+    const back = v1.decode(bytes);
+    expect(back).toEqual(result);
+    expect('returnValue' in back).toBe(false);
+  });
+
+  it('the value travels to a v2 reader', () => {
+    const back = v2.decode(v2.encode({ ...result, returnValue: value }));
+    expect(back.returnValue?.kind).toBe('STRING');
+    expect(Buffer.from(back.returnValue?.data ?? []).toString()).toBe('approved');
+  });
+});
+
 describe('TaskResult evolution', () => {
   const v1 = createTaskResultCodec(catalog(false));
   const v2 = createTaskResultCodec(catalog(true));

@@ -105,10 +105,14 @@ describe('codecs round-trip every field', () => {
 
   it('TaskResult keeps bytes, enums and the int64 offset string exactly', () => {
     const bytes = taskResultCodec.encode(result);
-    expect(bytes.readUInt32BE(1)).toBe(2001);
+    expect(bytes.readUInt32BE(1)).toBe(2002);
     const back = taskResultCodec.decode(bytes);
-    expect(back).toEqual(result);
+    expect(back).toEqual({ ...result, returnValue: null });
     expect(back.sourceOffset).toBe('9007199254740993');
+    const withValue = { ...result, returnValue: { kind: 'JSON' as const, data: Buffer.from('{"ok":true}') } };
+    const again = taskResultCodec.decode(taskResultCodec.encode(withValue));
+    expect(again.returnValue?.kind).toBe('JSON');
+    expect(Buffer.from(again.returnValue?.data ?? []).toString()).toBe('{"ok":true}');
   });
 
   it('WorkerStats, Control and CodePackage', () => {
