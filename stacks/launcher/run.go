@@ -52,33 +52,14 @@ func (r *Runner) prepare(f *TaskFrame) error {
 
 // environment is the image's own env, then the frame's, then the launcher's fixed variables.
 func (r *Runner) environment(f *TaskFrame) []string {
-	env := map[string]string{}
-	order := []string{}
-	set := func(k, v string) {
-		if _, ok := env[k]; !ok {
-			order = append(order, k)
-		}
-		env[k] = v
-	}
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			set(k, v)
-		}
-	}
-	for k, v := range f.Env {
-		set(k, v)
-	}
-	set("TASK_ID", f.TaskID)
-	set("TASK_ATTEMPT", strconv.FormatInt(f.Attempt, 10))
-	set("PAYLOAD_FILE", filepath.Join(r.TaskDir, "payload"))
-	set("HOME", "/tmp")
-	set("TASK_DIR", r.TaskDir)
-	set("TASK_OUT", filepath.Join(r.TaskDir, "out"))
-	list := make([]string, 0, len(order))
-	for _, k := range order {
-		list = append(list, k+"="+env[k])
-	}
-	return list
+	return buildEnv(f.Env, [][2]string{
+		{"TASK_ID", f.TaskID},
+		{"TASK_ATTEMPT", strconv.FormatInt(f.Attempt, 10)},
+		{"PAYLOAD_FILE", filepath.Join(r.TaskDir, "payload")},
+		{"HOME", "/tmp"},
+		{"TASK_DIR", r.TaskDir},
+		{"TASK_OUT", filepath.Join(r.TaskDir, "out")},
+	})
 }
 
 // lookPath finds argv0 on the given PATH; names with a slash are taken relative to dir.
