@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -14,11 +15,14 @@ import (
 const strayReapWait = 2 * time.Second
 
 // Cleaner resets the container between two tasks of a keep-alive session: leftover processes
-// are killed and reaped, /task/payload, /task/out and the contents of TmpDir are removed.
+// are killed and reaped; everything under TaskDir except code/ (the payload, files a task left
+// next to it, the contents of out/), and the contents of TmpDir and ShmDir are removed.
 // /task/code stays; the next frame decides whether it is reused or replaced.
 type Cleaner struct {
 	TaskDir string
 	TmpDir  string
+	// ShmDir is the container's /dev/shm (docker's per-container tmpfs); "" leaves it alone.
+	ShmDir string
 	// KillStrays kills every process but the launcher itself (only meaningful as PID 1 of the
 	// container's PID namespace, where every other process belongs to a task).
 	KillStrays bool
@@ -30,24 +34,23 @@ func (c *Cleaner) Clean() error {
 	if c.KillStrays {
 		killStrays()
 	}
-	var errs []error
-	errs = append(errs, removeIfExists(filepath.Join(c.TaskDir, "payload")))
-	errs = append(errs, emptyDir(filepath.Join(c.TaskDir, "out")))
-	if c.TmpDir != "" {
-		errs = append(errs, emptyDir(c.TmpDir))
+	errs := []error{emptyDirExcept(c.TaskDir, "code", "out"), emptyDir(filepath.Join(c.TaskDir, "out"))}
+	for _, dir := range []string{c.TmpDir, c.ShmDir} {
+		if dir != "" {
+			errs = append(errs, emptyDir(dir))
+		}
 	}
 	return errors.Join(errs...)
 }
 
-func removeIfExists(p string) error {
-	if err := os.RemoveAll(p); err != nil {
-		return fmt.Errorf("cannot remove %s: %v", p, err)
-	}
-	return nil
-}
-
 // emptyDir removes everything inside dir (dir itself may be a mount point and stays).
 func emptyDir(dir string) error {
+	return emptyDirExcept(dir)
+}
+
+// emptyDirExcept removes everything inside dir but the entries named in keep. A missing dir is
+// already empty.
+func emptyDirExcept(dir string, keep ...string) error {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -57,6 +60,9 @@ func emptyDir(dir string) error {
 	}
 	var errs []error
 	for _, e := range entries {
+		if slices.Contains(keep, e.Name()) {
+			continue
+		}
 		p := filepath.Join(dir, e.Name())
 		_ = makeWritable(p)
 		if err := os.RemoveAll(p); err != nil {

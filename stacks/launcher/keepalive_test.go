@@ -112,12 +112,85 @@ func TestKeepAliveEndsQuietlyWhenStdinCloses(t *testing.T) {
 }
 
 func TestCleanFailsWhenTmpCannotBeEmptied(t *testing.T) {
-	dir := t.TempDir()
-	c := &Cleaner{TaskDir: dir, TmpDir: filepath.Join(dir, "not-a-dir")}
+	c := &Cleaner{TaskDir: t.TempDir(), TmpDir: filepath.Join(t.TempDir(), "not-a-dir")}
 	if err := os.WriteFile(c.TmpDir, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Clean(); err == nil {
 		t.Fatal("want an error for an unreadable tmp dir")
+	}
+}
+
+// writeTree creates the files (with their parent directories) under root.
+func writeTree(t *testing.T, root string, files ...string) {
+	t.Helper()
+	for _, f := range files {
+		p := filepath.Join(root, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func names(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+func TestCleanRemovesTaskLeftoversAndSharedMemoryButKeepsCode(t *testing.T) {
+	task, tmp, shm := t.TempDir(), t.TempDir(), t.TempDir()
+	writeTree(t, task, "code/app.sh", "out/result.txt", "payload", "leak.txt", "hidden/deep/leak")
+	writeTree(t, shm, "leak.txt", "sem.lock")
+	writeTree(t, tmp, "cache/x")
+	if err := os.Chmod(filepath.Join(task, "hidden", "deep"), 0o500); err != nil {
+		t.Fatal(err)
+	}
+	c := &Cleaner{TaskDir: task, TmpDir: tmp, ShmDir: shm}
+	if err := c.Clean(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(names(t, task), ","); got != "code,out" {
+		t.Fatalf("task dir after cleanup: %s", got)
+	}
+	if got := names(t, filepath.Join(task, "code")); len(got) != 1 || got[0] != "app.sh" {
+		t.Fatalf("code must survive: %v", got)
+	}
+	for _, dir := range []string{filepath.Join(task, "out"), tmp, shm} {
+		if got := names(t, dir); len(got) != 0 {
+			t.Fatalf("%s not emptied: %v", dir, got)
+		}
+	}
+}
+
+func TestKeepAliveNextTaskSeesNoLeftoversInTaskDirOrShm(t *testing.T) {
+	dir, tmp, shm := t.TempDir(), t.TempDir(), t.TempDir()
+	first := taskLine(t, `echo a > $TASK_DIR/leak.txt; mkdir $TASK_DIR/sub; echo b > `+shm+`/leak.txt`,
+		map[string]any{"keepAlive": true})
+	second := taskLine(t, `ls -A $TASK_DIR; ls -A `+shm, nil)
+	var frames []map[string]any
+	emit := func(v any) {
+		b, _ := json.Marshal(v)
+		var m map[string]any
+		_ = json.Unmarshal(b, &m)
+		frames = append(frames, m)
+	}
+	serve(bufio.NewReader(strings.NewReader(first+second)), emit, &Cleaner{TaskDir: dir, TmpDir: tmp, ShmDir: shm})
+	res := results(frames)
+	if len(res) != 2 {
+		t.Fatalf("frames %v", frames)
+	}
+	if got := stdoutOf(t, res[1]); got != "code\nout\npayload\n" {
+		t.Fatalf("second task saw leftovers: %q", got)
 	}
 }

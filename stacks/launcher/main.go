@@ -30,7 +30,7 @@ func main() {
 			fmt.Fprintf(os.Stderr, "berth-launcher: cannot write frame: %v\n", err)
 		}
 	}
-	cleaner := &Cleaner{TaskDir: taskDir, TmpDir: "/tmp", KillStrays: os.Getpid() == 1}
+	cleaner := &Cleaner{TaskDir: taskDir, TmpDir: "/tmp", ShmDir: "/dev/shm", KillStrays: os.Getpid() == 1}
 	serve(bufio.NewReaderSize(os.Stdin, 64*1024), emit, cleaner)
 	os.Exit(0)
 }
