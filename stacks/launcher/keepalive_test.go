@@ -37,7 +37,7 @@ func runSession(t *testing.T, dir, tmp string, lines ...string) []map[string]any
 		frames = append(frames, m)
 	}
 	in := bufio.NewReader(strings.NewReader(strings.Join(lines, "")))
-	serve(in, emit, &Cleaner{TaskDir: dir, TmpDir: tmp})
+	serve(in, emit, &Cleaner{TaskDir: dir, TmpDir: tmp}, nil)
 	return frames
 }
 
@@ -185,7 +185,7 @@ func TestKeepAliveNextTaskSeesNoLeftoversInTaskDirOrShm(t *testing.T) {
 		_ = json.Unmarshal(b, &m)
 		frames = append(frames, m)
 	}
-	serve(bufio.NewReader(strings.NewReader(first+second)), emit, &Cleaner{TaskDir: dir, TmpDir: tmp, ShmDir: shm})
+	serve(bufio.NewReader(strings.NewReader(first+second)), emit, &Cleaner{TaskDir: dir, TmpDir: tmp, ShmDir: shm}, nil)
 	res := results(frames)
 	if len(res) != 2 {
 		t.Fatalf("frames %v", frames)
