@@ -38,13 +38,24 @@ const KNOWN = new Set([
   'retryDelayMs',
   'maxConcurrency',
   'isolation',
+  'handler',
   'description',
 ]);
 
 /**
+ * `FILE:FUNCTION`, FILE relative inside the package (or a Java class name); FUNCTION may be left
+ * out (Java: a class implementing berth.Handler) and may be `Const.method` or `Class::method`.
+ */
+const HANDLER_RE = /^([^:\s][^:]*)(?::([A-Za-z_$][A-Za-z0-9_$.]*(?:::[A-Za-z_$][A-Za-z0-9_$]*)?)?)?$/;
+/** Handler files checked for presence at push time (a Java class name in a jar is not a file). */
+const SOURCE_FILE_RE = /\.(js|cjs|mjs|py|rb|php|java)$/;
+
+/**
  * Validates a `berth.json` text into a `CodeManifest`. Every problem is reported, one line per
  * field, prefixed with the field name. `entry` (a file in the package) is turned into a command via
- * the stack's run template, replacing `{entry}`; exactly one of `command` and `entry` is required.
+ * the stack's run template, replacing `{entry}`; exactly one of `command` and `entry` is required,
+ * except with a `handler` (function mode), where both may be left out; a handler implies
+ * `"isolation": "HOT"`.
  */
 export async function parseManifest(text: string, ctx: ManifestContext): Promise<ManifestResult> {
   let raw: unknown;
@@ -60,7 +71,16 @@ export async function parseManifest(text: string, ctx: ManifestContext): Promise
   for (const key of Object.keys(o)) if (!KNOWN.has(key)) errors.push(`${key}: unknown field`);
   const name = str(o, 'name', errors, NAME_RE, 'lowercase letters, digits, ".", "_" or "-", at most 63');
   const stack = str(o, 'stack', errors, NAME_RE, 'a stack name such as python-3.11');
-  const command = await commandOf(o, stack, ctx, errors);
+  const handler = handlerOf(o.handler, ctx, errors);
+  const command =
+    o.handler !== undefined && o.command === undefined && o.entry === undefined
+      ? []
+      : await commandOf(o, stack, ctx, errors);
+  const isolation = isolationOf(o.isolation ?? (handler !== null ? 'HOT' : undefined), errors);
+  if (handler !== null && isolation !== 'HOT')
+    errors.push(
+      'handler: needs "isolation": "HOT" (a runtime kept alive across tasks); leave isolation out or set it to HOT',
+    );
   const manifest: CodeManifest = {
     name,
     stack,
@@ -72,7 +92,8 @@ export async function parseManifest(text: string, ctx: ManifestContext): Promise
     maxAttempts: int(o, 'maxAttempts', MANIFEST_DEFAULTS.maxAttempts, 1, 100, errors),
     retryDelayMs: int(o, 'retryDelayMs', MANIFEST_DEFAULTS.retryDelayMs, 0, MAX_TASK_TIMEOUT_MS, errors),
     maxConcurrency: int(o, 'maxConcurrency', MANIFEST_DEFAULTS.maxConcurrency, 0, 10_000, errors),
-    isolation: isolationOf(o.isolation, errors),
+    isolation,
+    handler,
   };
   return errors.length > 0 ? { ok: false, errors } : { ok: true, manifest: Object.freeze(manifest) };
 }
@@ -123,6 +144,21 @@ function envOf(v: unknown, errors: string[]): Record<string, string> {
     else env[k] = val;
   }
   return env;
+}
+
+function handlerOf(v: unknown, ctx: ManifestContext, errors: string[]): string | null {
+  if (v === undefined || v === null) return null;
+  const m = typeof v === 'string' ? HANDLER_RE.exec(v) : null;
+  const file = m?.[1];
+  if (!m || file === undefined || file.startsWith('/') || file.split('/').includes('..')) {
+    errors.push(
+      `handler: must be "FILE:FUNCTION" with FILE a relative path in the package (e.g. "validate.js:handle"), got ${JSON.stringify(v)}`,
+    );
+    return null;
+  }
+  if (SOURCE_FILE_RE.test(file) && !ctx.fileExists(file))
+    errors.push(`handler: file "${file}" is not in the package`);
+  return v as string;
 }
 
 function isolationOf(v: unknown, errors: string[]): IsolationMode {

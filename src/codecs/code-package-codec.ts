@@ -18,7 +18,11 @@ function toAvro(p: CodePackage): unknown {
 
 function fromAvro(r: AvroRecord): CodePackage {
   const m = r.manifest as AvroRecord;
-  const manifest = { ...m, env: { ...(m.env as Record<string, string>) } } as unknown as CodeManifest;
+  const manifest = {
+    ...m,
+    env: { ...(m.env as Record<string, string>) },
+    handler: (m.handler as string | null | undefined) ?? null,
+  } as unknown as CodeManifest;
   return {
     name: r.name as string,
     revision: r.revision as number,

@@ -18,6 +18,12 @@ export interface CodeManifest {
   /** Per worker; 0 = unlimited. */
   readonly maxConcurrency: number;
   readonly isolation: IsolationMode;
+  /**
+   * `FILE:FUNCTION` (schema v2): with HOT isolation a language runtime loads the package once and
+   * calls this function per task (function mode, docs/function-runtimes.md); null: `command` runs
+   * per task.
+   */
+  readonly handler: string | null;
 }
 
 export interface CodePackage {

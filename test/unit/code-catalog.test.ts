@@ -49,6 +49,7 @@ function pkg(name: string, revision: number, content: string): CodePackage {
       retryDelayMs: 0,
       maxConcurrency: 0,
       isolation: 'FRESH',
+      handler: null,
     },
     tarball,
     createdAtMs: revision,

@@ -26,8 +26,35 @@ describe('berth.json validation', () => {
         retryDelayMs: 1000,
         maxConcurrency: 0,
         isolation: 'FRESH',
+        handler: null,
       },
     });
+  });
+
+  it('a handler makes the package HOT function mode and needs no command', async () => {
+    const r = await parseManifest(
+      JSON.stringify({ name: 'fn', stack: 'python-3.11', handler: 'main.py:handle', maxConcurrency: 2 }),
+      ctx,
+    );
+    expect(r.ok && r.manifest).toMatchObject({ handler: 'main.py:handle', isolation: 'HOT', command: [] });
+  });
+
+  it('rejects a handler with FRESH isolation, a missing file or a bad shape, naming the field', async () => {
+    const fresh = await parseManifest(
+      JSON.stringify({ name: 'fn', stack: 'python-3.11', handler: 'main.py:handle', isolation: 'FRESH' }),
+      ctx,
+    );
+    expect(fresh.ok ? [] : fresh.errors).toEqual([expect.stringMatching(/^handler: needs "isolation": "HOT"/)]);
+    const missing = await parseManifest(
+      JSON.stringify({ name: 'fn', stack: 'python-3.11', handler: 'app.py:handle' }),
+      ctx,
+    );
+    expect(missing.ok ? [] : missing.errors).toEqual(['handler: file "app.py" is not in the package']);
+    const bad = await parseManifest(
+      JSON.stringify({ name: 'fn', stack: 'python-3.11', handler: '../x.py:handle' }),
+      ctx,
+    );
+    expect(bad.ok ? [] : bad.errors).toEqual([expect.stringMatching(/^handler: must be "FILE:FUNCTION"/)]);
   });
 
   it('keeps explicit values', async () => {

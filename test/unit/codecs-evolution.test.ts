@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { createCodePackageCodec } from '../../src/codecs/code-package-codec.js';
 import { parseSchema, SCHEMAS_DIR, SchemaCatalog } from '../../src/codecs/schema-catalog.js';
 import { createTaskEventCodec } from '../../src/codecs/task-event-codec.js';
 import { createTaskResultCodec } from '../../src/codecs/task-result-codec.js';
+import type { CodePackage } from '../../src/domain/code-package.js';
 import type { TaskEvent } from '../../src/domain/task-event.js';
 import type { TaskResult } from '../../src/domain/task-result.js';
 
@@ -185,5 +187,53 @@ describe('TaskResult evolution', () => {
     const bytes = v2.encode(result);
     bytes.writeUInt32BE(7002, 1);
     expect(() => v1.decode(bytes)).toThrow(/unknown schema id 7002/);
+  });
+});
+
+describe('CodePackage v2 as shipped (manifest handler, id 5002)', () => {
+  const codec = (versions: number[]) => {
+    const c = new SchemaCatalog();
+    for (const v of versions) {
+      c.add({
+        fullName: 'io.berth.CodePackage',
+        version: v,
+        id: 5000 + v,
+        type: parseSchema(v1Schema(`code-package.v${v}.avsc`)),
+      });
+    }
+    return createCodePackageCodec(c);
+  };
+  const pkg: CodePackage = {
+    name: 'fn',
+    revision: 3,
+    digest: `sha256:${'a'.repeat(64)}`,
+    manifest: {
+      name: 'fn',
+      stack: 'node-20',
+      command: [],
+      timeoutMs: 1000,
+      memoryBytes: 64 * 1024 * 1024,
+      env: {},
+      network: false,
+      maxAttempts: 1,
+      retryDelayMs: 1000,
+      maxConcurrency: 2,
+      isolation: 'HOT',
+      handler: 'validate.js:handle',
+    },
+    tarball: Buffer.from('tar'),
+    createdAtMs: 5,
+  };
+
+  it('a v2 reader reads v1 bytes with handler null; a v1 reader reads v2 bytes without it', () => {
+    const v1 = codec([1]);
+    const v2 = codec([1, 2]);
+    const old = v1.encode({ ...pkg, manifest: { ...pkg.manifest, handler: null } });
+    expect(old.readUInt32BE(1)).toBe(5001);
+    expect(v2.decode(old).manifest.handler).toBeNull();
+    const fresh = v2.encode(pkg);
+    expect(fresh.readUInt32BE(1)).toBe(5002);
+    expect(v2.decode(fresh).manifest.handler).toBe('validate.js:handle');
+    expect(v1.decode(fresh).manifest.handler).toBeNull();
   });
 });

@@ -152,6 +152,7 @@ describe('codecs round-trip every field', () => {
         retryDelayMs: 500,
         maxConcurrency: 0,
         isolation: 'HOT',
+        handler: 'validate.js:handle',
       },
       tarball: Buffer.from('tar'),
       createdAtMs: 9,

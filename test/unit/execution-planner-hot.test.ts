@@ -35,6 +35,7 @@ function planner(manifest: Partial<CodePackage['manifest']>): ExecutionPlanner {
       retryDelayMs: 0,
       maxConcurrency: 4,
       isolation: 'FRESH',
+      handler: null,
       ...manifest,
     },
     tarball: new Uint8Array([1]),

@@ -36,6 +36,7 @@ const pkg = (over: Partial<CodePackage['manifest']> = {}): CodePackage => ({
     retryDelayMs: 250,
     maxConcurrency: 2,
     isolation: 'FRESH',
+    handler: null,
     ...over,
   },
   tarball: new Uint8Array([1]),

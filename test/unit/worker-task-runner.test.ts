@@ -126,6 +126,7 @@ const pkg: CodePackage = {
     retryDelayMs: 100,
     maxConcurrency: 1,
     isolation: 'FRESH',
+    handler: null,
   },
   tarball: Buffer.from('tar'),
   createdAtMs: 0,
