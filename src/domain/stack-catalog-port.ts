@@ -5,6 +5,12 @@ export interface ResolvedStack {
   readonly version: string;
   /** Image id (sha256:…) of `berth/stack-<name>:current` at resolve time. */
   readonly imageId: string;
+  /**
+   * The function runtime the image carries at /opt/berth/runtime (a `stacks/runtimes/` directory
+   * name such as `node`), from its `berth.stack.runtime` label; null when it has none (such a
+   * stack cannot run function-mode packages).
+   */
+  readonly runtime: string | null;
 }
 
 /**

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { buildBase, type ImageBuildOutcome } from './base-builder.js';
 import { hashContent } from './content-hash.js';
 import type { ImageStore } from './image-store-port.js';
+import { stackContentHash } from './stack-hash.js';
 import { type BaseRef, buildStackImage } from './stack-image-builder.js';
 import { baseImageRef } from './stack-labels.js';
 import { readStacksTree, type StackProblem, type StacksTree } from './stacks-root.js';
@@ -11,9 +12,6 @@ const SHARED_BASE_INPUTS = ['base-common', 'launcher'];
 
 /** Launcher tests do not go into the image, so they do not change a base's hash. */
 const isTestSource = (fileName: string) => fileName.endsWith('_test.go');
-
-/** Bumped when the way stack images are built or labelled changes, so they are rebuilt. */
-const STACK_RECIPE_VERSION = 'stack-recipe-2';
 
 export interface BuildRequest {
   readonly root: string;
@@ -38,7 +36,7 @@ export interface BuildReport {
  * `berth stacks build`: validates the tree, builds the bases the selected stacks need, then each
  * selected stack in name order. One failure does not stop the others. Content hashes make
  * unchanged images a no-op: a base's hash covers its directory and the launcher and shared
- * recipe; a stack's covers its directory and its base's image id.
+ * recipe; a stack's covers its directory, its function runtime's files and its base's image id.
  */
 export async function buildStacks(req: BuildRequest): Promise<BuildReport> {
   const tree = await readStacksTree(req.root);
@@ -73,7 +71,7 @@ export async function buildStacks(req: BuildRequest): Promise<BuildReport> {
       stacks.push(outcome);
       continue;
     }
-    const hash = await hashContent([stack.dir], [base.imageId, STACK_RECIPE_VERSION]);
+    const hash = await stackContentHash(stack, base.imageId);
     req.log(`stack ${stack.manifest.name}: building on ${base.ref}`);
     const outcome = await buildStackImage(stack, base, hash, req.store, req.extraLabels);
     report(req.log, 'stack', outcome);

@@ -73,5 +73,6 @@ function toResolved(img: ImageInfo): ResolvedStack | null {
     language: img.labels[LABEL.stackLanguage] ?? 'unknown',
     version: img.labels[LABEL.stackVersion] ?? 'unknown',
     imageId: img.id,
+    runtime: img.labels[LABEL.stackRuntime] ?? null,
   });
 }

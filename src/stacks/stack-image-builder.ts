@@ -1,7 +1,8 @@
 import type { ImageBuildOutcome } from './base-builder.js';
 import { BuildStepError, dockerTag } from './docker-cli.js';
 import type { ImageStore } from './image-store-port.js';
-import { runProcess } from './process-runner.js';
+import { type ProcessOutcome, runProcess } from './process-runner.js';
+import { stackBuildContext } from './stack-build-context.js';
 import { CURRENT_TAG, LABEL, stackImageRef } from './stack-labels.js';
 import type { StackDir } from './stacks-root.js';
 
@@ -14,9 +15,11 @@ export interface BaseRef {
 
 /**
  * Builds one stack image with `docker build --network host` FROM the pinned base (build arg
- * BASE_IMAGE), labelled with the stack's name, language, version, content hash and base, tagged
- * `berth/stack-<name>:<hash>` and `:current`. Skips the build when an image with that hash tag
- * and label exists (then only `:current` is moved). A failure is an outcome, never a throw.
+ * BASE_IMAGE), labelled with the stack's name, language, version, content hash, base and function
+ * runtime (when it has one), tagged `berth/stack-<name>:<hash>` and `:current`. The build context
+ * is the stack's directory, plus its runtime under `berth-runtime/` (see stackBuildContext). Skips
+ * the build when an image with that hash tag and label exists (then only `:current` is moved). A
+ * failure is an outcome, never a throw.
  */
 export async function buildStackImage(
   stack: StackDir,
@@ -50,12 +53,19 @@ export async function buildStackImage(
       [LABEL.stackHash]: hash,
       [LABEL.stackBase]: m.base,
       [LABEL.stackBaseRef]: base.ref,
+      ...(m.runtime ? { [LABEL.stackRuntime]: m.runtime } : {}),
       ...extraLabels,
     };
     const args = ['build', '--network', 'host', '--build-arg', `BASE_IMAGE=${base.ref}`];
     for (const [k, v] of Object.entries(labels)) args.push('--label', `${k}=${v}`);
-    args.push('-t', hashTag, '-t', stackImageRef(m.name, CURRENT_TAG), stack.dir);
-    const res = await runProcess('docker', args, { tailLines: 25 });
+    const context = await stackBuildContext(stack);
+    let res: ProcessOutcome;
+    try {
+      args.push('-t', hashTag, '-t', stackImageRef(m.name, CURRENT_TAG), context.dir);
+      res = await runProcess('docker', args, { tailLines: 25 });
+    } finally {
+      await context.dispose();
+    }
     if (res.exitCode !== 0) throw new BuildStepError(`docker build failed (exit ${res.exitCode})`, res.tail);
     const built = await store.inspect(hashTag);
     return outcome('built', built?.id ?? null);

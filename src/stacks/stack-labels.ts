@@ -8,6 +8,8 @@ export const LABEL = Object.freeze({
   stackBase: 'berth.stack.base',
   /** The pinned base tag (`berth/base-<suite>:<hash>`) a stack was built on. */
   stackBaseRef: 'berth.stack.base-ref',
+  /** The function runtime (a `stacks/runtimes/` directory name) installed at /opt/berth/runtime; absent when none. */
+  stackRuntime: 'berth.stack.runtime',
   baseName: 'berth.base.name',
   baseHash: 'berth.base.hash',
   test: 'berth.test',

@@ -8,6 +8,12 @@ export interface StackManifest {
   /** argv template running a task's entry file; `{entry}` is replaced by the file name. */
   readonly run: readonly string[];
   readonly smoke: { readonly command: readonly string[]; readonly expect: string };
+  /**
+   * The function runtime the image carries (HOT function mode, docs/function-runtimes.md): the
+   * name of a directory under `stacks/runtimes/`, installed at `/opt/berth/runtime/`. Absent for
+   * stacks without one.
+   */
+  readonly runtime?: string;
 }
 
 /** A base image as described by `stacks/base-<suite>/base.json`. */
@@ -24,6 +30,8 @@ export type Parsed<T> =
   | { readonly ok: false; readonly error: string };
 
 const NAME_RE = /^[a-z0-9][a-z0-9.-]*$/;
+/** A runtime directory name: one path segment, never `.` or `..`. */
+const RUNTIME_RE = /^[a-z0-9][a-z0-9_-]*$/;
 
 function isStringArray(v: unknown, minLength: number): v is string[] {
   return Array.isArray(v) && v.length >= minLength && v.every((x) => typeof x === 'string' && x !== '');
@@ -67,6 +75,10 @@ export function parseStackManifest(text: string, dirName: string): Parsed<StackM
       problems.push('"smoke.expect" is not a valid regular expression');
     }
   }
+  if (obj.runtime !== undefined && (typeof obj.runtime !== 'string' || !RUNTIME_RE.test(obj.runtime)))
+    problems.push(
+      '"runtime" must name a directory of stacks/runtimes (lowercase letters, digits, "_" or "-")',
+    );
   if (problems.length > 0) return { ok: false, error: `stack.json: ${problems.join('; ')}` };
   return { ok: true, value: Object.freeze(obj as unknown as StackManifest) };
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runtimeDirOf, runtimeDirProblem } from './runtime-dir.js';
 import {
   type BaseManifest,
   parseBaseManifest,
@@ -13,6 +14,8 @@ import {
 export interface StackDir {
   readonly dir: string;
   readonly manifest: StackManifest;
+  /** `<root>/runtimes/<manifest.runtime>` (checked to have an executable `start`), or null. */
+  readonly runtimeDir: string | null;
 }
 
 /** A base directory whose base.json is valid. */
@@ -44,8 +47,8 @@ export function defaultStacksRoot(): string {
 /**
  * Reads every directory of the stacks root. A directory with base.json is a base; one with
  * stack.json or a Dockerfile is a stack (a Dockerfile without stack.json is a problem); others
- * (the launcher source, shared recipe parts) are ignored. A stack naming an unknown base is a
- * problem, not an exception.
+ * (the launcher source, shared recipe parts, the function runtimes) are ignored. A stack naming an
+ * unknown base, or a runtime without an executable `start`, is a problem, not an exception.
  */
 export async function readStacksTree(root: string): Promise<StacksTree> {
   const entries = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory());
@@ -65,7 +68,7 @@ export async function readStacksTree(root: string): Promise<StacksTree> {
   const baseNames = new Set(bases.map((b) => b.manifest.name));
   const stacks: StackDir[] = [];
   for (const name of candidates) {
-    const result = await readStackDir(join(root, name), name, baseNames);
+    const result = await readStackDir(root, name, baseNames);
     if ('message' in result) problems.push(result);
     else stacks.push(result);
   }
@@ -73,10 +76,11 @@ export async function readStacksTree(root: string): Promise<StacksTree> {
 }
 
 async function readStackDir(
-  dir: string,
+  root: string,
   name: string,
   baseNames: ReadonlySet<string>,
 ): Promise<StackDir | StackProblem> {
+  const dir = join(root, name);
   if (!existsSync(join(dir, 'stack.json'))) return { name, message: 'missing stack.json' };
   if (!existsSync(join(dir, 'Dockerfile'))) return { name, message: 'missing Dockerfile' };
   const parsed = parseStackManifest(await readFile(join(dir, 'stack.json'), 'utf8'), name);
@@ -87,5 +91,10 @@ async function readStackDir(
       message: `stack.json: unknown base "${parsed.value.base}" (known: ${[...baseNames].join(', ') || 'none'})`,
     };
   }
-  return { dir, manifest: parsed.value };
+  const runtime = parsed.value.runtime;
+  if (runtime === undefined) return { dir, manifest: parsed.value, runtimeDir: null };
+  const runtimeDir = runtimeDirOf(root, runtime);
+  const problem = await runtimeDirProblem(runtimeDir, runtime);
+  if (problem) return { name, message: `stack.json: ${problem}` };
+  return { dir, manifest: parsed.value, runtimeDir };
 }

@@ -7,7 +7,13 @@ import { MB, plannerDefaults } from '../support/planner-defaults.js';
 import { taskEvent } from '../support/task-event.js';
 
 const stacks: StackCatalogPort = {
-  resolve: async (name) => ({ name, language: 'node', version: '20', imageId: 'sha256:n20' }),
+  resolve: async (name) => ({
+    name,
+    language: 'node',
+    version: '20',
+    imageId: 'sha256:n20',
+    runtime: 'node',
+  }),
   list: async () => [],
 };
 const defaults = plannerDefaults;

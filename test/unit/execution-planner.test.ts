@@ -10,7 +10,9 @@ import { taskEvent } from '../support/task-event.js';
 
 const stacks: StackCatalogPort = {
   resolve: async (name) =>
-    name === 'node-20' ? { name, language: 'node', version: '20', imageId: 'sha256:n20' } : null,
+    name === 'node-20'
+      ? { name, language: 'node', version: '20', imageId: 'sha256:n20', runtime: 'node' }
+      : null,
   list: async () => [],
 };
 const defaults = plannerDefaults;

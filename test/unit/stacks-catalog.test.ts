@@ -57,7 +57,15 @@ describe('StackCatalog', () => {
       language: 'python',
       version: '3.11',
       imageId: 'sha256:aaa',
+      runtime: null,
     });
+  });
+
+  it('reads the function runtime from the berth.stack.runtime label', async () => {
+    const { store, catalog } = setup();
+    store.put('python-3.13', 'sha256:ppp', { 'berth.stack.runtime': 'python' });
+    expect((await catalog.resolve('python-3.13'))?.runtime).toBe('python');
+    expect((await catalog.list()).map((s) => s.runtime)).toEqual(['python']);
   });
 
   it('returns null for unknown names, invalid names and images that are not stacks', async () => {

@@ -30,6 +30,9 @@ describe('parseStackManifest', () => {
       withChange({ smoke: { command: ['x'], expect: '(' } }),
       '"smoke.expect" is not a valid regular expression',
     ],
+    [withChange({ runtime: '' }), '"runtime" must name a directory of stacks/runtimes'],
+    [withChange({ runtime: '../node' }), '"runtime" must name a directory of stacks/runtimes'],
+    [withChange({ runtime: 7 }), '"runtime" must name a directory of stacks/runtimes'],
   ])('rejects %s with one line naming the problem', (text, message) => {
     const parsed = parseStackManifest(text, 'python-3.11');
     expect(parsed.ok).toBe(false);
@@ -37,6 +40,11 @@ describe('parseStackManifest', () => {
       expect(parsed.error).toContain(message);
       expect(parsed.error).not.toContain('\n');
     }
+  });
+
+  it('accepts an optional runtime directory name', () => {
+    const parsed = parseStackManifest(withChange({ runtime: 'python' }), 'python-3.11');
+    expect(parsed).toEqual({ ok: true, value: { ...good, runtime: 'python' } });
   });
 
   it('reports every problem of one file on the same line', () => {

@@ -105,7 +105,7 @@ const untilAborted: Behaviour = (_req, signal) =>
 const stacks: StackCatalogPort = {
   resolve: async (name) =>
     name === 'shell' || name === 'python-3.11'
-      ? { name, language: 'x', version: '1', imageId: `sha256:${name}` }
+      ? { name, language: 'x', version: '1', imageId: `sha256:${name}`, runtime: null }
       : null,
   list: async () => [],
 };
