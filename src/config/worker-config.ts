@@ -18,6 +18,8 @@ export interface WorkerConfig {
   readonly memoryBudgetBytes: number;
   /** Tasks held beyond the slots (consumed, waiting for a slot). */
   readonly prefetch: number;
+  /** Calls queued on one function-mode container at most. */
+  readonly functionPipelineDepth: number;
   /** Fetched records buffered per partition before fetching it pauses. */
   readonly intakeBufferBytes: number;
   readonly defaultMemoryBytes: number;
@@ -130,6 +132,7 @@ export function loadWorkerConfig(
     memoryBudgetBytes: int('memoryBudgetBytes'),
     prefetch: int('prefetch'),
     intakeBufferBytes: int('intakeBufferBytes'),
+    functionPipelineDepth: int('functionPipelineDepth'),
     defaultMemoryBytes: int('defaultMemoryBytes'),
     defaultTimeoutMs: int('defaultTimeoutMs'),
     defaultNanoCpus: int('defaultNanoCpus'),

@@ -139,6 +139,14 @@ export const WORKER_SETTINGS = {
     max: 64,
     help: 'idle containers per stack',
   },
+  functionPipelineDepth: {
+    flag: 'function-pipeline-depth',
+    env: 'BERTH_FUNCTION_PIPELINE_DEPTH',
+    fallback: 8,
+    min: 1,
+    max: 256,
+    help: 'calls queued on one function-mode container at most (hides the round trip)',
+  },
   prewarmStacks: {
     flag: 'prewarm-stacks',
     env: 'BERTH_PREWARM_STACKS',

@@ -1,4 +1,4 @@
-import type { TaskOutput } from './task-result.js';
+import type { ReturnValue, TaskOutput } from './task-result.js';
 
 /** Everything the executor needs to run one attempt; already resolved and validated. */
 export interface ExecutionRequest {
@@ -23,6 +23,8 @@ export interface ExecutionRequest {
   readonly outputCapBytes: number;
   /** Set for tasks of a code package with `"isolation": "HOT"`: run in a long-lived container. */
   readonly hot?: HotIsolation;
+  /** The task's labels (function mode hands them to the handler's context). */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /** Which long-lived containers may serve a HOT task. */
@@ -32,6 +34,11 @@ export interface HotIsolation {
   readonly packageName: string;
   /** Containers kept for this key at most (each serves one task at a time). */
   readonly maxContainers: number;
+  /**
+   * Function mode: `FILE:FUNCTION` the stack's runtime loads once per container and calls per
+   * task (calls pipelined per container); absent: the command runs per task (process mode).
+   */
+  readonly handler?: string;
 }
 
 /** Outcome of running one attempt. A task's failure is an outcome, never a thrown error. */
@@ -42,6 +49,8 @@ export interface ExecutionOutcome extends TaskOutput {
   /** Epoch ms when the task process started inside the container (null if it never did). */
   readonly startedAtMs: number | null;
   readonly finishedAtMs: number;
+  /** Function mode: what the handler returned (null or absent otherwise). */
+  readonly returnValue?: ReturnValue | null;
 }
 
 /**

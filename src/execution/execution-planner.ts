@@ -49,6 +49,13 @@ export class ExecutionPlanner {
     });
     const stack = await this.stacks.resolve(source.stack);
     if (!stack) return reject(`unknown stack '${source.stack}': not built on this worker`);
+    const handler = pkg?.manifest.isolation === 'HOT' ? pkg.manifest.handler : null;
+    if (handler !== null && stack.runtime === null) {
+      return reject(
+        `code package '${pkg?.name}' has a handler, but stack '${stack.name}' has no function runtime (use a command instead)`,
+        stack.imageId,
+      );
+    }
     const limits = this.limits(event, pkg);
     if (typeof limits === 'string') return reject(limits, stack.imageId);
     if (event.payload.byteLength > this.defaults.payloadCapBytes) {
@@ -74,6 +81,7 @@ export class ExecutionPlanner {
       stdoutCapBytes: this.defaults.stdoutCapBytes,
       stderrCapBytes: this.defaults.stderrCapBytes,
       outputCapBytes: this.defaults.outputCapBytes,
+      labels: event.labels,
       ...(pkg?.manifest.isolation === 'HOT' ? { hot: hotIsolation(pkg) } : {}),
     };
     return {
@@ -102,7 +110,7 @@ export class ExecutionPlanner {
     if (!resolved.ok) return { ...none, codeName: ref.name, reason: resolved.reason };
     const pkg = resolved.pkg;
     const m = pkg.manifest;
-    if (m.command.length === 0)
+    if (m.command.length === 0 && !(m.isolation === 'HOT' && m.handler !== null))
       return { ...none, codeName: ref.name, reason: `code package '${ref.name}' has no command` };
     return { stack: m.stack, command: m.command, env: m.env, pkg };
   }
@@ -135,12 +143,15 @@ export class ExecutionPlanner {
 
 /**
  * HOT packages run in long-lived containers per revision: at most `maxConcurrency` of them per
- * worker, or one when the manifest leaves concurrency unlimited (0).
+ * worker, or one when the manifest leaves concurrency unlimited (0). With a handler they run in
+ * function mode: a runtime per container serves the package's calls.
  */
 function hotIsolation(pkg: CodePackage): HotIsolation {
+  const m = pkg.manifest;
   return {
     packageKey: `${pkg.name}@${pkg.revision}#${pkg.digest}`,
     packageName: pkg.name,
-    maxContainers: pkg.manifest.maxConcurrency > 0 ? pkg.manifest.maxConcurrency : 1,
+    maxContainers: m.maxConcurrency > 0 ? m.maxConcurrency : 1,
+    ...(m.handler !== null ? { handler: m.handler } : {}),
   };
 }

@@ -62,6 +62,7 @@ export function resultFromOutcome(
     outputsTruncated: outcome.outputsTruncated,
     ...timings,
     finishedAtMs: outcome.finishedAtMs,
+    returnValue: outcome.returnValue ?? null,
   };
 }
 

@@ -150,14 +150,17 @@ export class TaskRunner {
     const signal = controller.signal;
     const waitSignal = AbortSignal.any([signal, this.d.draining]);
     span.phase('wait_slot');
-    const releasePackage = await this.d.packages.acquire(
-      plan.codeName ?? '',
-      plan.maxConcurrency,
-      waitSignal,
-    );
+    // Function mode: the runtime containers are the slots (maxConcurrency containers, a bounded
+    // pipeline each, memory reserved per container), so neither the package limiter nor the
+    // per-task slot pool applies; intake's room still bounds the tasks held.
+    const functionMode = plan.request.hot?.handler !== undefined;
+    const releasePackage = functionMode
+      ? noop
+      : await this.d.packages.acquire(plan.codeName ?? '', plan.maxConcurrency, waitSignal);
     let lease: SlotLease | null = null;
     try {
-      lease = await this.d.slots.acquire(plan.request.memoryBytes, plan.priority, waitSignal);
+      if (!functionMode)
+        lease = await this.d.slots.acquire(plan.request.memoryBytes, plan.priority, waitSignal);
       const grantedAtMs = this.now();
       span.phase('start');
       span.setAttributes({ [ATTR.stack]: plan.stack, [ATTR.taskAttempt]: ctx.event.attempt });
@@ -168,7 +171,7 @@ export class TaskRunner {
       );
       // The executor reports when the task process started: the run phase begins there.
       if (outcome.startedAtMs !== null) span.phase('run', outcome.startedAtMs);
-      lease.release();
+      lease?.release();
       lease = null;
       releasePackage();
       if (signal.reason instanceof TaskAbort && signal.reason.kind === 'shutdown') {
@@ -282,6 +285,8 @@ export class TaskRunner {
     });
   }
 }
+
+function noop(): void {}
 
 function traceHeaders(task: HeldTask): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { executorOptions } from '../../src/containers/executor-options.js';
 import { HotExecutor } from '../../src/containers/hot-executor.js';
+import { FunctionExecutor } from '../../src/containers/function-executor.js';
 import { IsolationRouter } from '../../src/containers/isolation-router.js';
 import type { ExecutionRequest, ExecutorPort, HotIsolation } from '../../src/domain/executor-port.js';
 import { FakeEngine, type FakeLauncher, resultFrame } from './containers-fake-engine.js';
@@ -181,7 +182,12 @@ describe('IsolationRouter', () => {
       warmCounts: () => ({ shell: 2 }),
       close: async () => {},
     };
-    const router = new IsolationRouter(fresh, executor);
+    const functions = new FunctionExecutor(
+      engine,
+      { ...options, pipelineDepth: 2, loadTimeoutMs: 1000 },
+      () => {},
+    );
+    const router = new IsolationRouter(fresh, executor, functions);
     const { hot: _hot, ...plain } = request('x');
     await router.execute(plain, never);
     expect((await router.execute(request('y'), never)).reason).toBeNull();

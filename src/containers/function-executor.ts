@@ -1,0 +1,243 @@
+import type { ExecutionOutcome, ExecutionRequest, HotIsolation } from '../domain/executor-port.js';
+import { ContainerLostError, InfraError } from '../domain/infra-error.js';
+import type { ReturnValue } from '../domain/task-result.js';
+import type { ExecutorLog } from './container-executor.js';
+import type { DockerEnginePort } from './docker-engine-port.js';
+import type { ExecutorOptions } from './executor-options.js';
+import type { CallResultFrame, ValueKind } from './function-frames.js';
+import { FunctionPool } from './function-pool.js';
+import { type CallEnd, FunctionSession, HandlerLoadError } from './function-session.js';
+import { LABEL_ISOLATION, LABEL_PACKAGE } from './hot-executor.js';
+import { maxFrameBytes } from './launcher-frames.js';
+import { emptyOutcome, oomReason } from './outcome-mapping.js';
+import { RemovalTracker } from './removal-tracker.js';
+import { SessionFactory } from './session-factory.js';
+
+export interface FunctionExecutorOptions {
+  /** An idle function container is removed after this long without a call. */
+  readonly idleMs: number;
+  /** Calls queued on one container at most (pipelining hides the round trip). */
+  readonly pipelineDepth: number;
+  /** Longest wait for a runtime to load a handler (Java compiles sources at load). */
+  readonly loadTimeoutMs: number;
+}
+
+const EMPTY = new Uint8Array(0);
+const KINDS: Readonly<Record<Exclude<ValueKind, 'null'>, ReturnValue['kind']>> = {
+  bytes: 'BYTES',
+  string: 'STRING',
+  json: 'JSON',
+};
+
+/**
+ * HOT function mode: per package revision up to `maxContainers` long-lived containers, each
+ * running one language runtime that loaded the package's handler once (docs/function-runtimes.md).
+ * Calls are pipelined, up to `pipelineDepth` per container; the launcher runs them one at a time.
+ *
+ * Contract (as `ExecutorPort.execute`): resolves an outcome for anything the handler did —
+ * ok → SUCCEEDED with the return value; a thrown error → FAILED with its message as reason and
+ * its stack after the call's stderr; timeout → TIMED_OUT; out of memory → KILLED; runtime crash →
+ * FAILED; cancel → CANCELLED — and a handler that cannot be loaded → FAILED (not retried: the
+ * package is broken). After a timeout, OOM, crash or cancel the launcher replaces the runtime
+ * before the container's next call. Rejects only with `InfraError`: a container lost with the call
+ * in it (`ContainerLostError`, the attempt may be re-run) or a container that cannot start.
+ */
+export class FunctionExecutor {
+  private readonly pools = new Map<string, FunctionPool>();
+  private readonly removals: RemovalTracker;
+  private readonly sessions: SessionFactory;
+  private closed = false;
+
+  constructor(
+    private readonly engine: DockerEnginePort,
+    private readonly options: Readonly<ExecutorOptions & FunctionExecutorOptions>,
+    private readonly log: ExecutorLog = (message) => process.stderr.write(`${message}\n`),
+  ) {
+    this.removals = new RemovalTracker(engine, (err, id) =>
+      this.log(`function container ${id.slice(0, 12)} not removed: ${(err as Error).message}`),
+    );
+    this.sessions = new SessionFactory(engine, this.removals, options);
+  }
+
+  async execute(
+    request: ExecutionRequest,
+    hot: HotIsolation & { readonly handler: string },
+    signal: AbortSignal,
+  ): Promise<ExecutionOutcome> {
+    if (this.closed) throw new InfraError('executor is closed', { retriable: true, component: 'docker' });
+    if (signal.aborted) return emptyOutcome('CANCELLED', 'cancelled before start', null);
+    const pool = this.poolFor(request, hot);
+    let session: FunctionSession | null;
+    try {
+      session = await pool.acquire(signal);
+    } catch (err) {
+      if (err instanceof HandlerLoadError) return loadFailure(err);
+      throw err;
+    }
+    if (session === null) return emptyOutcome('CANCELLED', 'cancelled before start', null);
+    const deadlineMs = Date.now() + request.timeoutMs;
+    const ended = session.call(request, request.labels ?? {}, deadlineMs);
+    try {
+      return await this.await(session, request, ended, signal);
+    } finally {
+      pool.release(session);
+    }
+  }
+
+  /** Live function containers per package key. */
+  containerCounts(): Readonly<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const [key, pool] of this.pools) if (pool.size > 0) counts[key] = pool.size;
+    return counts;
+  }
+
+  /** Removes idle containers now, busy ones as their calls end (waits up to `closeWaitMs`). */
+  async close(closeWaitMs = 10_000): Promise<void> {
+    this.closed = true;
+    for (const pool of this.pools.values()) pool.close();
+    const deadline = Date.now() + closeWaitMs;
+    while ([...this.pools.values()].some((p) => p.size > 0) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await this.removals.drain();
+  }
+
+  private async await(
+    session: FunctionSession,
+    request: ExecutionRequest,
+    ended: Promise<CallEnd>,
+    signal: AbortSignal,
+  ): Promise<ExecutionOutcome> {
+    const onAbort = () => session.cancel(request.taskId);
+    signal.addEventListener('abort', onAbort, { once: true });
+    // Backstop for a launcher that stops answering: calls ahead of this one may each use their
+    // whole timeout, so the wait is bounded by the pipeline, not by this call alone.
+    const backstopMs = request.timeoutMs * this.options.pipelineDepth + this.options.backstopGraceMs;
+    let timer: NodeJS.Timeout | undefined;
+    const backstop = new Promise<'backstop'>((resolve) => {
+      timer = setTimeout(() => resolve('backstop'), backstopMs);
+    });
+    try {
+      const end = await Promise.race([ended, backstop]);
+      if (end === 'backstop') {
+        await this.engine.kill(session.containerId).catch(() => {});
+        session.close();
+        return emptyOutcome(
+          'TIMED_OUT',
+          `timed out: the launcher did not answer within ${backstopMs} ms (container killed)`,
+          null,
+        );
+      }
+      if (end.kind === 'lost') {
+        throw new ContainerLostError(
+          `function container ${session.containerId.slice(0, 12)} lost with the call in it: ${end.why}`,
+        );
+      }
+      return outcomeOfCall(end.frame, request.memoryBytes);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private poolFor(request: ExecutionRequest, hot: HotIsolation & { readonly handler: string }): FunctionPool {
+    let pool = this.pools.get(hot.packageKey);
+    if (pool !== undefined) return pool;
+    const sessionRequest = {
+      stack: request.stack,
+      imageId: request.imageId,
+      limits: { memoryBytes: request.memoryBytes, nanoCpus: request.nanoCpus, pidsLimit: request.pidsLimit },
+      network: request.network,
+      labels: { [LABEL_ISOLATION]: 'function', [LABEL_PACKAGE]: hot.packageName },
+    };
+    const init = {
+      handler: hot.handler,
+      codeTar: request.codeTar,
+      env: request.env,
+      stdoutCapBytes: request.stdoutCapBytes,
+      stderrCapBytes: request.stderrCapBytes,
+      loadTimeoutMs: this.options.loadTimeoutMs,
+    };
+    // A result frame carries stdout, stderr and the return value (capped like output files).
+    const frameCap = maxFrameBytes(request);
+    pool = new FunctionPool({
+      open: () =>
+        this.sessions.openWith(
+          sessionRequest,
+          (id, streams) => new FunctionSession(id, streams, init, frameCap),
+        ),
+      discard: (s) => {
+        s.close();
+        this.removals.remove(s.containerId);
+      },
+      maxContainers: Math.max(1, hot.maxContainers),
+      depth: this.options.pipelineDepth,
+      idleMs: this.options.idleMs,
+      log: this.log,
+    });
+    this.pools.set(hot.packageKey, pool);
+    return pool;
+  }
+}
+
+function loadFailure(err: HandlerLoadError): ExecutionOutcome {
+  return {
+    ...emptyOutcome('FAILED', err.message, null),
+    stderr: err.stderr === '' ? EMPTY : Buffer.from(err.stderr),
+  };
+}
+
+function decode(b64: string | null): Uint8Array {
+  if (b64 === null || b64 === '') return EMPTY;
+  const buf = Buffer.from(b64, 'base64');
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+/** Maps one call's result frame to the task's outcome (see `FunctionExecutor`'s contract). */
+export function outcomeOfCall(f: CallResultFrame, memoryBytes: number): ExecutionOutcome {
+  const stderr = decode(f.stderrB64);
+  const base = {
+    stdout: decode(f.stdoutB64),
+    stdoutTruncated: f.stdoutTruncated,
+    stderr,
+    stderrTruncated: f.stderrTruncated,
+    outputs: [],
+    outputsTruncated: false,
+    startedAtMs: f.startedAtMs,
+    finishedAtMs: f.finishedAtMs ?? Date.now(),
+    exitCode: null,
+  };
+  const died = f.signal !== null ? `killed by ${f.signal}` : `exit code ${f.exitCode ?? 'unknown'}`;
+  switch (f.status) {
+    case 'ok':
+      return {
+        ...base,
+        status: 'SUCCEEDED',
+        reason: null,
+        returnValue:
+          f.valueKind === null || f.valueKind === 'null'
+            ? null
+            : { kind: KINDS[f.valueKind], data: decode(f.valueB64) },
+      };
+    case 'error': {
+      const trace = f.errorStack ?? '';
+      const withTrace =
+        trace === ''
+          ? stderr
+          : Buffer.concat([stderr, Buffer.from(`${stderr.byteLength > 0 ? '\n' : ''}${trace}`)]);
+      return { ...base, stderr: withTrace, status: 'FAILED', reason: f.errorMessage ?? 'handler failed' };
+    }
+    case 'timeout':
+      return { ...base, status: 'TIMED_OUT', reason: 'timed out (runtime killed and replaced)' };
+    case 'oom':
+      return { ...base, status: 'KILLED', reason: `${oomReason(memoryBytes)} (runtime replaced)` };
+    case 'crash':
+      return {
+        ...base,
+        status: 'FAILED',
+        reason: `runtime crashed during the call: ${died} (runtime replaced)`,
+      };
+    case 'cancelled':
+      return { ...base, status: 'CANCELLED', reason: 'cancelled' };
+  }
+}

@@ -1,0 +1,180 @@
+import type { ExecutionRequest } from '../domain/executor-port.js';
+import { InfraError } from '../domain/infra-error.js';
+import type { AttachedStreams } from './docker-engine-port.js';
+import { FrameLineReader } from './frame-line-reader.js';
+import {
+  type CallResultFrame,
+  encodeCallFrame,
+  encodeCancelFrame,
+  encodeInitFrame,
+  type FunctionInit,
+  parseFunctionFrame,
+} from './function-frames.js';
+import type { SessionIdentity } from './launcher-session.js';
+
+const STDERR_TAIL_BYTES = 4096;
+
+/** The package's handler could not be loaded: every task of it would fail the same way. */
+export class HandlerLoadError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly stderr: string,
+  ) {
+    super(`handler could not be loaded: ${reason}`);
+    this.name = 'HandlerLoadError';
+  }
+}
+
+/** How one call ended: the launcher's result frame, or the container went away first. */
+export type CallEnd =
+  | { readonly kind: 'result'; readonly frame: CallResultFrame }
+  | { readonly kind: 'lost'; readonly why: string };
+
+interface PendingCall {
+  readonly taskId: string;
+  readonly settle: (end: CallEnd) => void;
+}
+
+/**
+ * A function-mode container (docs/function-runtimes.md): on the launcher's ready frame it sends
+ * the init frame and waits for `loaded`; then any number of calls may be queued (pipelined), and
+ * results come back one per call.
+ *
+ * Contract: `ready` resolves once the handler is loaded and rejects with `HandlerLoadError` (the
+ * package is broken) or `InfraError` (the container failed). `call` never rejects: it resolves
+ * with the call's result frame, or `lost` when the container's output ended or broke before it —
+ * the call may or may not have run. `cancel` asks the launcher to cancel a queued or running
+ * call (its result then says `cancelled`). Frames longer than `maxFrameBytes` break the session.
+ */
+export class FunctionSession {
+  readonly ready: Promise<void>;
+  lastUsedMs = Date.now();
+  private readonly pending: PendingCall[] = [];
+  private readonly reader: FrameLineReader;
+  private stderrTail = Buffer.alloc(0);
+  private state: 'starting' | 'loading' | 'serving' | 'dead' = 'starting';
+  private settleReady: ((err: Error | null) => void) | null = null;
+
+  constructor(
+    readonly identity: SessionIdentity,
+    private readonly streams: AttachedStreams,
+    private readonly init: FunctionInit,
+    maxFrameBytes: number,
+  ) {
+    this.reader = new FrameLineReader(maxFrameBytes);
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.settleReady = (err) => (err === null ? resolve() : reject(err));
+    });
+    this.ready.catch(() => {});
+    streams.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
+    streams.stdout.on('end', () => this.die('container output ended'));
+    streams.stdout.on('error', () => this.die('container output failed'));
+    streams.stderr.on('data', (chunk: Buffer) => this.keepStderr(chunk));
+    streams.stdin.on('error', () => {});
+  }
+
+  get containerId(): string {
+    return this.identity.containerId;
+  }
+
+  get alive(): boolean {
+    return this.state !== 'dead';
+  }
+
+  /** Calls handed over and not answered yet. */
+  get inFlight(): number {
+    return this.pending.length;
+  }
+
+  /** Queues a call; the promise settles once, with its result or `lost`. */
+  call(
+    request: ExecutionRequest,
+    labels: Readonly<Record<string, string>>,
+    deadlineMs: number,
+  ): Promise<CallEnd> {
+    if (this.state !== 'serving')
+      return Promise.resolve({ kind: 'lost', why: `function session is ${this.state}` });
+    this.lastUsedMs = Date.now();
+    return new Promise<CallEnd>((settle) => {
+      this.pending.push({ taskId: request.taskId, settle });
+      this.streams.stdin.write(encodeCallFrame(request, labels, deadlineMs));
+    });
+  }
+
+  cancel(taskId: string): void {
+    if (this.state === 'serving') this.streams.stdin.write(encodeCancelFrame(taskId));
+  }
+
+  diagnostics(): string {
+    return this.stderrTail.toString('utf8').trim();
+  }
+
+  /** Drops the attach connection (the launcher sees stdin end and exits); removal is the caller's. */
+  close(): void {
+    this.streams.close();
+    this.die('session closed');
+  }
+
+  private onStdout(chunk: Buffer): void {
+    if (this.state === 'dead') return;
+    try {
+      for (const line of this.reader.push(chunk)) if (line !== '') this.onLine(line);
+    } catch (err) {
+      this.die(`launcher protocol error: ${(err as Error).message}`);
+      this.streams.close();
+    }
+  }
+
+  private onLine(line: string): void {
+    if (this.state === 'starting') {
+      // The launcher's own ready frame: the container runs; hand it the handler.
+      const o = JSON.parse(line) as { type?: unknown };
+      if (o.type !== 'ready') throw new Error(`expected ready, got ${line.slice(0, 80)}`);
+      this.state = 'loading';
+      this.streams.stdin.write(encodeInitFrame(this.init));
+      return;
+    }
+    const frame = parseFunctionFrame(line);
+    if (frame.type === 'loaded') {
+      if (this.state !== 'loading') throw new Error('unexpected loaded frame');
+      this.state = 'serving';
+      this.settle(null);
+    } else if (frame.type === 'load-error') {
+      const stderr = Buffer.from(frame.stderrB64, 'base64').toString('utf8');
+      this.settle(new HandlerLoadError(frame.reason, stderr));
+      // A reload after a failed call failed: calls still queued in the launcher are lost.
+      this.die(`handler could not be reloaded: ${frame.reason}`);
+    } else {
+      const at = this.pending.findIndex((p) => p.taskId === frame.taskId);
+      if (at === -1) throw new Error(`result for unknown call ${frame.taskId}`);
+      const [call] = this.pending.splice(at, 1);
+      this.lastUsedMs = Date.now();
+      call?.settle({ kind: 'result', frame });
+    }
+  }
+
+  private settle(err: Error | null): void {
+    const f = this.settleReady;
+    this.settleReady = null;
+    f?.(err);
+  }
+
+  private keepStderr(chunk: Buffer): void {
+    const joined = Buffer.concat([this.stderrTail, chunk]);
+    this.stderrTail =
+      joined.length > STDERR_TAIL_BYTES ? joined.subarray(joined.length - STDERR_TAIL_BYTES) : joined;
+  }
+
+  private die(why: string): void {
+    if (this.state === 'dead') return;
+    this.state = 'dead';
+    const tail = this.diagnostics();
+    this.settle(
+      new InfraError(`function container not ready: ${why}${tail ? `; stderr: ${tail.slice(-500)}` : ''}`, {
+        retriable: true,
+        component: 'docker',
+      }),
+    );
+    for (const p of this.pending.splice(0)) p.settle({ kind: 'lost', why });
+  }
+}
