@@ -364,7 +364,7 @@ function summarize(f: Figures): BenchSummary {
       ratioText(c.worker, c.naive, 'naive loop'),
     );
     s.add('berth worker ÷ engine ceiling', ratioText(c.worker, c.ceiling, '', 2).trim(), 'goal ≈ 1');
-    s.add('berth worker ÷ bare KafkaJS loop', ratioText(c.worker, bare, '', 4).trim());
+    s.add('berth worker ÷ bare KafkaJS loop', ratioText(c.worker, bare, '', 5).trim());
     s.add(`naive consume → docker run → produce, ${NAIVE_TASKS} tasks`, `${fmt(c.naive, 2)} tasks/s`);
   }
   if (f.bare)

@@ -48,6 +48,24 @@ function pushPackage(dir: string, prefix: string, brokers: readonly string[]): P
 }
 
 /**
+ * Starts a follower, retrying a few times: right after the topics were created the broker may
+ * still answer "not the leader" for a moment.
+ */
+async function startFollower(make: () => TailConsumer, attempts = 5): Promise<TailConsumer> {
+  for (let i = 1; ; i++) {
+    const follower = make();
+    try {
+      await follower.start();
+      return follower;
+    } catch (err) {
+      await follower.stop();
+      if (i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 1000 * i));
+    }
+  }
+}
+
+/**
  * Produced → result latency through a real worker process at a fixed offered rate: fresh topics,
  * optionally a pushed package, one warm-up task answered before the clock starts, then
  * `offeredLatency` with a follower of berth.results keyed by task id (the record key).
@@ -62,18 +80,20 @@ export async function workerOfferedLatency(
   await ensureTopics(opts.kafka, prefix, opts.tasksPartitions ?? 2);
   const producer = new RecordProducer(opts.kafka);
   const listeners = new Set<(r: ArrivedResult) => void>();
-  const follower = new TailConsumer({
-    kafka: opts.kafka,
-    topic: topics.results,
-    groupId: `${prefix}-bench-results`,
-    // From the topic's start (it is fresh), so no result written before the group joined is lost.
-    rewindMs: 24 * 60 * 60 * 1000,
-    onRecord: (r) => {
-      if (r.key === null) return;
-      const result = { id: r.key.toString(), arrivedAtMs: Date.now() };
-      for (const l of listeners) l(result);
-    },
-  });
+  const newFollower = () =>
+    new TailConsumer({
+      kafka: opts.kafka,
+      topic: topics.results,
+      groupId: `${prefix}-bench-results`,
+      // From the topic's start (it is fresh), so no result written before the group joined is lost.
+      rewindMs: 24 * 60 * 60 * 1000,
+      onRecord: (r) => {
+        if (r.key === null) return;
+        const result = { id: r.key.toString(), arrivedAtMs: Date.now() };
+        for (const l of listeners) l(result);
+      },
+    });
+  let follower: TailConsumer | null = null;
   let worker: WorkerProcess | null = null;
   try {
     let codeName: string | null = null;
@@ -99,7 +119,7 @@ export async function workerOfferedLatency(
         events.map((e) => ({ key: e.id, value: taskEventCodec.encode(e), headers: {} })),
       );
     await producer.connect();
-    await follower.start();
+    follower = await startFollower(newFollower);
     worker = new WorkerProcess({
       topicPrefix: prefix,
       workerId: `${prefix}-worker`,
@@ -143,7 +163,7 @@ export async function workerOfferedLatency(
     return { ...figures, kind: opts.kind, codeName, workerExit };
   } finally {
     if (worker?.running) await worker.stop(10_000);
-    await follower.stop();
+    await follower?.stop();
     await producer.disconnect();
     await deleteBerthTopics(opts.kafka, prefix).catch(() => undefined);
   }
