@@ -5,7 +5,8 @@ import { availableStacks, inlineEvent, WorkerHarness } from './worker-harness.js
 
 /**
  * A backlog far beyond the worker's slots: the worker holds at most slots + prefetch tasks,
- * pauses partitions it cannot serve, keeps its memory flat, and commits only finished work.
+ * buffers at most the intake buffer's bytes of fetched records per partition and pauses the
+ * partitions whose buffer is full, keeps its memory flat, and commits only finished work.
  */
 const h = new WorkerHarness();
 const [stack] = availableStacks(['shell', 'python-3.11', 'node-20', 'ruby-3.3']);
@@ -25,6 +26,8 @@ beforeAll(async () => {
   worker = await h.startWorker({
     slots: String(SLOTS),
     prefetch: String(PREFETCH),
+    // The smallest buffer: a partition's ~1,700 records (~500 KB) cannot all wait in it.
+    intakeBufferBytes: String(16 * 1024),
     prewarmStacks: String(stack),
   });
 }, 120_000);
