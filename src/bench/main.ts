@@ -336,6 +336,7 @@ async function offeredSection(ctx: RunContext): Promise<WorkerOfferedLatencyFigu
     `produced → result at ${OFFERED_RATE}/s for ${OFFERED_SECONDS} s, ${kind}${r.codeName ? ` ${r.codeName}` : ''}`,
     `p50/p99 ${fmt(r.p50Ms)} / ${fmt(r.p99Ms)} ms, ${r.answered}/${r.produced} answered, produced at ${fmt(r.producedPerSecond)}/s`,
   );
+  line('  results by status (warm-up included)', JSON.stringify(r.statuses));
   return r;
 }
 

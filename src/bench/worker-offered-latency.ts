@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { taskEventCodec } from '../codecs/task-event-codec.js';
+import { taskResultCodec } from '../codecs/task-result-codec.js';
 import type { TaskEvent } from '../domain/task-event.js';
 import { deleteBerthTopics, ensureTopics } from '../kafka/kafka-admin.js';
 import type { createKafka } from '../kafka/kafka-connection.js';
@@ -33,6 +34,8 @@ export interface WorkerOfferedLatencyOptions {
 export interface WorkerOfferedLatencyFigures extends OfferedLatencyFigures {
   readonly kind: TrivialTaskKind;
   readonly codeName: string | null;
+  /** Results seen per status (warm-up included), e.g. { SUCCEEDED: 501 }. */
+  readonly statuses: Readonly<Record<string, number>>;
   readonly workerExit: string;
 }
 
@@ -45,6 +48,14 @@ function pushPackage(dir: string, prefix: string, brokers: readonly string[]): P
       (err, _stdout, stderr) => (err ? rej(new Error(`code push ${dir}: ${stderr.trim()}`)) : res()),
     ),
   );
+}
+
+function decodeStatus(value: Buffer): string {
+  try {
+    return taskResultCodec.decode(value).status;
+  } catch {
+    return 'undecodable';
+  }
 }
 
 /**
@@ -80,6 +91,7 @@ export async function workerOfferedLatency(
   await ensureTopics(opts.kafka, prefix, opts.tasksPartitions ?? 2);
   const producer = new RecordProducer(opts.kafka);
   const listeners = new Set<(r: ArrivedResult) => void>();
+  const statuses: Record<string, number> = {};
   const newFollower = () =>
     new TailConsumer({
       kafka: opts.kafka,
@@ -89,6 +101,8 @@ export async function workerOfferedLatency(
       rewindMs: 24 * 60 * 60 * 1000,
       onRecord: (r) => {
         if (r.key === null) return;
+        const status = r.value === null ? 'undecodable' : decodeStatus(r.value);
+        statuses[status] = (statuses[status] ?? 0) + 1;
         const result = { id: r.key.toString(), arrivedAtMs: Date.now() };
         for (const l of listeners) l(result);
       },
@@ -160,7 +174,7 @@ export async function workerOfferedLatency(
       drainTimeoutMs: 60_000,
     });
     const workerExit = await worker.stop();
-    return { ...figures, kind: opts.kind, codeName, workerExit };
+    return { ...figures, kind: opts.kind, codeName, statuses, workerExit };
   } finally {
     if (worker?.running) await worker.stop(10_000);
     await follower?.stop();
