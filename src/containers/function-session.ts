@@ -54,6 +54,8 @@ export class FunctionSession {
   private stderrTail = Buffer.alloc(0);
   private state: 'starting' | 'loading' | 'serving' | 'dead' = 'starting';
   private settleReady: ((err: Error | null) => void) | null = null;
+  /** Frames written in this tick, sent together (one write on the attach socket for many calls). */
+  private outgoing: string[] = [];
 
   constructor(
     readonly identity: SessionIdentity,
@@ -97,12 +99,22 @@ export class FunctionSession {
     this.lastUsedMs = Date.now();
     return new Promise<CallEnd>((settle) => {
       this.pending.push({ taskId: request.taskId, settle });
-      this.streams.stdin.write(encodeCallFrame(request, labels, deadlineMs));
+      this.write(encodeCallFrame(request, labels, deadlineMs));
     });
   }
 
   cancel(taskId: string): void {
-    if (this.state === 'serving') this.streams.stdin.write(encodeCancelFrame(taskId));
+    if (this.state === 'serving') this.write(encodeCancelFrame(taskId));
+  }
+
+  private write(frame: string): void {
+    this.outgoing.push(frame);
+    if (this.outgoing.length > 1) return;
+    setImmediate(() => {
+      const frames = this.outgoing;
+      this.outgoing = [];
+      if (this.state !== 'dead') this.streams.stdin.write(frames.length === 1 ? frames[0] : frames.join(''));
+    });
   }
 
   diagnostics(): string {

@@ -29,7 +29,8 @@ export interface TelemetryPort {
   taskFinished(
     stack: string,
     status: TaskStatus,
-    seconds: { queueWait: number; startLatency: number; run: number },
+    /** overhead: consumed → result acknowledged, minus run (the platform's own time). */
+    seconds: { queueWait: number; startLatency: number; run: number; overhead: number },
   ): void;
   taskRetried(stack: string): void;
   deadLettered(reason: string): void;

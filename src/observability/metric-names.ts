@@ -8,6 +8,7 @@ export const METRIC = {
   taskRunSeconds: 'berth_task_run_seconds',
   taskQueueWaitSeconds: 'berth_task_queue_wait_seconds',
   taskStartLatencySeconds: 'berth_task_start_latency_seconds',
+  taskOverheadSeconds: 'berth_task_overhead_seconds',
   taskRetries: 'berth_task_retries_total',
   dlq: 'berth_dlq_total',
   containersReaped: 'berth_containers_reaped_total',
@@ -33,6 +34,11 @@ export const RUN_SECONDS_BUCKETS: readonly number[] = [
 /** Queue wait buckets: 5 ms … 60 min (a backlog can make tasks wait long). */
 export const QUEUE_WAIT_SECONDS_BUCKETS: readonly number[] = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600, 1800, 3600,
+];
+
+/** Platform overhead buckets: 0.25 ms … 10 s (function mode aims at about a millisecond). */
+export const OVERHEAD_SECONDS_BUCKETS: readonly number[] = [
+  0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10,
 ];
 
 /** Start latency buckets: 5 ms … 10 s (warm handover is tens of ms, a cold start is seconds). */

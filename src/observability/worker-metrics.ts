@@ -8,6 +8,7 @@ import { DLQ_REASONS } from './dlq-reason.js';
 import {
   METRIC,
   QUEUE_WAIT_SECONDS_BUCKETS,
+  OVERHEAD_SECONDS_BUCKETS,
   RUN_SECONDS_BUCKETS,
   START_LATENCY_SECONDS_BUCKETS,
 } from './metric-names.js';
@@ -31,6 +32,12 @@ export class WorkerMetrics {
     METRIC.taskRunSeconds,
     'Task process run time (start to exit), in seconds.',
     RUN_SECONDS_BUCKETS,
+  );
+  readonly overheadSeconds = histogram(
+    this.registry,
+    METRIC.taskOverheadSeconds,
+    'Worker time per task outside the task itself: consumed until its result was acknowledged, minus the run time, in seconds.',
+    OVERHEAD_SECONDS_BUCKETS,
   );
   readonly queueWaitSeconds = histogram(
     this.registry,

@@ -29,13 +29,14 @@ export class WorkerTelemetry implements TelemetryPort {
   taskFinished(
     stack: string,
     status: TaskStatus,
-    seconds: { queueWait: number; startLatency: number; run: number },
+    seconds: { queueWait: number; startLatency: number; run: number; overhead: number },
   ): void {
     const m = this.#metrics;
     m.tasks.inc({ stack, status });
     observe(m.queueWaitSeconds, stack, seconds.queueWait);
     observe(m.startLatencySeconds, stack, seconds.startLatency);
     observe(m.runSeconds, stack, seconds.run);
+    observe(m.overheadSeconds, stack, seconds.overhead);
   }
 
   taskRetried(stack: string): void {

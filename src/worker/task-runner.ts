@@ -222,7 +222,7 @@ export class TaskRunner {
       this.d.telemetry.deadLettered(route.reason);
     }
     const result = resultFromOutcome(ctx, outcome, timings);
-    await this.publishFinal(result, span);
+    await this.publishFinal(result, span, ctx.consumedAtMs);
   }
 
   private async finishWithout(
@@ -231,11 +231,11 @@ export class TaskRunner {
     reason: string,
     span: TaskSpan,
   ): Promise<boolean> {
-    await this.publishFinal(resultWithoutRun(ctx, status, reason, this.now()), span);
+    await this.publishFinal(resultWithoutRun(ctx, status, reason, this.now()), span, ctx.consumedAtMs);
     return true;
   }
 
-  private async publishFinal(result: TaskResult, span: TaskSpan): Promise<void> {
+  private async publishFinal(result: TaskResult, span: TaskSpan, consumedAtMs: number): Promise<void> {
     span.phase('publish');
     await this.d.publisher.publishResult(result);
     this.d.counters.count(result.status);
@@ -243,6 +243,7 @@ export class TaskRunner {
       queueWait: result.queueWaitMs / 1000,
       startLatency: result.startLatencyMs / 1000,
       run: result.runMs / 1000,
+      overhead: Math.max(0, this.now() - consumedAtMs - result.runMs) / 1000,
     });
     span.end(result.status, result.reason ?? undefined);
   }

@@ -102,16 +102,19 @@ function feed(t: TelemetryPort, tick: number): void {
     queueWait: 0.05 * (tick % 7),
     startLatency: 0.02,
     run: 0.3 + (tick % 5),
+    overhead: 0.001,
   });
   t.taskFinished('node', tick % 3 === 0 ? 'FAILED' : 'SUCCEEDED', {
     queueWait: 1,
     startLatency: 0.4,
     run: 12,
+    overhead: 0.002,
   });
   t.taskFinished('node', tick % 4 === 0 ? 'TIMED_OUT' : 'KILLED', {
     queueWait: 2,
     startLatency: 0.03,
     run: 30,
+    overhead: 0.004,
   });
   t.taskRetried(tick % 2 === 0 ? 'python' : 'node');
   t.deadLettered(tick % 2 === 0 ? 'cannot decode Avro body' : 'max attempts exhausted');

@@ -37,10 +37,10 @@ afterEach(async () => {
 describe('worker metrics', () => {
   it('counts finished tasks and observes the three durations in the right buckets', async () => {
     const o = await start();
-    o.telemetry.taskFinished('python', 'SUCCEEDED', { queueWait: 0.2, startLatency: 0.03, run: 1.5 });
-    o.telemetry.taskFinished('python', 'SUCCEEDED', { queueWait: 0.4, startLatency: 0.07, run: 2 });
-    o.telemetry.taskFinished('python', 'FAILED', { queueWait: 0, startLatency: 0.01, run: 0.02 });
-    o.telemetry.taskFinished('node', 'TIMED_OUT', { queueWait: 1, startLatency: 0.2, run: 3600 });
+    o.telemetry.taskFinished('python', 'SUCCEEDED', { queueWait: 0.2, startLatency: 0.03, run: 1.5, overhead: 0.001 });
+    o.telemetry.taskFinished('python', 'SUCCEEDED', { queueWait: 0.4, startLatency: 0.07, run: 2, overhead: 0.001 });
+    o.telemetry.taskFinished('python', 'FAILED', { queueWait: 0, startLatency: 0.01, run: 0.02, overhead: 0.001 });
+    o.telemetry.taskFinished('node', 'TIMED_OUT', { queueWait: 1, startLatency: 0.2, run: 3600, overhead: 0.001 });
     const t = await scrape(o);
     expect(sample(t, `${METRIC.tasks}{stack="python",status="SUCCEEDED"}`)).toBe(2);
     expect(sample(t, `${METRIC.tasks}{stack="python",status="FAILED"}`)).toBe(1);
@@ -58,7 +58,7 @@ describe('worker metrics', () => {
 
   it('skips negative or non-finite durations but still counts the task', async () => {
     const o = await start();
-    o.telemetry.taskFinished('go', 'REJECTED', { queueWait: -1, startLatency: Number.NaN, run: 0 });
+    o.telemetry.taskFinished('go', 'REJECTED', { queueWait: -1, startLatency: Number.NaN, run: 0, overhead: 0.001 });
     const t = await scrape(o);
     expect(sample(t, `${METRIC.tasks}{stack="go",status="REJECTED"}`)).toBe(1);
     expect(sample(t, `${METRIC.taskQueueWaitSeconds}_count{stack="go"}`)).toBeUndefined();
