@@ -55,15 +55,34 @@ describe('schemas/ directory', () => {
     }
   });
 
-  it('each version only appends fields with defaults to the previous one', () => {
-    for (const entry of Object.values(ids.schemas)) {
+  it('each version only appends fields with defaults to the previous one (in nested records too)', () => {
+    /** `next` keeps `prev`'s fields in order, unchanged but for nested records growing the same way. */
+    function appendsOnly(prev: Field[], next: Field[], where: string): void {
+      expect(next.length, where).toBeGreaterThanOrEqual(prev.length);
+      prev.forEach((p, i) => {
+        const n = next[i] as Field & { type: unknown };
+        const pt = (p as Field & { type: unknown }).type as { type?: string; fields?: Field[] };
+        const nt = n.type as { type?: string; fields?: Field[] };
+        if (pt?.type === 'record' && nt?.type === 'record') {
+          expect({ ...n, type: { ...nt, fields: [] } }, `${where}.${p.name}`).toEqual({
+            ...p,
+            type: { ...pt, fields: [] },
+          });
+          appendsOnly(pt.fields ?? [], nt.fields ?? [], `${where}.${p.name}`);
+        } else expect(n, `${where}.${p.name}`).toEqual(p);
+      });
+      for (const f of next.slice(prev.length)) expect(f.default, `${where}.${f.name}`).not.toBeUndefined();
+    }
+    let nestedGrowth = 0;
+    for (const [name, entry] of Object.entries(ids.schemas)) {
       for (let i = 1; i < entry.versions.length; i++) {
         const prev = read(entry.versions[i - 1]?.file ?? '').fields as Field[];
         const next = read(entry.versions[i]?.file ?? '').fields as Field[];
-        expect(next.slice(0, prev.length)).toEqual(prev);
-        for (const f of next.slice(prev.length)) expect(f.default, f.name).not.toBeUndefined();
+        appendsOnly(prev, next, name);
+        if (JSON.stringify(next.slice(0, prev.length)) !== JSON.stringify(prev)) nestedGrowth++;
       }
     }
+    expect(nestedGrowth).toBe(1); // CodePackage v2: CodeManifest.handler
   });
 
   it('top-level fields all have defaults, so they can be dropped later', () => {
