@@ -49,8 +49,21 @@ export function resultFromOutcome(
   timings: AttemptTimings,
   reason?: string,
 ): TaskResult {
+  // One literal (no spreads): this runs once per task on the high-rate path.
+  const e = ctx.event;
   return {
-    ...base(ctx),
+    id: e.id,
+    attempt: e.attempt,
+    stack: ctx.stack,
+    stackImage: ctx.imageId,
+    codeName: ctx.codeName,
+    codeRevision: ctx.codeRevision,
+    codeDigest: ctx.codeDigest,
+    workerId: ctx.workerId,
+    sourceTopic: ctx.sourceTopic,
+    sourcePartition: ctx.sourcePartition,
+    sourceOffset: ctx.sourceOffset,
+    labels: e.labels,
     status: outcome.status,
     exitCode: outcome.exitCode,
     reason: reason ?? outcome.reason,
@@ -60,7 +73,9 @@ export function resultFromOutcome(
     stderrTruncated: outcome.stderrTruncated,
     outputs: outcome.outputs,
     outputsTruncated: outcome.outputsTruncated,
-    ...timings,
+    queueWaitMs: timings.queueWaitMs,
+    startLatencyMs: timings.startLatencyMs,
+    runMs: timings.runMs,
     finishedAtMs: outcome.finishedAtMs,
     returnValue: outcome.returnValue ?? null,
   };

@@ -148,12 +148,12 @@ export class TaskRunner {
     span: TaskSpan,
   ): Promise<boolean> {
     const signal = controller.signal;
-    const waitSignal = AbortSignal.any([signal, this.d.draining]);
     span.phase('wait_slot');
     // Function mode: the runtime containers are the slots (maxConcurrency containers, a bounded
     // pipeline each, memory reserved per container), so neither the package limiter nor the
     // per-task slot pool applies; intake's room still bounds the tasks held.
     const functionMode = plan.request.hot?.handler !== undefined;
+    const waitSignal = functionMode ? signal : AbortSignal.any([signal, this.d.draining]);
     const releasePackage = functionMode
       ? noop
       : await this.d.packages.acquire(plan.codeName ?? '', plan.maxConcurrency, waitSignal);
