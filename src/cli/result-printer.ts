@@ -1,4 +1,4 @@
-import type { TaskResult } from '../domain/task-result.js';
+import type { ReturnValue, TaskResult } from '../domain/task-result.js';
 
 /** One line describing an attempt's outcome, for humans. */
 export function resultLine(r: TaskResult): string {
@@ -14,10 +14,26 @@ export function resultLine(r: TaskResult): string {
   return r.reason ? `${line}: ${r.reason}` : line;
 }
 
+/** A handler's return value as text: JSON and strings as they are, bytes as base64. */
+export function returnValueText(v: ReturnValue): string {
+  return v.kind === 'BYTES'
+    ? `base64:${Buffer.from(v.data).toString('base64')}`
+    : Buffer.from(v.data).toString('utf8');
+}
+
+function returnValueJson(v: ReturnValue | null | undefined): unknown {
+  if (v == null) return null;
+  const text = Buffer.from(v.data).toString('utf8');
+  if (v.kind === 'JSON') return { kind: v.kind, value: JSON.parse(text) as unknown };
+  if (v.kind === 'STRING') return { kind: v.kind, value: text };
+  return { kind: v.kind, base64: Buffer.from(v.data).toString('base64') };
+}
+
 /** A TaskResult as JSON-friendly data: text as UTF-8 strings, output files base64. */
 export function resultJson(r: TaskResult): Record<string, unknown> {
   return {
     ...r,
+    returnValue: returnValueJson(r.returnValue),
     stdout: Buffer.from(r.stdout).toString('utf8'),
     stderr: Buffer.from(r.stderr).toString('utf8'),
     outputs: r.outputs.map((o) => ({
@@ -35,5 +51,6 @@ export function printRun(r: TaskResult): void {
   if (r.stderr.byteLength > 0) process.stderr.write(r.stderr);
   if (r.stderrTruncated) process.stderr.write('[stderr truncated]\n');
   for (const o of r.outputs) process.stderr.write(`output ${o.name} (${o.data.byteLength} bytes)\n`);
+  if (r.returnValue != null) process.stdout.write(`${returnValueText(r.returnValue)}\n`);
   process.stderr.write(`${resultLine(r)}\n`);
 }
