@@ -17,8 +17,8 @@ export interface TaskSpan {
 
 /**
  * What the worker reports about itself. Implemented by observability (prom-client + OpenTelemetry);
- * a no-op implementation is used in unit tests. Labels are bounded: stack names and statuses, never
- * task ids.
+ * a no-op implementation is used in unit tests. Labels are bounded: known stack names (see
+ * `knownStacks`) and statuses, never task ids.
  */
 export interface TelemetryPort {
   /** Start a task span as a child of the producer's W3C trace context found in Kafka headers. */
@@ -36,6 +36,13 @@ export interface TelemetryPort {
   deadLettered(reason: string): void;
   containersReaped(count: number): void;
   infraError(component: 'kafka' | 'docker'): void;
+  /**
+   * The stacks built on this worker (the stack catalog's names), each call replacing the last.
+   * A `stack` label only carries these; any other name is reported as `unknown`, so producers
+   * cannot create label values. Until it is called every stack is `unknown`. Optional: telemetry
+   * without labels need not implement it.
+   */
+  knownStacks?(names: readonly string[]): void;
   /** Gauges, sampled by the worker every few seconds. */
   sample(snapshot: {
     slotsTotal: number;
@@ -44,6 +51,13 @@ export interface TelemetryPort {
     memoryUsedBytes: number;
     bufferedTasks: number;
     warmContainers: Readonly<Record<string, number>>;
-    partitions: readonly { topic: string; partition: number; paused: boolean; lag: number }[];
+    /** oldestUncommittedSeconds: how long the partition's oldest unfinished task has held its commit back. */
+    partitions: readonly {
+      topic: string;
+      partition: number;
+      paused: boolean;
+      lag: number;
+      oldestUncommittedSeconds: number;
+    }[];
   }): void;
 }

@@ -49,7 +49,12 @@ export class IntakeScheduler implements RecordSink {
     if (!this.hasRoom) return { kind: 'full' };
     const due = this.opts.notBeforeMs?.(record) ?? null;
     if (due !== null && due > this.now()) return { kind: 'defer', untilMs: due };
-    const ticket = this.opts.ledger.consumed(record.topic, record.partition, BigInt(record.offset));
+    const ticket = this.opts.ledger.consumed(
+      record.topic,
+      record.partition,
+      BigInt(record.offset),
+      this.now(),
+    );
     if (!ticket) return { kind: 'accepted' };
     const task: HeldTask = { record, ticket, queueKey: queueKeyOf(record), consumedAtMs: this.now() };
     this.held++;

@@ -62,6 +62,10 @@ export class TaskConsumer {
   private owned: readonly number[] = [];
   private running = false;
   private fetching = true;
+  /** Epoch ms of the last heartbeat (or join) the coordinator answered; 0 before joining. */
+  private lastSessionProofMs = 0;
+  /** Partitions the coordinator confirmed in the last commit (KafkaJS COMMIT_OFFSETS event). */
+  private confirmed: Set<number> | null = null;
 
   constructor(private readonly opts: TaskConsumerOptions) {
     this.consumer = opts.kafka.consumer({
@@ -79,7 +83,15 @@ export class TaskConsumer {
         : { maxPartitionBytes: opts.bufferBytesPerPartition }),
       wakeAt: (atMs) => this.wakeAt(atMs),
     });
+    this.consumer.on(this.consumer.events.HEARTBEAT, () => {
+      this.lastSessionProofMs = Date.now();
+    });
+    this.consumer.on(this.consumer.events.COMMIT_OFFSETS, (e) => {
+      const parts = e.payload.topics.filter((t) => t.topic === opts.topic).flatMap((t) => t.partitions);
+      this.confirmed = new Set(parts.map((p) => Number(p.partition)));
+    });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      this.lastSessionProofMs = Date.now();
       const assignment = e.payload.memberAssignment[opts.topic] ?? [];
       this.owned = [...assignment];
       this.buffer.clear();
@@ -184,13 +196,20 @@ export class TaskConsumer {
     this.consumer.pause([{ topic: this.opts.topic }]);
   }
 
-  /** Commits next-offsets for partitions this member still owns; returns those committed. */
+  /**
+   * Commits next-offsets for partitions this member still owns; returns those the coordinator
+   * confirmed. KafkaJS's `commitOffsets` returns quietly without committing while its runner is
+   * not running (rejoining, restarting): only partitions reported by its COMMIT_OFFSETS event
+   * count, so the ledger never believes in a commit that did not happen.
+   */
   async commit(commits: readonly PartitionCommit[]): Promise<PartitionCommit[]> {
     const owned = commits.filter((c) => this.owned.includes(c.partition));
     if (!this.running || owned.length === 0) return [];
     try {
+      this.confirmed = null;
       await this.consumer.commitOffsets(owned.map((c) => ({ topic: this.opts.topic, ...c })));
-      return owned;
+      const confirmed = this.confirmed as Set<number> | null;
+      return confirmed === null ? [] : owned.filter((c) => confirmed.has(c.partition));
     } catch (err) {
       throw new InfraError(`commit on ${this.opts.topic} failed: ${(err as Error).message}`, {
         retriable: true,
@@ -198,6 +217,16 @@ export class TaskConsumer {
         cause: err,
       });
     }
+  }
+
+  /**
+   * Whether this member's group session is proven alive: the coordinator answered a heartbeat or
+   * a join within `withinMs`. Until the session could have expired, no other member can have been
+   * given this member's partitions (they move only after a join this member takes part in, or
+   * after its session timed out).
+   */
+  sessionAlive(withinMs: number): boolean {
+    return this.running && Date.now() - this.lastSessionProofMs < withinMs;
   }
 
   /** Owned partitions and whether fetching them is paused. */

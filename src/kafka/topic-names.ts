@@ -48,4 +48,8 @@ export const HEADERS = Object.freeze({
   dlqSourcePartition: 'berth-dlq-source-partition',
   dlqSourceOffset: 'berth-dlq-source-offset',
   dlqWorker: 'berth-dlq-worker',
+  /** On berth.dlq when the value was cut to fit: the original's size, sha256 (hex) and `true`. */
+  dlqOriginalBytes: 'berth-dlq-original-bytes',
+  dlqOriginalSha256: 'berth-dlq-original-sha256',
+  dlqTruncated: 'berth-dlq-truncated',
 });

@@ -62,10 +62,10 @@ export class InFlightLedger {
   }
 
   /** Records a consumed offset; null when it is a re-delivery of an offset already in hand. */
-  consumed(topic: string, partition: number, offset: bigint): LedgerTicket | null {
+  consumed(topic: string, partition: number, offset: bigint, atMs = Date.now()): LedgerTicket | null {
     this.assign(topic, partition);
     const p = this.partitions.get(slot(topic, partition)) as PartitionLedger;
-    return p.consumed(offset) ? { topic, partition, offset, epoch: p.epoch } : null;
+    return p.consumed(offset, atMs) ? { topic, partition, offset, epoch: p.epoch } : null;
   }
 
   /** Marks a ticket finished (its outcome is acked); false for a stale or unknown ticket. */
@@ -95,6 +95,11 @@ export class InFlightLedger {
   /** Next offset that would be committed for an owned partition (null: unknown or not owned). */
   committableOf(topic: string, partition: number): bigint | null {
     return this.partitions.get(slot(topic, partition))?.committable() ?? null;
+  }
+
+  /** How long an owned partition's oldest unfinished offset has been waiting, ms (0: none). */
+  oldestUnfinishedAgeMs(topic: string, partition: number, nowMs = Date.now()): number {
+    return this.partitions.get(slot(topic, partition))?.oldestUnfinishedAgeMs(nowMs) ?? 0;
   }
 
   /** Consumed, unfinished tasks over all owned partitions. */

@@ -5,7 +5,8 @@
  * result (or retry/DLQ record) was acknowledged by Kafka, so committing it never loses a task.
  */
 export class PartitionLedger {
-  private readonly unfinished = new Set<bigint>();
+  /** Consumed, unfinished offsets and when each was consumed (epoch ms). */
+  private readonly unfinished = new Map<bigint, number>();
   private next: bigint | null = null;
   private lastCommitted: bigint | null = null;
 
@@ -17,9 +18,9 @@ export class PartitionLedger {
   ) {}
 
   /** Records a consumed offset; false when it was already seen (a re-delivery after rejoin). */
-  consumed(offset: bigint): boolean {
+  consumed(offset: bigint, atMs = Date.now()): boolean {
     if (this.next !== null && offset < this.next) return false;
-    this.unfinished.add(offset);
+    this.unfinished.set(offset, atMs);
     this.next = offset + 1n;
     return true;
   }
@@ -36,7 +37,7 @@ export class PartitionLedger {
   /** Next offset to commit, or null when nothing was consumed yet. */
   committable(): bigint | null {
     let lowest: bigint | null = null;
-    for (const o of this.unfinished) if (lowest === null || o < lowest) lowest = o;
+    for (const o of this.unfinished.keys()) if (lowest === null || o < lowest) lowest = o;
     return lowest ?? this.next;
   }
 
@@ -45,6 +46,16 @@ export class PartitionLedger {
     const c = this.committable();
     if (c === null || (this.lastCommitted !== null && c <= this.lastCommitted)) return null;
     return c;
+  }
+
+  /**
+   * Milliseconds since the oldest consumed-but-unfinished offset was consumed: how long the
+   * partition's commit has been held back by it (0 when nothing is unfinished).
+   */
+  oldestUnfinishedAgeMs(nowMs: number): number {
+    let oldest = nowMs;
+    for (const at of this.unfinished.values()) if (at < oldest) oldest = at;
+    return nowMs - oldest;
   }
 
   markCommitted(offset: bigint): void {

@@ -20,11 +20,15 @@ export const METRIC = {
   warmContainers: 'berth_warm_containers',
   partitionsPaused: 'berth_partitions_paused',
   consumerLag: 'berth_consumer_lag',
+  oldestUncommittedSeconds: 'berth_oldest_uncommitted_seconds',
   workerInfo: 'berth_worker_info',
   workerUp: 'berth_worker_up',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+/** The `stack` label of every stack not known to be built on the worker (keeps the label bounded). */
+export const UNKNOWN_STACK_LABEL = 'unknown';
 
 /** Task run time buckets: 10 ms … 60 min (tasks may run up to an hour). */
 export const RUN_SECONDS_BUCKETS: readonly number[] = [

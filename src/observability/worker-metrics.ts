@@ -7,8 +7,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { DLQ_REASONS } from './dlq-reason.js';
 import {
   METRIC,
-  QUEUE_WAIT_SECONDS_BUCKETS,
   OVERHEAD_SECONDS_BUCKETS,
+  QUEUE_WAIT_SECONDS_BUCKETS,
   RUN_SECONDS_BUCKETS,
   START_LATENCY_SECONDS_BUCKETS,
 } from './metric-names.js';
@@ -104,6 +104,12 @@ export class WorkerMetrics {
     this.registry,
     METRIC.consumerLag,
     'Consumer lag in messages (log end offset minus committed offset), by topic and partition.',
+    ['topic', 'partition'],
+  );
+  readonly oldestUncommittedSeconds = gauge(
+    this.registry,
+    METRIC.oldestUncommittedSeconds,
+    'Age of the oldest consumed-but-unfinished task of a partition, in seconds: how long its committed offset has been held back (0: nothing unfinished).',
     ['topic', 'partition'],
   );
   readonly workerInfo = gauge(this.registry, METRIC.workerInfo, 'Constant 1, labelled with id and version.', [

@@ -1,10 +1,12 @@
 /**
  * TelemetryPort backed by prom-client metrics (WorkerMetrics) and OpenTelemetry task spans
- * (TaskTracer). Every method is cheap and never throws.
+ * (TaskTracer). Every method is cheap and never throws. `stack` labels are bounded: a stack not
+ * registered by `knownStacks` (none until then) is labelled `unknown`.
  */
 import type { TaskStatus } from '../domain/task-result.js';
 import type { TaskSpan, TelemetryPort } from '../domain/telemetry-port.js';
 import { dlqReasonCategory } from './dlq-reason.js';
+import { UNKNOWN_STACK_LABEL } from './metric-names.js';
 import type { TaskTracer } from './task-tracer.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
@@ -13,10 +15,21 @@ type Snapshot = Parameters<TelemetryPort['sample']>[0];
 export class WorkerTelemetry implements TelemetryPort {
   readonly #metrics: WorkerMetrics;
   readonly #tracer: TaskTracer;
+  #known: ReadonlySet<string> = new Set();
 
   constructor(metrics: WorkerMetrics, tracer: TaskTracer) {
     this.#metrics = metrics;
     this.#tracer = tracer;
+  }
+
+  /** Replaces the set of stacks whose names may appear as `stack` label values. */
+  knownStacks(names: readonly string[]): void {
+    this.#known = new Set(names);
+  }
+
+  /** `stack` itself when it is a known stack, else `unknown`. */
+  #stackLabel(stack: string): string {
+    return this.#known.has(stack) ? stack : UNKNOWN_STACK_LABEL;
   }
 
   startTask(
@@ -27,11 +40,12 @@ export class WorkerTelemetry implements TelemetryPort {
   }
 
   taskFinished(
-    stack: string,
+    stackName: string,
     status: TaskStatus,
     seconds: { queueWait: number; startLatency: number; run: number; overhead: number },
   ): void {
     const m = this.#metrics;
+    const stack = this.#stackLabel(stackName);
     m.tasks.inc({ stack, status });
     observe(m.queueWaitSeconds, stack, seconds.queueWait);
     observe(m.startLatencySeconds, stack, seconds.startLatency);
@@ -40,7 +54,7 @@ export class WorkerTelemetry implements TelemetryPort {
   }
 
   taskRetried(stack: string): void {
-    this.#metrics.retries.inc({ stack });
+    this.#metrics.retries.inc({ stack: this.#stackLabel(stack) });
   }
 
   deadLettered(reason: string): void {
@@ -64,13 +78,19 @@ export class WorkerTelemetry implements TelemetryPort {
     m.memoryUsedBytes.set(snapshot.memoryUsedBytes);
     m.bufferedTasks.set(snapshot.bufferedTasks);
     m.warmContainers.reset();
+    const warm = new Map<string, number>();
     for (const [stack, count] of Object.entries(snapshot.warmContainers)) {
-      m.warmContainers.set({ stack }, count);
+      const label = this.#stackLabel(stack);
+      warm.set(label, (warm.get(label) ?? 0) + count);
     }
+    for (const [stack, count] of warm) m.warmContainers.set({ stack }, count);
     m.consumerLag.reset();
+    m.oldestUncommittedSeconds.reset();
     let paused = 0;
     for (const p of snapshot.partitions) {
-      m.consumerLag.set({ topic: p.topic, partition: String(p.partition) }, Math.max(0, p.lag));
+      const labels = { topic: p.topic, partition: String(p.partition) };
+      m.consumerLag.set(labels, Math.max(0, p.lag));
+      m.oldestUncommittedSeconds.set(labels, Math.max(0, p.oldestUncommittedSeconds));
       if (p.paused) paused += 1;
     }
     m.partitionsPaused.set(paused);

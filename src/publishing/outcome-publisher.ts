@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Codec } from '../codecs/codec.js';
 import type { TaskEvent } from '../domain/task-event.js';
 import type { TaskResult } from '../domain/task-result.js';
@@ -6,6 +7,29 @@ import { withRetry } from '../resilience/retry.js';
 import { type OutgoingRecord, type RecordProducerPort, RecordTooLargeError } from './record-producer-port.js';
 
 const SLIM_STREAM_BYTES = 64 * 1024;
+/** DLQ values above this are cut (and described by headers) before sending: topics default to 1 MiB. */
+export const DLQ_VALUE_MAX_BYTES = 256 * 1024;
+/** Reason texts (headers, results) are cut to this many characters. */
+const REASON_MAX_CHARS = 1024;
+
+function capReason(reason: string): string {
+  return reason.length <= REASON_MAX_CHARS ? reason : `${reason.slice(0, REASON_MAX_CHARS - 1)}…`;
+}
+
+/** The smallest result that still says what happened: no output at all, the reason cut. */
+export function minimalResult(r: TaskResult): TaskResult {
+  const note = 'result exceeded the results topic size limit: all output dropped';
+  return {
+    ...slimResult(r),
+    stdout: new Uint8Array(0),
+    stdoutTruncated: r.stdout.byteLength > 0 || r.stdoutTruncated,
+    stderr: new Uint8Array(0),
+    stderrTruncated: r.stderr.byteLength > 0 || r.stderrTruncated,
+    returnValue: null,
+    labels: {},
+    reason: capReason(r.reason === null ? note : `${note}; ${r.reason}`),
+  };
+}
 
 /** A result small enough for any topic: bulk cut, flags and reason say so. */
 export function slimResult(r: TaskResult): TaskResult {
@@ -52,19 +76,23 @@ export class OutcomePublisher {
 
   /**
    * Publishes a result; when the broker refuses its size, publishes it again without its bulk
-   * (output files dropped, stdout/stderr cut to 64 KiB, truncated flags set, reason noted).
+   * (output files dropped, stdout/stderr cut to 64 KiB, truncated flags set, reason noted), and
+   * when that is still too large, without any output (`minimalResult`) — which always fits.
    */
   async publishResult(result: TaskResult, headers: Readonly<Record<string, string>> = {}): Promise<void> {
     const topic = this.opts.topics.results;
-    try {
-      await this.send(topic, { key: result.id, value: this.opts.resultCodec.encode(result), headers });
-    } catch (err) {
-      if (!(err instanceof RecordTooLargeError)) throw err;
-      await this.send(topic, {
-        key: result.id,
-        value: this.opts.resultCodec.encode(slimResult(result)),
-        headers,
-      });
+    const capped =
+      result.reason !== null && result.reason.length > REASON_MAX_CHARS
+        ? { ...result, reason: capReason(result.reason) }
+        : result;
+    const shapes = [capped, slimResult(capped), minimalResult(capped)];
+    for (const [i, shape] of shapes.entries()) {
+      try {
+        await this.send(topic, { key: result.id, value: this.opts.resultCodec.encode(shape), headers });
+        return;
+      } catch (err) {
+        if (!(err instanceof RecordTooLargeError) || i === shapes.length - 1) throw err;
+      }
     }
   }
 
@@ -83,24 +111,44 @@ export class OutcomePublisher {
     });
   }
 
-  /** Dead-letters the original key and bytes with reason and provenance headers. */
-  publishDeadLetter(
+  /**
+   * Dead-letters the original key and bytes with reason and provenance headers. A value larger
+   * than `DLQ_VALUE_MAX_BYTES` — or one the broker refuses as too large — is cut (to that size,
+   * then to nothing) and described by `berth-dlq-original-bytes`, `-original-sha256` and
+   * `-truncated: true`, so every record, whatever its size, reaches the DLQ and its offset can
+   * be committed.
+   */
+  async publishDeadLetter(
     key: Uint8Array | null,
     value: Uint8Array,
     reason: string,
     source: DeadLetterSource,
   ): Promise<void> {
-    return this.send(this.opts.topics.dlq, {
+    const headers = {
+      [HEADERS.dlqReason]: capReason(reason),
+      [HEADERS.dlqSourceTopic]: source.topic,
+      [HEADERS.dlqSourcePartition]: String(source.partition),
+      [HEADERS.dlqSourceOffset]: source.offset,
+      [HEADERS.dlqWorker]: this.opts.workerId,
+    };
+    const cutTo = (bytes: number) => ({
       key,
-      value,
+      value: value.subarray(0, bytes),
       headers: {
-        [HEADERS.dlqReason]: reason,
-        [HEADERS.dlqSourceTopic]: source.topic,
-        [HEADERS.dlqSourcePartition]: String(source.partition),
-        [HEADERS.dlqSourceOffset]: source.offset,
-        [HEADERS.dlqWorker]: this.opts.workerId,
+        ...headers,
+        [HEADERS.dlqOriginalBytes]: String(value.byteLength),
+        [HEADERS.dlqOriginalSha256]: createHash('sha256').update(value).digest('hex'),
+        [HEADERS.dlqTruncated]: 'true',
       },
     });
+    const first =
+      value.byteLength > DLQ_VALUE_MAX_BYTES ? cutTo(DLQ_VALUE_MAX_BYTES) : { key, value, headers };
+    try {
+      await this.send(this.opts.topics.dlq, first);
+    } catch (err) {
+      if (!(err instanceof RecordTooLargeError)) throw err;
+      await this.send(this.opts.topics.dlq, cutTo(0));
+    }
   }
 
   private send(topic: string, record: OutgoingRecord): Promise<void> {

@@ -88,7 +88,10 @@ export class StatsReporter {
       memoryUsedBytes: stats.memoryUsedBytes,
       bufferedTasks: stats.bufferedTasks,
       warmContainers: stats.warmContainers,
-      partitions: stats.partitions,
+      partitions: stats.partitions.map((p) => ({
+        ...p,
+        oldestUncommittedSeconds: this.o.sources.ledger.oldestUnfinishedAgeMs(p.topic, p.partition) / 1000,
+      })),
     });
     try {
       const value = this.o.codec.encode(stats);

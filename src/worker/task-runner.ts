@@ -39,6 +39,12 @@ export interface TaskRunnerDeps {
   readonly shutdown: AbortSignal;
   readonly log?: (line: string) => void;
   readonly now?: () => number;
+  /**
+   * Resolves true while this worker still owns the task's partition (same ownership epoch, group
+   * session proven alive), false once it lost it; waits while that is unknown (e.g. right after
+   * the process was stopped for longer than its session). Absent: always owned (unit tests).
+   */
+  readonly owns?: (task: HeldTask) => Promise<boolean>;
 }
 
 /** Room for the event envelope around a payload at the cap before a record counts as oversized. */
@@ -50,8 +56,10 @@ type Decoded = { ok: true; event: TaskEvent } | { ok: false; reason: string };
  * Carries one held task to its end: decode, plan, wait for a slot, execute, route and publish.
  * Contract: `run` never rejects for anything about the task; it resolves true when the task's
  * outcome records (result, retry or dead letter + result) were acknowledged by Kafka — only then
- * may its offset be committed — and false when the worker stopped first (the task will be
- * re-delivered). Engine failures (InfraError) re-run the same attempt with backoff.
+ * may its offset be committed — and false when the worker stopped first or the partition moved
+ * to another worker (the task will be re-delivered). Should finishing fail otherwise (a worker
+ * fault, an outcome refused for good), the record is dead-lettered with reason `other: …`.
+ * Engine failures (InfraError) re-run the same attempt with backoff.
  */
 export class TaskRunner {
   private readonly now: () => number;
@@ -77,7 +85,13 @@ export class TaskRunner {
         span.end('KILLED', 'worker stopped before the outcome was acknowledged');
         return false;
       }
-      throw err;
+      // A fault of the worker itself, or an outcome Kafka refused for good: dead-letter the
+      // record so its offset still reaches a committed end instead of freezing the partition.
+      const why = err instanceof Error ? err.message : String(err);
+      this.d.log?.(
+        `task at ${record.topic}/${record.partition}@${record.offset} failed in the worker (${why}): dead-lettering it`,
+      );
+      return await this.deadLetterOnly(task, `other: worker failed to finish the task: ${why}`, span);
     }
   }
 
@@ -102,7 +116,22 @@ export class TaskRunner {
     return { ok: true, event };
   }
 
+  /**
+   * True when the task's partition moved to another worker: its outcome must not be published
+   * (the new owner runs the task again and publishes the one result that counts).
+   */
+  private async withheld(task: HeldTask, span: TaskSpan): Promise<boolean> {
+    if (this.d.owns === undefined || (await this.d.owns(task))) return false;
+    const r = task.record;
+    this.d.log?.(
+      `partition ${r.topic}/${r.partition} moved to another worker: outcome of offset ${r.offset} withheld`,
+    );
+    span.end('KILLED', 'partition moved to another worker: outcome withheld');
+    return true;
+  }
+
   private async deadLetterOnly(task: HeldTask, reason: string, span: TaskSpan): Promise<boolean> {
+    if (await this.withheld(task, span)) return false;
     const r = task.record;
     await this.d.publisher.publishDeadLetter(r.key, r.value ?? new Uint8Array(0), reason, {
       topic: r.topic,
@@ -121,18 +150,24 @@ export class TaskRunner {
       let ctx = this.context(task, event, null);
       const cancelled = this.d.cancels.cancelReason(event.id);
       if (cancelled !== null)
-        return await this.finishWithout(ctx, 'CANCELLED', `cancelled before start: ${cancelled}`, span);
+        return await this.finishWithout(task, ctx, 'CANCELLED', `cancelled before start: ${cancelled}`, span);
       const planned = await this.infraRetry(() => this.d.planner.plan(event), controller.signal, 'docker');
       if (!planned.ok) {
         ctx = { ...ctx, ...planned.rejection };
-        return await this.finishWithout(ctx, 'REJECTED', planned.rejection.reason, span);
+        return await this.finishWithout(task, ctx, 'REJECTED', planned.rejection.reason, span);
       }
       ctx = this.context(task, event, planned.plan);
       return await this.runPlanned(task, ctx, planned.plan, controller, span);
     } catch (err) {
       if (err instanceof TaskAbort && err.kind === 'cancel') {
         const ctx = this.context(task, event, null);
-        return await this.finishWithout(ctx, 'CANCELLED', `cancelled while waiting: ${err.message}`, span);
+        return await this.finishWithout(
+          task,
+          ctx,
+          'CANCELLED',
+          `cancelled while waiting: ${err.message}`,
+          span,
+        );
       }
       throw err;
     } finally {
@@ -179,6 +214,7 @@ export class TaskRunner {
         return false;
       }
       span.phase('publish');
+      if (await this.withheld(task, span)) return false;
       await this.publishOutcome(task, ctx, plan, outcome, grantedAtMs, span);
       return true;
     } finally {
@@ -226,11 +262,13 @@ export class TaskRunner {
   }
 
   private async finishWithout(
+    task: HeldTask,
     ctx: AttemptContext,
     status: 'REJECTED' | 'CANCELLED',
     reason: string,
     span: TaskSpan,
   ): Promise<boolean> {
+    if (await this.withheld(task, span)) return false;
     await this.publishFinal(resultWithoutRun(ctx, status, reason, this.now()), span, ctx.consumedAtMs);
     return true;
   }

@@ -1,5 +1,6 @@
 import type { WorkerState, WorkerStats } from '../domain/worker-stats.js';
 import { ExecutionPlanner } from '../execution/execution-planner.js';
+import type { HeldTask } from '../intake/held-task.js';
 import { IntakeRoom } from '../intake/intake-room.js';
 import { IntakeScheduler } from '../intake/intake-scheduler.js';
 import { LagProbe } from '../kafka/lag-probe.js';
@@ -9,7 +10,7 @@ import { HEADERS, type TopicNames, topicNames, workerGroupId } from '../kafka/to
 import { InFlightLedger } from '../ledger/in-flight-ledger.js';
 import { OutcomePublisher } from '../publishing/outcome-publisher.js';
 import { RecordBatcher } from '../publishing/record-batcher.js';
-import { withRetry } from '../resilience/retry.js';
+import { sleep, withRetry } from '../resilience/retry.js';
 import { PackageLimiter } from '../slots/package-limiter.js';
 import { SlotPool } from '../slots/slot-pool.js';
 import { CancelRegistry, TaskAbort } from './cancel-registry.js';
@@ -21,6 +22,13 @@ import { TaskRunner } from './task-runner.js';
 import { WorkerCounters } from './worker-counters.js';
 import type { WorkerDeps } from './worker-deps.js';
 import { WorkerTasks } from './worker-tasks.js';
+
+/**
+ * How recent a heartbeat answer must be for a worker to publish for its partitions: well inside
+ * the consumer's session timeout (30 s), so the coordinator cannot have handed them to another
+ * member in the meantime.
+ */
+const SESSION_PROOF_MS = 20_000;
 
 export type { ReaperPort, WorkerCodecs, WorkerCodeResolver, WorkerDeps } from './worker-deps.js';
 
@@ -100,6 +108,7 @@ export class Worker {
     this.upkeep = new ContainerUpkeep({
       executor: d.executor,
       stacks: d.stacks,
+      installation: d.installation,
       reaper: d.reaper,
       telemetry: d.telemetry,
       warmPoolSize: c.warmPoolSize,
@@ -167,7 +176,24 @@ export class Worker {
       draining: this.drainCtl.signal,
       shutdown: this.shutdownCtl.signal,
       log: this.d.log,
+      owns: (task) => this.owns(task),
     });
+  }
+
+  /**
+   * Whether the task's partition is still this worker's: the ledger's ownership epoch is the one
+   * the task was consumed under, and the consumer's group session was proven alive recently
+   * enough that the coordinator cannot have expired it. While the session is unproven (e.g. the
+   * process was stopped for longer than the session), waits for the next heartbeat or rejoin.
+   */
+  private async owns(task: HeldTask): Promise<boolean> {
+    const consumer = task.record.topic === this.topics.tasks ? this.taskConsumer : this.retryConsumer;
+    for (;;) {
+      if (!this.ledger.isCurrent(task.ticket)) return false;
+      if (consumer.sessionAlive(SESSION_PROOF_MS)) return true;
+      if (this.shutdownCtl.signal.aborted) return false;
+      await sleep(100, this.shutdownCtl.signal);
+    }
   }
 
   private createConsumer(

@@ -128,8 +128,14 @@ function feed(t: TelemetryPort, tick: number): void {
     bufferedTasks: tick % 6,
     warmContainers: { python: 2, node: tick % 3 },
     partitions: [
-      { topic: 'berth.tasks', partition: 0, paused: tick % 2 === 0, lag: tick * 3 },
-      { topic: 'berth.tasks', partition: 1, paused: false, lag: tick },
+      {
+        topic: 'berth.tasks',
+        partition: 0,
+        paused: tick % 2 === 0,
+        lag: tick * 3,
+        oldestUncommittedSeconds: tick * 20,
+      },
+      { topic: 'berth.tasks', partition: 1, paused: false, lag: tick, oldestUncommittedSeconds: 0.5 },
     ],
   });
 }

@@ -1,11 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { dlqReasonCategory } from '../../src/observability/dlq-reason.js';
+import { DecodeError, RuleViolationError } from '../../src/codecs/codec.js';
+import { defaultSchemaCatalog } from '../../src/codecs/schema-catalog.js';
+import { taskEventCodec } from '../../src/codecs/task-event-codec.js';
+import { frame } from '../../src/codecs/wire-frame.js';
+import { DLQ_REASONS, decodeFailureReason, dlqReasonCategory } from '../../src/observability/dlq-reason.js';
 import { METRIC } from '../../src/observability/metric-names.js';
 import { type Observability, startObservability } from '../../src/observability/observability.js';
 
 const open: Observability[] = [];
 
-async function start(readiness = async () => ({ kafka: true, docker: true })): Promise<Observability> {
+/** Starts observability; `knownStacks` (default python, node, go) are registered as built stacks. */
+async function start(
+  readiness = async () => ({ kafka: true, docker: true }),
+  knownStacks: readonly string[] | null = ['python', 'node', 'go'],
+): Promise<Observability> {
   const o = await startObservability({
     workerId: 'w-unit',
     serviceName: 'berth-worker',
@@ -14,6 +22,7 @@ async function start(readiness = async () => ({ kafka: true, docker: true })): P
     readiness,
   });
   open.push(o);
+  if (knownStacks !== null) o.telemetry.knownStacks?.(knownStacks);
   return o;
 }
 
@@ -37,10 +46,30 @@ afterEach(async () => {
 describe('worker metrics', () => {
   it('counts finished tasks and observes the three durations in the right buckets', async () => {
     const o = await start();
-    o.telemetry.taskFinished('python', 'SUCCEEDED', { queueWait: 0.2, startLatency: 0.03, run: 1.5, overhead: 0.001 });
-    o.telemetry.taskFinished('python', 'SUCCEEDED', { queueWait: 0.4, startLatency: 0.07, run: 2, overhead: 0.001 });
-    o.telemetry.taskFinished('python', 'FAILED', { queueWait: 0, startLatency: 0.01, run: 0.02, overhead: 0.001 });
-    o.telemetry.taskFinished('node', 'TIMED_OUT', { queueWait: 1, startLatency: 0.2, run: 3600, overhead: 0.001 });
+    o.telemetry.taskFinished('python', 'SUCCEEDED', {
+      queueWait: 0.2,
+      startLatency: 0.03,
+      run: 1.5,
+      overhead: 0.001,
+    });
+    o.telemetry.taskFinished('python', 'SUCCEEDED', {
+      queueWait: 0.4,
+      startLatency: 0.07,
+      run: 2,
+      overhead: 0.001,
+    });
+    o.telemetry.taskFinished('python', 'FAILED', {
+      queueWait: 0,
+      startLatency: 0.01,
+      run: 0.02,
+      overhead: 0.001,
+    });
+    o.telemetry.taskFinished('node', 'TIMED_OUT', {
+      queueWait: 1,
+      startLatency: 0.2,
+      run: 3600,
+      overhead: 0.001,
+    });
     const t = await scrape(o);
     expect(sample(t, `${METRIC.tasks}{stack="python",status="SUCCEEDED"}`)).toBe(2);
     expect(sample(t, `${METRIC.tasks}{stack="python",status="FAILED"}`)).toBe(1);
@@ -58,7 +87,12 @@ describe('worker metrics', () => {
 
   it('skips negative or non-finite durations but still counts the task', async () => {
     const o = await start();
-    o.telemetry.taskFinished('go', 'REJECTED', { queueWait: -1, startLatency: Number.NaN, run: 0, overhead: 0.001 });
+    o.telemetry.taskFinished('go', 'REJECTED', {
+      queueWait: -1,
+      startLatency: Number.NaN,
+      run: 0,
+      overhead: 0.001,
+    });
     const t = await scrape(o);
     expect(sample(t, `${METRIC.tasks}{stack="go",status="REJECTED"}`)).toBe(1);
     expect(sample(t, `${METRIC.taskQueueWaitSeconds}_count{stack="go"}`)).toBeUndefined();
@@ -102,9 +136,9 @@ describe('worker metrics', () => {
       ...base,
       warmContainers: { python: 2, node: 1 },
       partitions: [
-        { topic: 'berth.tasks', partition: 0, paused: true, lag: 12 },
-        { topic: 'berth.tasks', partition: 1, paused: false, lag: 0 },
-        { topic: 'berth.tasks', partition: 2, paused: true, lag: 7 },
+        { topic: 'berth.tasks', partition: 0, paused: true, lag: 12, oldestUncommittedSeconds: 340 },
+        { topic: 'berth.tasks', partition: 1, paused: false, lag: 0, oldestUncommittedSeconds: 0 },
+        { topic: 'berth.tasks', partition: 2, paused: true, lag: 7, oldestUncommittedSeconds: 2.5 },
       ],
     });
     let t = await scrape(o);
@@ -116,6 +150,7 @@ describe('worker metrics', () => {
     expect(sample(t, `${METRIC.warmContainers}{stack="node"}`)).toBe(1);
     expect(sample(t, METRIC.partitionsPaused)).toBe(2);
     expect(sample(t, `${METRIC.consumerLag}{topic="berth.tasks",partition="0"}`)).toBe(12);
+    expect(sample(t, `${METRIC.oldestUncommittedSeconds}{topic="berth.tasks",partition="0"}`)).toBe(340);
     o.telemetry.sample({ ...base, slotsBusy: 0, warmContainers: { python: 3 }, partitions: [] });
     t = await scrape(o);
     expect(sample(t, `${METRIC.slots}{state="busy"}`)).toBe(0);
@@ -123,6 +158,47 @@ describe('worker metrics', () => {
     expect(sample(t, `${METRIC.warmContainers}{stack="node"}`)).toBeUndefined();
     expect(sample(t, `${METRIC.consumerLag}{topic="berth.tasks",partition="0"}`)).toBeUndefined();
     expect(sample(t, METRIC.partitionsPaused)).toBe(0);
+  });
+
+  it('stack labels are bounded: stacks not registered as built are `unknown`', async () => {
+    const o = await start(undefined, null);
+    const secs = { queueWait: 0.1, startLatency: 0.01, run: 0.5, overhead: 0.001 };
+    // Before the worker registers its stacks, every stack is unknown.
+    o.telemetry.taskFinished('python', 'SUCCEEDED', secs);
+    o.telemetry.knownStacks?.(['python', 'node']);
+    o.telemetry.taskFinished('python', 'SUCCEEDED', secs);
+    o.telemetry.taskFinished('cobol-85', 'REJECTED', secs);
+    o.telemetry.taskFinished('x'.repeat(200), 'REJECTED', secs);
+    o.telemetry.taskFinished('unknown', 'REJECTED', secs);
+    o.telemetry.taskRetried('fortran-77');
+    o.telemetry.taskRetried('node');
+    o.telemetry.sample({
+      slotsTotal: 1,
+      slotsBusy: 0,
+      memoryBudgetBytes: 1,
+      memoryUsedBytes: 0,
+      bufferedTasks: 0,
+      warmContainers: { python: 2, ghost: 1, phantom: 3 },
+      partitions: [],
+    });
+    let t = await scrape(o);
+    expect(sample(t, `${METRIC.tasks}{stack="python",status="SUCCEEDED"}`)).toBe(1);
+    expect(sample(t, `${METRIC.tasks}{stack="unknown",status="SUCCEEDED"}`)).toBe(1);
+    expect(sample(t, `${METRIC.tasks}{stack="unknown",status="REJECTED"}`)).toBe(3);
+    expect(sample(t, `${METRIC.taskRunSeconds}_count{stack="unknown"}`)).toBe(4);
+    expect(sample(t, `${METRIC.taskRetries}{stack="unknown"}`)).toBe(1);
+    expect(sample(t, `${METRIC.taskRetries}{stack="node"}`)).toBe(1);
+    expect(sample(t, `${METRIC.warmContainers}{stack="python"}`)).toBe(2);
+    expect(sample(t, `${METRIC.warmContainers}{stack="unknown"}`)).toBe(4);
+    expect(t).not.toMatch(/cobol|fortran|xxxx|ghost|phantom/);
+    // A later registration replaces the set: a stack removed from the catalog becomes unknown.
+    o.telemetry.knownStacks?.(['node', 'cobol-85']);
+    o.telemetry.taskFinished('python', 'FAILED', secs);
+    o.telemetry.taskFinished('cobol-85', 'SUCCEEDED', secs);
+    t = await scrape(o);
+    expect(sample(t, `${METRIC.tasks}{stack="unknown",status="FAILED"}`)).toBe(1);
+    expect(sample(t, `${METRIC.tasks}{stack="python",status="FAILED"}`)).toBeUndefined();
+    expect(sample(t, `${METRIC.tasks}{stack="cobol-85",status="SUCCEEDED"}`)).toBe(1);
   });
 
   it('exports worker info, up, and process defaults; two workers keep separate registries', async () => {
@@ -151,8 +227,67 @@ describe('dlq reason categories', () => {
     ['unknown stack "cobol"', 'unknown_stack'],
     ['code package billing revision 4 not found', 'code_unavailable'],
     ['invalid timeout: out of range', 'invalid'],
+    ['invalid: invalid TaskEvent: code.revision 0 is not a positive integer', 'invalid'],
+    ['invalid TaskEvent: code.revision 0 is not a positive integer', 'invalid'],
+    ['invalid TaskEvent: priority 7 is not 0, 1 or 2', 'invalid'],
+    ['undecodable: unknown schema id 999999 (not in schemas/ids.json)', 'undecodable'],
+    ['undecodable: record has no value', 'undecodable'],
     ['', 'other'],
   ])('%s → %s', (text, category) => {
     expect(dlqReasonCategory(text)).toBe(category);
+  });
+
+  it('the categories are exactly the documented ones', () => {
+    expect([...DLQ_REASONS]).toEqual([
+      'undecodable',
+      'invalid',
+      'too_large',
+      'retries_exhausted',
+      'unknown_stack',
+      'code_unavailable',
+      'other',
+    ]);
+  });
+
+  it('a decode failure becomes `invalid: …` for a rule violation, `undecodable: …` otherwise', () => {
+    const decodeFailure = (bytes: Uint8Array): unknown => {
+      try {
+        taskEventCodec.decode(bytes);
+      } catch (err) {
+        return err;
+      }
+      throw new Error('decode did not throw');
+    };
+    const event = {
+      id: 'a',
+      code: { name: 'pkg', revision: null },
+      inline: null,
+      payload: Buffer.from('x'),
+      priority: 1,
+      timeoutMs: null,
+      maxAttempts: null,
+      attempt: 1,
+      memoryBytes: null,
+      network: null,
+      labels: {},
+      createdAtMs: 0,
+    };
+    const good = taskEventCodec.encode(event);
+    // Written with the schema alone, past the rule check on encode.
+    const type = defaultSchemaCatalog().current('io.berth.TaskEvent').type;
+    const noAttempt = frame(taskEventCodec.schemaId, type.toBuffer({ ...event, attempt: 0 }));
+    const invalid = decodeFailure(noAttempt);
+    expect(invalid).toBeInstanceOf(RuleViolationError);
+    expect(decodeFailureReason(invalid)).toBe(
+      'invalid: invalid TaskEvent: attempt 0 is not a positive integer',
+    );
+    expect(dlqReasonCategory(decodeFailureReason(invalid))).toBe('invalid');
+
+    const garbage = decodeFailure(Buffer.from('{"id":"a"}'));
+    expect(decodeFailureReason(garbage)).toBe('undecodable: bad magic byte 0x7b (expected 0x00)');
+    const foreign = decodeFailure(frame(999_999, good.subarray(5)));
+    expect(dlqReasonCategory(decodeFailureReason(foreign))).toBe('undecodable');
+    expect(decodeFailureReason(new DecodeError('truncated'))).toBe('undecodable: truncated');
+    expect(decodeFailureReason('weird')).toBe('undecodable: weird');
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { taskEventCodec } from '../../src/codecs/task-event-codec.js';
 import { taskResultCodec } from '../../src/codecs/task-result-codec.js';
@@ -97,5 +98,43 @@ describe('OutcomePublisher', () => {
     setTimeout(() => ac.abort(), 30);
     await expect(p).rejects.toBeInstanceOf(InfraError);
     expect(producer.sent).toHaveLength(0);
+  });
+
+  it('falls back to a result without any output when even the slim one is too large', async () => {
+    const producer = new SizeLimitedProducer(40 * 1024);
+    await publisher(producer).publishResult({ ...result, reason: 'x'.repeat(5000) });
+    const sent = taskResultCodec.decode(producer.sent[0]?.value as Uint8Array);
+    expect(sent.stdout.byteLength).toBe(0);
+    expect(sent.stderr.byteLength).toBe(0);
+    expect(sent).toMatchObject({ stdoutTruncated: true, stderrTruncated: true, status: 'SUCCEEDED' });
+    expect(sent.reason?.length).toBeLessThanOrEqual(1024);
+    expect(sent.reason).toMatch(/all output dropped/);
+  });
+
+  it('dead-letters a record of any size: cut to fit, described by size and sha256 headers', async () => {
+    const big = Buffer.alloc(10 * 1024 * 1024, 7);
+    const producer = new SizeLimitedProducer(1024 * 1024);
+    const source = { topic: topics.tasks, partition: 3, offset: '42' };
+    await publisher(producer).publishDeadLetter(Buffer.from('k'), big, 'too_large: 10 MiB', source);
+    const [rec] = producer.sent;
+    expect(rec?.value.byteLength).toBe(256 * 1024);
+    expect(rec?.headers).toMatchObject({
+      'berth-dlq-reason': 'too_large: 10 MiB',
+      'berth-dlq-original-bytes': String(big.byteLength),
+      'berth-dlq-original-sha256': createHash('sha256').update(big).digest('hex'),
+      'berth-dlq-truncated': 'true',
+      'berth-dlq-source-partition': '3',
+      'berth-dlq-source-offset': '42',
+    });
+    // A topic that refuses even the cut value gets the headers alone.
+    const tiny = new SizeLimitedProducer(1000);
+    await publisher(tiny).publishDeadLetter(null, big, 'too_large', source);
+    expect(tiny.sent[0]?.value.byteLength).toBe(0);
+    expect(tiny.sent[0]?.headers['berth-dlq-original-bytes']).toBe(String(big.byteLength));
+    // Small records travel unchanged, without the truncation headers.
+    const small = new SizeLimitedProducer(1024 * 1024);
+    await publisher(small).publishDeadLetter(null, Buffer.from('abc'), 'undecodable: x', source);
+    expect(Buffer.from(small.sent[0]?.value ?? []).toString()).toBe('abc');
+    expect(small.sent[0]?.headers['berth-dlq-truncated']).toBeUndefined();
   });
 });

@@ -132,7 +132,11 @@ const pkg: CodePackage = {
   createdAtMs: 0,
 };
 
-function setup(executor = new FakeExecutor(), telemetry: TelemetryPort = noOpTelemetry) {
+function setup(
+  executor = new FakeExecutor(),
+  telemetry: TelemetryPort = noOpTelemetry,
+  owns?: (task: HeldTask) => Promise<boolean>,
+) {
   const producer = new FakeProducer();
   const shutdown = new AbortController();
   const draining = new AbortController();
@@ -175,6 +179,7 @@ function setup(executor = new FakeExecutor(), telemetry: TelemetryPort = noOpTel
     retryMaxDelayMs: 10_000,
     draining: draining.signal,
     shutdown: shutdown.signal,
+    ...(owns ? { owns } : {}),
   });
   return { runner, producer, executor, cancels, shutdown, draining };
 }
@@ -391,5 +396,26 @@ describe('TaskRunner', () => {
     draining.abort(new TaskAbort('shutdown', 'drain'));
     expect(await waiting).toBe(false);
     expect(producer.sent).toHaveLength(0);
+  });
+
+  it('withholds the outcome of a task whose partition moved to another worker (not acked)', async () => {
+    const { runner, producer, executor } = setup(new FakeExecutor(), noOpTelemetry, async () => false);
+    expect(await runner.run(held(taskEventCodec.encode(event())))).toBe(false);
+    expect(executor.requests).toHaveLength(1); // it ran, but the new owner's result is the one that counts
+    expect(producer.sent).toHaveLength(0);
+    expect(await runner.run(held(Buffer.from('garbage')))).toBe(false);
+    expect(producer.sent).toHaveLength(0);
+  });
+
+  it('dead-letters a record whose task fails inside the worker, so its offset can still be committed', async () => {
+    const broken = new FakeExecutor(async () => {
+      throw new TypeError('executor bug');
+    });
+    const { runner, producer } = setup(broken);
+    expect(await runner.run(held(taskEventCodec.encode(event())))).toBe(true);
+    const [dlq] = producer.on(topics.dlq);
+    expect(dlq?.record.headers['berth-dlq-reason']).toMatch(
+      /^other: worker failed to finish the task: executor bug/,
+    );
   });
 });
