@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HEADERS } from '../../src/kafka/topic-names.js';
+import { HEADERS, workerGroupId } from '../../src/kafka/topic-names.js';
 import { availableStacks, inlineEvent, WorkerHarness } from './worker-harness.js';
 
 /** Bad input never stops a worker: it is dead-lettered or rejected and the next task runs. */
@@ -70,4 +71,45 @@ describe('berth worker with bad input', () => {
     expect(dead?.headers[HEADERS.dlqReason]).toMatch(/^retries_exhausted/);
     expect(dead?.headers[HEADERS.dlqSourceTopic]).toBe(h.topics.retry);
   }, 90_000);
+
+  it('a 10 MiB record reaches the DLQ cut to fit (size and sha256 in headers) and the committed offset passes it', async () => {
+    const huge = Buffer.alloc(10_485_600, 3);
+    const after = Array.from({ length: 20 }, (_, i) =>
+      inlineEvent(`after-huge-${i}`, stack as string, ['true'], { payload: Buffer.from(String(i)) }),
+    );
+    await h.send([{ key: 'huge', raw: huge, partition: 1 }]); // alone: it fills a request by itself
+    await h.send(after.map((event) => ({ event, partition: 1 })));
+    await h.until(
+      'the huge record dead-lettered and the 20 later tasks finished',
+      () =>
+        h.dlq.some((d) => d.key?.toString() === 'huge') && after.every((e) => h.resultsFor(e.id).length > 0),
+      120_000,
+    );
+    const dead = h.dlq.find((d) => d.key?.toString() === 'huge');
+    expect(dead?.headers[HEADERS.dlqReason]).toMatch(/^too_large/);
+    expect(dead?.headers[HEADERS.dlqOriginalBytes]).toBe(String(huge.byteLength));
+    expect(dead?.headers[HEADERS.dlqOriginalSha256]).toBe(createHash('sha256').update(huge).digest('hex'));
+    expect(dead?.headers[HEADERS.dlqTruncated]).toBe('true');
+    expect(dead?.value?.length).toBeLessThan(huge.byteLength);
+    expect(after.every((e) => h.resultsFor(e.id).length === 1)).toBe(true);
+    // The committed offset of partition 1 reaches its end: nothing is held back by the record.
+    const admin = h.kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(h.topics.tasks);
+      const end = ends.find((o) => o.partition === 1)?.high;
+      let committed = '';
+      for (let i = 0; i < 60 && committed !== end; i++) {
+        const [offsets] = await admin.fetchOffsets({
+          groupId: workerGroupId(h.prefix),
+          topics: [h.topics.tasks],
+        });
+        committed = offsets?.partitions.find((p) => p.partition === 1)?.offset ?? '';
+        if (committed !== end) await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(committed).toBe(end);
+    } finally {
+      await admin.disconnect();
+    }
+  }, 180_000);
 });
