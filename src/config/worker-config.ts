@@ -1,6 +1,7 @@
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InfraError } from '../domain/infra-error.js';
+import { INSTALLATION_ID_PATTERN } from '../domain/installation.js';
 import { MAX_TASK_TIMEOUT_MS } from '../domain/task-event.js';
 import { WORKER_SETTINGS, type WorkerSettingKey, type WorkerSettingSpec } from './worker-settings.js';
 
@@ -12,6 +13,11 @@ export interface WorkerConfig {
   readonly brokers: readonly string[];
   readonly topicPrefix: string;
   readonly workerId: string;
+  /**
+   * `berth.installation` label value of this worker's task containers (see
+   * `domain/installation.ts`); null: `<Kafka cluster id>/<topic prefix>`, resolved at start.
+   */
+  readonly installationId: string | null;
   /** Concurrent task containers. */
   readonly slots: number;
   /** Sum of task memory limits that may run at once. */
@@ -20,6 +26,8 @@ export interface WorkerConfig {
   readonly prefetch: number;
   /** Calls queued on one function-mode container at most. */
   readonly functionPipelineDepth: number;
+  /** Consumer group session timeout: a silent worker's partitions move after this. */
+  readonly sessionTimeoutMs: number;
   /** Fetched records buffered per partition before fetching it pauses. */
   readonly intakeBufferBytes: number;
   readonly defaultMemoryBytes: number;
@@ -124,14 +132,21 @@ export function loadWorkerConfig(
   const workerId = rawValue('workerId', flags, env) ?? defaultWorkerId();
   if (!/^[A-Za-z0-9._-]{1,128}$/.test(workerId))
     fail(`--worker-id / BERTH_WORKER_ID must be [A-Za-z0-9._-]{1,128}, got '${workerId}'`);
+  const installationId = rawValue('installationId', flags, env) ?? null;
+  if (installationId !== null && !INSTALLATION_ID_PATTERN.test(installationId))
+    fail(
+      `--installation-id / BERTH_INSTALLATION_ID must be [A-Za-z0-9._:/-]{1,200}, got '${installationId}'`,
+    );
   const config: WorkerConfig = {
     brokers,
     topicPrefix,
     workerId,
+    installationId,
     slots: int('slots'),
     memoryBudgetBytes: int('memoryBudgetBytes'),
     prefetch: int('prefetch'),
     intakeBufferBytes: int('intakeBufferBytes'),
+    sessionTimeoutMs: int('sessionTimeoutMs'),
     functionPipelineDepth: int('functionPipelineDepth'),
     defaultMemoryBytes: int('defaultMemoryBytes'),
     defaultTimeoutMs: int('defaultTimeoutMs'),

@@ -2,6 +2,12 @@ const KIB = 1024;
 const MIB = 1024 * KIB;
 const GIB = 1024 * MIB;
 
+/**
+ * Largest task payload a worker accepts unless `BERTH_PAYLOAD_CAP_BYTES` says otherwise; the SDK
+ * and the CLI refuse larger payloads before sending with the same default.
+ */
+export const DEFAULT_PAYLOAD_CAP_BYTES = 64 * KIB;
+
 /** One worker setting: its `--flag`, its `BERTH_*` variable, default and bounds (integers). */
 export interface WorkerSettingSpec {
   readonly flag: string;
@@ -58,6 +64,14 @@ export const WORKER_SETTINGS = {
     max: 4096,
     help: 'tasks held beyond slots (waiting for a slot or for their result to be acknowledged)',
   },
+  sessionTimeoutMs: {
+    flag: 'session-timeout-ms',
+    env: 'BERTH_SESSION_TIMEOUT_MS',
+    fallback: 30_000,
+    min: 6_000,
+    max: 300_000,
+    help: 'consumer group session: a silent worker loses its partitions after this',
+  },
   intakeBufferBytes: {
     flag: 'intake-buffer-bytes',
     env: 'BERTH_INTAKE_BUFFER_BYTES',
@@ -105,7 +119,7 @@ export const WORKER_SETTINGS = {
   payloadCapBytes: {
     flag: 'payload-cap-bytes',
     env: 'BERTH_PAYLOAD_CAP_BYTES',
-    fallback: 64 * KIB,
+    fallback: DEFAULT_PAYLOAD_CAP_BYTES,
     min: 1,
     max: 16 * MIB,
     help: 'largest accepted payload',
@@ -216,6 +230,12 @@ export const WORKER_SETTINGS = {
     min: 2,
     max: 100,
     help: 'stats intervals of silence before a worker counts as dead',
+  },
+  installationId: {
+    flag: 'installation-id',
+    env: 'BERTH_INSTALLATION_ID',
+    fallback: '',
+    help: 'installation label of task containers; the reaper only touches its own installation (default <Kafka cluster id>/<topic prefix>)',
   },
   containerLabels: {
     flag: 'container-labels',

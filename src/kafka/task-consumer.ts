@@ -71,7 +71,7 @@ export class TaskConsumer {
     this.consumer = opts.kafka.consumer({
       groupId: opts.groupId,
       sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: 3000,
+      heartbeatInterval: Math.min(3000, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 3)),
       maxBytesPerPartition: opts.maxBytesPerPartition ?? 1024 * 1024,
       maxWaitTimeInMs: 100,
       retry: { retries: 10 },

@@ -24,11 +24,11 @@ import type { WorkerDeps } from './worker-deps.js';
 import { WorkerTasks } from './worker-tasks.js';
 
 /**
- * How recent a heartbeat answer must be for a worker to publish for its partitions: well inside
- * the consumer's session timeout (30 s), so the coordinator cannot have handed them to another
- * member in the meantime.
+ * How recent a heartbeat answer must be, as a share of the session timeout, for a worker to
+ * publish for its partitions: well inside it, so the coordinator cannot have handed them to
+ * another member in the meantime.
  */
-const SESSION_PROOF_MS = 20_000;
+const SESSION_PROOF_SHARE = 2 / 3;
 
 export type { ReaperPort, WorkerCodecs, WorkerCodeResolver, WorkerDeps } from './worker-deps.js';
 
@@ -190,7 +190,7 @@ export class Worker {
     const consumer = task.record.topic === this.topics.tasks ? this.taskConsumer : this.retryConsumer;
     for (;;) {
       if (!this.ledger.isCurrent(task.ticket)) return false;
-      if (consumer.sessionAlive(SESSION_PROOF_MS)) return true;
+      if (consumer.sessionAlive(this.d.config.sessionTimeoutMs * SESSION_PROOF_SHARE)) return true;
       if (this.shutdownCtl.signal.aborted) return false;
       await sleep(100, this.shutdownCtl.signal);
     }
@@ -213,6 +213,7 @@ export class Worker {
       groupId,
       topic,
       sink: scheduler,
+      sessionTimeoutMs: this.d.config.sessionTimeoutMs,
       bufferBytesPerPartition: this.d.config.intakeBufferBytes,
       log: this.d.log,
       onFatal: (err) => this.fail(err),
