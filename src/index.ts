@@ -9,12 +9,12 @@ export {
   type ResultStream,
   type ResultsOptions,
 } from './client/berth-client.js';
-export { ResultTimeoutError } from './client/client-errors.js';
+export { PayloadTooLargeError, ResultTimeoutError } from './client/client-errors.js';
 export { parseCodeRef, type TaskInput, toTaskEvent } from './client/task-input.js';
 export { CodeCatalog, type CodeCatalogOptions, type Resolution } from './code/code-catalog.js';
 export { codePackageCodec } from './codecs/code-package-codec.js';
 export type { Codec } from './codecs/codec.js';
-export { DecodeError } from './codecs/codec.js';
+export { DecodeError, type DecodeErrorKind, isRuleViolation, RuleViolationError } from './codecs/codec.js';
 export { controlCodec } from './codecs/control-codec.js';
 export { enableSchemaRegistry, enableSchemaRegistryFromEnv } from './codecs/schema-registry.js';
 export { taskEventCodec } from './codecs/task-event-codec.js';
@@ -22,6 +22,7 @@ export { taskEventViolation } from './codecs/task-event-rules.js';
 export { taskResultCodec } from './codecs/task-result-codec.js';
 export { frame, MAGIC_BYTE, unframe } from './codecs/wire-frame.js';
 export { workerStatsCodec } from './codecs/worker-stats-codec.js';
+export { DEFAULT_PAYLOAD_CAP_BYTES } from './config/worker-settings.js';
 export type { CodeManifest, CodePackage, IsolationMode } from './domain/code-package.js';
 export type { Control, ControlAction } from './domain/control.js';
 export { InfraError } from './domain/infra-error.js';

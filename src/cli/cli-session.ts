@@ -1,5 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { BerthClient } from '../client/berth-client.js';
+import { PayloadTooLargeError } from '../client/client-errors.js';
 import { enableSchemaRegistryFromEnv } from '../codecs/schema-registry.js';
 import { probeBroker } from '../kafka/broker-probe.js';
 import { BrokerUnreachableError } from '../kafka/client-errors.js';
@@ -26,11 +27,22 @@ export interface CliSession {
   progress(line: string): void;
 }
 
+/** What a command sets on its session's client beyond the environment. */
+export interface SessionOptions {
+  /** The client's payload cap (`--payload-cap-bytes`); default: the worker's default cap. */
+  readonly payloadCapBytes?: number;
+}
+
 /**
  * Runs `fn` with a session built from BERTH_KAFKA_BROKERS and BERTH_TOPIC_PREFIX, closing what it
- * opened. An unreachable broker becomes a one-line error with exit code 3.
+ * opened. An unreachable broker becomes a one-line error with exit code 3, a payload over the
+ * client's cap one with exit code 2.
  */
-export async function withSession(command: string, fn: (s: CliSession) => Promise<number>): Promise<number> {
+export async function withSession(
+  command: string,
+  fn: (s: CliSession) => Promise<number>,
+  opts: SessionOptions = {},
+): Promise<number> {
   const brokers = brokersFromEnv();
   const topics = topicNames(process.env.BERTH_TOPIC_PREFIX ?? 'berth');
   const kafka = createClientKafka(brokers, `berth-cli-${command}`);
@@ -40,7 +52,11 @@ export async function withSession(command: string, fn: (s: CliSession) => Promis
     topics,
     kafka,
     client: () => {
-      client ??= new BerthClient({ kafka, topicPrefix: process.env.BERTH_TOPIC_PREFIX ?? 'berth' });
+      client ??= new BerthClient({
+        kafka,
+        topicPrefix: process.env.BERTH_TOPIC_PREFIX ?? 'berth',
+        payloadCapBytes: opts.payloadCapBytes,
+      });
       return client;
     },
     progress: (line) => process.stderr.write(`berth ${command}: ${line}\n`),
@@ -51,6 +67,8 @@ export async function withSession(command: string, fn: (s: CliSession) => Promis
     return await fn(session);
   } catch (err) {
     if (err instanceof BrokerUnreachableError) throw unreachable(brokers);
+    // Commands check the cap before connecting; this is the client's own check as a usage error.
+    if (err instanceof PayloadTooLargeError) throw new UsageError(err.message, EXIT.usage);
     throw err;
   } finally {
     await (client as BerthClient | null)?.close();

@@ -1,6 +1,7 @@
 import { controlCodec } from '../codecs/control-codec.js';
 import { taskEventCodec } from '../codecs/task-event-codec.js';
 import { taskResultCodec } from '../codecs/task-result-codec.js';
+import type { TaskEvent } from '../domain/task-event.js';
 import type { TaskResult } from '../domain/task-result.js';
 import { createClientKafka, type KafkaInstance } from '../kafka/client-kafka.js';
 import { ClientProducer, type OutgoingRecord } from '../kafka/client-producer.js';
@@ -10,7 +11,7 @@ import { injectTraceHeaders } from '../observability/trace-context.js';
 import { AsyncQueue } from './async-queue.js';
 import { ResultTimeoutError } from './client-errors.js';
 import { ResultListener } from './result-listener.js';
-import { type TaskInput, toTaskEvent } from './task-input.js';
+import { checkPayloadCap, payloadCapOf, type TaskInput, toTaskEvent } from './task-input.js';
 
 export type BerthClientOptions = (
   | { readonly brokers: readonly string[]; readonly kafka?: undefined }
@@ -22,6 +23,11 @@ export type BerthClientOptions = (
   readonly clientId?: string;
   /** TCP connect timeout per broker when the client creates its own Kafka instance; default 1500. */
   readonly connectionTimeoutMs?: number;
+  /**
+   * Largest payload sent, in bytes; a larger one throws `PayloadTooLargeError` before anything is
+   * sent. Default: the worker's default cap, `DEFAULT_PAYLOAD_CAP_BYTES` (64 KiB); set it to the workers' `BERTH_PAYLOAD_CAP_BYTES`.
+   */
+  readonly payloadCapBytes?: number;
 };
 
 /** Results as an async iterator; `ready` resolves once results produced from then on are seen. */
@@ -38,7 +44,8 @@ export interface ResultsOptions {
  * Submits tasks to Berth and reads their results, for any Node service. Contract: `submit`
  * resolves once the TaskEvent is acknowledged by Kafka (acks=all, idempotent producer) and
  * returns its id; Kafka failures reject with `InfraError` (`BrokerUnreachableError` when no broker
- * answers), invalid tasks with `TypeError`. The W3C trace context active at `submit` travels in
+ * answers), invalid tasks with `TypeError` (`PayloadTooLargeError` for a payload over the cap)
+ * before anything is sent or connected. The W3C trace context active at `submit` travels in
  * the record headers. Berth publishes one result when a task ends (retries publish none), so
  * `submitAndWait` resolves with the first result for the id.
  */
@@ -46,12 +53,14 @@ export class BerthClient {
   readonly topics: TopicNames;
   private readonly kafka: KafkaInstance;
   private readonly brokers: readonly string[] | undefined;
+  private readonly payloadCapBytes: number;
   private readonly producer: ClientProducer;
   private readonly listener: ResultListener;
   private readonly openStreams = new Set<AsyncQueue<TaskResult>>();
 
   constructor(opts: BerthClientOptions) {
     this.topics = topicNames(opts.topicPrefix ?? 'berth');
+    this.payloadCapBytes = payloadCapOf(opts.payloadCapBytes);
     this.brokers = opts.brokers;
     this.kafka =
       opts.kafka ??
@@ -76,7 +85,7 @@ export class BerthClient {
     const records: OutgoingRecord[] = [];
     const ids: string[] = [];
     for (const input of tasks) {
-      const event = toTaskEvent(input, now);
+      const event = this.toEvent(input, now);
       const headers: Record<string, string> = {};
       injectTraceHeaders(headers);
       records.push({ key: input.key ?? event.id, value: taskEventCodec.encode(event), headers });
@@ -86,13 +95,20 @@ export class BerthClient {
     return ids;
   }
 
+  /** The TaskEvent for `input`; throws before anything is sent when it is invalid or too large. */
+  private toEvent(input: TaskInput, nowMs: number): TaskEvent {
+    const event = toTaskEvent(input, nowMs);
+    checkPayloadCap(event, this.payloadCapBytes);
+    return event;
+  }
+
   /**
    * Submits and resolves with the task's result, or rejects with `ResultTimeoutError` after
    * `timeoutMs` (default 5 minutes). The results reader is running before the task is sent.
    */
   async submitAndWait(task: TaskInput, opts: { readonly timeoutMs?: number } = {}): Promise<TaskResult> {
     const timeoutMs = opts.timeoutMs ?? 5 * 60_000;
-    const event = toTaskEvent(task);
+    const event = this.toEvent(task, Date.now());
     await this.listener.start();
     let off = () => {};
     const result = new Promise<TaskResult>((resolve, reject) => {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { taskEventViolation } from '../codecs/task-event-rules.js';
+import { DEFAULT_PAYLOAD_CAP_BYTES, WORKER_SETTINGS } from '../config/worker-settings.js';
 import type { CodeRef, InlineTask, TaskEvent } from '../domain/task-event.js';
+import { PayloadTooLargeError } from './client-errors.js';
 
 /** What a caller gives `submit`: a TaskEvent with defaults for everything but the work itself. */
 export interface TaskInput {
@@ -74,4 +76,27 @@ export function toTaskEvent(input: TaskInput, nowMs = Date.now()): TaskEvent {
   const violation = taskEventViolation(event);
   if (violation !== null) throw new TypeError(`invalid task: ${violation}`);
   return event;
+}
+
+const CAP_SETTING = WORKER_SETTINGS.payloadCapBytes;
+
+/**
+ * The payload cap to enforce: `capBytes` when given (an integer within the worker setting's
+ * bounds, else `RangeError`), otherwise the worker's default cap.
+ */
+export function payloadCapOf(capBytes: number | undefined): number {
+  if (capBytes === undefined) return DEFAULT_PAYLOAD_CAP_BYTES;
+  if (!Number.isSafeInteger(capBytes) || capBytes < CAP_SETTING.min || capBytes > CAP_SETTING.max) {
+    throw new RangeError(
+      `payloadCapBytes must be an integer in [${CAP_SETTING.min}, ${CAP_SETTING.max}], got ${capBytes}`,
+    );
+  }
+  return capBytes;
+}
+
+/** Throws `PayloadTooLargeError` when `event`'s payload is larger than `capBytes`. */
+export function checkPayloadCap(event: TaskEvent, capBytes: number): void {
+  if (event.payload.byteLength > capBytes) {
+    throw new PayloadTooLargeError(event.id, event.payload.byteLength, capBytes);
+  }
 }

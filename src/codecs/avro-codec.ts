@@ -1,5 +1,5 @@
 import type { Resolver, Type } from 'avsc';
-import { type Codec, DecodeError } from './codec.js';
+import { type Codec, DecodeError, RuleViolationError } from './codec.js';
 import { defaultSchemaCatalog, type SchemaCatalog, type SchemaVersion } from './schema-catalog.js';
 import { frame, unframe } from './wire-frame.js';
 
@@ -52,7 +52,9 @@ class AvroCodec<T> implements Codec<T> {
   decode(bytes: Uint8Array): T {
     const value = this.mapping.fromAvro(this.readRecord(bytes));
     const reason = this.mapping.violation?.(value) ?? null;
-    if (reason !== null) throw new DecodeError(`invalid ${shortName(this.mapping.fullName)}: ${reason}`);
+    if (reason !== null) {
+      throw new RuleViolationError(`invalid ${shortName(this.mapping.fullName)}: ${reason}`, reason);
+    }
     return value;
   }
 

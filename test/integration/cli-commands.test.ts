@@ -156,6 +156,59 @@ describe('berth CLI against the broker', () => {
     }
   });
 
+  it('a payload over the worker cap is refused before connecting: one line, exit 2; the cap is settable', async () => {
+    const payload = JSON.stringify('x'.repeat(65 * 1024 - 2)); // 65 KiB of JSON
+    const file = join(tmp, 'big.bin');
+    writeFileSync(file, Buffer.alloc(65 * 1024, 1));
+    const message = (bytes: number, cap: number) =>
+      `payload of task t-big is ${bytes} bytes, over the payload cap of ${cap} bytes (workers dead-letter larger payloads as too_large); --payload-cap-bytes / BERTH_PAYLOAD_CAP_BYTES set the cap`;
+    const unreachable = { ...env, BERTH_KAFKA_BROKERS: '127.0.0.1:1' };
+    const refused: [string[], NodeJS.ProcessEnv, string][] = [
+      [['submit', 'pkg', '--id', 't-big', '--payload', payload], env, message(66_560, 65_536)],
+      [
+        ['submit', 'pkg', '--id', 't-big', '--payload', payload, '--wait'],
+        unreachable,
+        message(66_560, 65_536),
+      ],
+      [
+        ['submit', 'pkg', '--id', 't-big', '--payload', '"abc"'],
+        { ...env, BERTH_PAYLOAD_CAP_BYTES: '4' },
+        message(5, 4),
+      ],
+      [
+        ['submit', 'pkg', '--id', 't-big', '--payload', '"abc"', '--payload-cap-bytes', '3'],
+        env,
+        message(5, 3),
+      ],
+    ];
+    for (const [args, e, line] of refused) {
+      const r = await runBerth(args, e);
+      expect(r.stderr.trim(), args.join(' ').slice(0, 80)).toBe(`berth submit: ${line}`);
+      expect(r.code).toBe(2);
+    }
+    const run = await runBerth(['run', 'shell', '--payload', `@${file}`, '--', 'true'], unreachable);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toMatch(
+      /^berth run: payload of task \S+ is 66560 bytes, over the payload cap of 65536 bytes/,
+    );
+    const badCap = await runBerth(['submit', 'pkg', '--payload', '1'], {
+      ...env,
+      BERTH_PAYLOAD_CAP_BYTES: 'lots',
+    });
+    expect(badCap.code).toBe(2);
+    expect(badCap.stderr.trim()).toBe(
+      "berth submit: --payload-cap-bytes / BERTH_PAYLOAD_CAP_BYTES must be an integer in [1, 16777216], got 'lots'",
+    );
+    // Raised for CLI and workers alike: the same payload is published.
+    const sent = await runBerth(['submit', 'pkg', '--id', 't-big-ok', '--payload', payload], {
+      ...env,
+      BERTH_PAYLOAD_CAP_BYTES: String(128 * 1024),
+    });
+    expect(sent.stderr).toBe('');
+    expect(sent.code).toBe(0);
+    expect(sent.stdout.trim()).toBe('t-big-ok');
+  });
+
   it('a manifest with missing fields names each field; exit 2', async () => {
     const dir = join(tmp, 'bad-pkg');
     mkdirSync(dir);

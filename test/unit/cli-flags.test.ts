@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT, parseDurationMs, parsePairs } from '../../src/cli/cli-session.js';
 import { UsageError } from '../../src/cli/command.js';
-import { checkedTask, intFlag, readPayload } from '../../src/cli/commands/submit.js';
+import { checkedTask, intFlag, payloadCapFlag, readPayload } from '../../src/cli/commands/submit.js';
 import { resultLine } from '../../src/cli/result-printer.js';
+import { DEFAULT_PAYLOAD_CAP_BYTES } from '../../src/config/worker-settings.js';
 
 describe('CLI flag parsing', () => {
   it('durations', () => {
@@ -46,6 +47,34 @@ describe('CLI flag parsing', () => {
       expect((err as UsageError).exitCode).toBe(EXIT.usage);
       expect((err as Error).message).toMatch(/priority 9/);
     }
+  });
+
+  it('payload cap: flag, else BERTH_PAYLOAD_CAP_BYTES, else the worker default; bounds checked', () => {
+    expect(payloadCapFlag(undefined, {})).toBe(DEFAULT_PAYLOAD_CAP_BYTES);
+    expect(payloadCapFlag(undefined, { BERTH_PAYLOAD_CAP_BYTES: '' })).toBe(DEFAULT_PAYLOAD_CAP_BYTES);
+    expect(payloadCapFlag(undefined, { BERTH_PAYLOAD_CAP_BYTES: '1000' })).toBe(1000);
+    expect(payloadCapFlag('2000', { BERTH_PAYLOAD_CAP_BYTES: '1000' })).toBe(2000);
+    for (const bad of ['0', '-5', '1e3', 'big', String(16 * 1024 * 1024 + 1)]) {
+      expect(() => payloadCapFlag(bad, {})).toThrow(
+        /^--payload-cap-bytes \/ BERTH_PAYLOAD_CAP_BYTES must be an integer in \[1, 16777216\]/,
+      );
+    }
+  });
+
+  it('a payload over the cap is a usage error naming size and cap (exit 2)', () => {
+    const payload = new Uint8Array(DEFAULT_PAYLOAD_CAP_BYTES + 1);
+    expect(checkedTask({ code: 'a', payload: new Uint8Array(DEFAULT_PAYLOAD_CAP_BYTES) }).code).toBe('a');
+    try {
+      checkedTask({ id: 't', code: 'a', payload });
+      throw new Error('no error');
+    } catch (err) {
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as UsageError).exitCode).toBe(EXIT.usage);
+      expect((err as Error).message).toBe(
+        `payload of task t is ${DEFAULT_PAYLOAD_CAP_BYTES + 1} bytes, over the payload cap of ${DEFAULT_PAYLOAD_CAP_BYTES} bytes (workers dead-letter larger payloads as too_large); --payload-cap-bytes / BERTH_PAYLOAD_CAP_BYTES set the cap`,
+      );
+    }
+    expect(checkedTask({ code: 'a', payload }, DEFAULT_PAYLOAD_CAP_BYTES + 1).code).toBe('a');
   });
 
   it('result line', () => {

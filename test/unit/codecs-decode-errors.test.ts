@@ -1,6 +1,6 @@
 import avsc from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { DecodeError } from '../../src/codecs/codec.js';
+import { DecodeError, isRuleViolation, RuleViolationError } from '../../src/codecs/codec.js';
 import { defaultSchemaCatalog } from '../../src/codecs/schema-catalog.js';
 import { taskEventCodec } from '../../src/codecs/task-event-codec.js';
 import { taskResultCodec } from '../../src/codecs/task-result-codec.js';
@@ -14,14 +14,23 @@ const valid: TaskEvent = taskEvent({
   payload: Buffer.from('x'),
 });
 
-function decodeError(bytes: Uint8Array): DecodeError {
+function decodeError(bytes: Uint8Array, kind: DecodeError['kind'] = 'undecodable'): DecodeError {
   try {
     taskEventCodec.decode(bytes);
   } catch (err) {
     expect(err).toBeInstanceOf(DecodeError);
+    expect((err as DecodeError).kind).toBe(kind);
+    expect(isRuleViolation(err)).toBe(kind === 'invalid');
+    expect(err instanceof RuleViolationError).toBe(kind === 'invalid');
     return err as DecodeError;
   }
   throw new Error('decode did not throw');
+}
+
+/** A well-formed TaskEvent body (current schema) of `fields` over the valid event, framed. */
+function framedEvent(fields: Record<string, unknown>): Buffer {
+  const type = defaultSchemaCatalog().current('io.berth.TaskEvent').type;
+  return frame(1001, type.toBuffer({ ...valid, payload: Buffer.from('x'), ...fields }));
 }
 
 describe('TaskEvent decode refuses bad bytes with a reason', () => {
@@ -56,15 +65,34 @@ describe('TaskEvent decode refuses bad bytes with a reason', () => {
   });
 
   it('neither code nor inline', () => {
-    const type = defaultSchemaCatalog().current('io.berth.TaskEvent').type;
-    const body = type.toBuffer({ ...valid, inline: null, payload: Buffer.from('x') });
-    expect(decodeError(frame(1001, body)).message).toMatch(/neither code nor inline/);
+    expect(decodeError(framedEvent({ inline: null }), 'invalid').message).toMatch(/neither code nor inline/);
   });
 
   it('timeout above 60 minutes', () => {
-    const type = defaultSchemaCatalog().current('io.berth.TaskEvent').type;
-    const body = type.toBuffer({ ...valid, timeoutMs: 3_600_001 });
-    expect(decodeError(frame(1001, body)).message).toMatch(/timeoutMs 3600001/);
+    expect(decodeError(framedEvent({ timeoutMs: 3_600_001 }), 'invalid').message).toMatch(
+      /timeoutMs 3600001/,
+    );
+  });
+
+  it('rule violations are kind invalid and name the rule; everything unreadable is undecodable', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ id: '' }, 'id is empty'],
+      [{ code: { name: 'pkg', revision: null } }, 'both code and inline are set'],
+      [{ inline: null, code: { name: 'pkg', revision: 0 } }, 'code.revision 0 is not a positive integer'],
+      [{ inline: { stack: '', command: ['x'], env: {} } }, 'inline.stack is empty'],
+      [{ priority: 3 }, 'priority 3 is not 0, 1 or 2'],
+      [{ maxAttempts: 0 }, 'maxAttempts 0 is not a positive integer'],
+      [{ attempt: 0 }, 'attempt 0 is not a positive integer'],
+      [{ memoryBytes: -1 }, 'memoryBytes -1 is not positive'],
+    ];
+    for (const [fields, rule] of cases) {
+      const err = decodeError(framedEvent(fields), 'invalid') as RuleViolationError;
+      expect(err.message).toBe(`invalid TaskEvent: ${rule}`);
+      expect(err.violation).toBe(rule);
+    }
+    expect(isRuleViolation(new DecodeError('x'))).toBe(false);
+    expect(isRuleViolation(new TypeError('invalid TaskEvent: id is empty'))).toBe(false);
+    expect(isRuleViolation(null)).toBe(false);
   });
 
   it('an enum index out of range is corrupt, not garbage', () => {
@@ -75,5 +103,6 @@ describe('TaskEvent decode refuses bad bytes with a reason', () => {
     });
     const body = Buffer.concat([plain.toBuffer({ id: 'x' }), Buffer.from([2, 40])]);
     expect(() => taskResultCodec.decode(frame(2001, body))).toThrow(DecodeError);
+    expect(() => taskResultCodec.decode(frame(2001, body))).not.toThrow(RuleViolationError);
   });
 });

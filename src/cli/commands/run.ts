@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseDurationMs, parseFlags, parsePairs, withSession } from '../cli-session.js';
 import { type Command, UsageError } from '../command.js';
 import { submitWaitAndPrint } from '../result-wait.js';
-import { checkedTask, intFlag, readPayload } from './submit.js';
+import { checkedTask, intFlag, PAYLOAD_CAP_HELP, payloadCapFlag, readPayload } from './submit.js';
 
 const help = `usage: berth run STACK [options] -- COMMAND [ARG...]
 
@@ -11,6 +11,7 @@ the task's stdout and stderr, and exits 0 when it SUCCEEDED, 1 otherwise.
 
 options:
   --payload JSON|@FILE   payload at /task/payload ($PAYLOAD_FILE)
+${PAYLOAD_CAP_HELP}
   --env KEY=VALUE        environment variable for the command (repeatable)
   --timeout DUR          per-attempt limit (e.g. 30s, 5m; at most 60m)
   --memory BYTES         memory limit in bytes
@@ -23,6 +24,7 @@ example: berth run python-3.11 -- python3 -c 'print(6*7)'`;
 
 const options = {
   payload: { type: 'string' },
+  'payload-cap-bytes': { type: 'string' },
   env: { type: 'string', multiple: true },
   timeout: { type: 'string' },
   memory: { type: 'string' },
@@ -40,25 +42,33 @@ const run: Command = {
     if (dash < 0 || dash === argv.length - 1) throw new UsageError('expected STACK -- COMMAND [ARG...]');
     const { values, positionals } = parseFlags(argv.slice(0, dash), options);
     if (positionals.length !== 1) throw new UsageError('expected exactly one STACK before --');
-    const task = checkedTask({
-      id: randomUUID(),
-      inline: {
-        stack: positionals[0] as string,
-        command: argv.slice(dash + 1),
-        env: parsePairs(values.env, 'env'),
+    const payloadCapBytes = payloadCapFlag(values['payload-cap-bytes']);
+    const task = checkedTask(
+      {
+        id: randomUUID(),
+        inline: {
+          stack: positionals[0] as string,
+          command: argv.slice(dash + 1),
+          env: parsePairs(values.env, 'env'),
+        },
+        payload: readPayload(values.payload),
+        timeoutMs: values.timeout === undefined ? undefined : parseDurationMs(values.timeout, 'timeout'),
+        memoryBytes: intFlag(values.memory, 'memory'),
+        network: values.network,
       },
-      payload: readPayload(values.payload),
-      timeoutMs: values.timeout === undefined ? undefined : parseDurationMs(values.timeout, 'timeout'),
-      memoryBytes: intFlag(values.memory, 'memory'),
-      network: values.network,
-    });
+      payloadCapBytes,
+    );
     const waitMs = parseDurationMs(values['wait-timeout'] ?? '10m', 'wait-timeout');
-    return withSession('run', async (s) => {
-      s.progress(
-        `submitting task ${task.id} to ${s.topics.tasks}, then waiting up to ${Math.round(waitMs / 1000)} s`,
-      );
-      return submitWaitAndPrint(s, task, { waitMs, json: values.json === true });
-    });
+    return withSession(
+      'run',
+      async (s) => {
+        s.progress(
+          `submitting task ${task.id} to ${s.topics.tasks}, then waiting up to ${Math.round(waitMs / 1000)} s`,
+        );
+        return submitWaitAndPrint(s, task, { waitMs, json: values.json === true });
+      },
+      { payloadCapBytes },
+    );
   },
 };
 

@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { type TaskInput, toTaskEvent } from '../../client/task-input.js';
+import { PayloadTooLargeError } from '../../client/client-errors.js';
+import { checkPayloadCap, type TaskInput, toTaskEvent } from '../../client/task-input.js';
+import { DEFAULT_PAYLOAD_CAP_BYTES, WORKER_SETTINGS } from '../../config/worker-settings.js';
 import { EXIT, parseDurationMs, parseFlags, parsePairs, withSession } from '../cli-session.js';
 import { type Command, UsageError } from '../command.js';
 import { submitWaitAndPrint } from '../result-wait.js';
+
+const CAP = WORKER_SETTINGS.payloadCapBytes;
+
+/** Help line of `--payload-cap-bytes`, shared by submit and run. */
+export const PAYLOAD_CAP_HELP = `  --payload-cap-bytes N  refuse a larger payload before sending (exit 2); default ${DEFAULT_PAYLOAD_CAP_BYTES},
+                         the worker's default; ${CAP.env} sets it for CLI and workers alike`;
 
 const help = `usage: berth submit CODE[@REV] [--payload JSON|@FILE] [--wait] [options]
 
@@ -11,6 +19,7 @@ Publishes a task running code package CODE (newest revision, or REV) and prints 
 
 options:
   --payload JSON|@FILE   task payload: inline JSON (validated) or the raw bytes of FILE
+${PAYLOAD_CAP_HELP}
   --wait                 wait for the result; print the task's stdout/stderr; exit 0 only if SUCCEEDED
   --wait-timeout DUR     give up waiting after DUR (default 10m); the task may still run
   --priority 0|1|2       default 1
@@ -22,10 +31,12 @@ options:
   --json                 print the id (or, with --wait, the result) as JSON
 
 exit codes: 0 ok, 1 task failed (with --wait), 2 usage, 3 broker unreachable
-environment: BERTH_KAFKA_BROKERS (127.0.0.1:9092), BERTH_TOPIC_PREFIX (berth)`;
+environment: BERTH_KAFKA_BROKERS (127.0.0.1:9092), BERTH_TOPIC_PREFIX (berth),
+  ${CAP.env} (${DEFAULT_PAYLOAD_CAP_BYTES})`;
 
 const options = {
   payload: { type: 'string' },
+  'payload-cap-bytes': { type: 'string' },
   wait: { type: 'boolean' },
   'wait-timeout': { type: 'string' },
   priority: { type: 'string' },
@@ -65,11 +76,33 @@ export function intFlag(value: string | undefined, flag: string): number | undef
   return Number(value);
 }
 
-/** Validates a task built from flags; a broken rule is a usage error. */
-export function checkedTask(task: TaskInput): TaskInput {
+/**
+ * The payload cap: `--payload-cap-bytes`, else `BERTH_PAYLOAD_CAP_BYTES` (the workers' setting),
+ * else the worker's default; outside the worker setting's bounds is a usage error.
+ */
+export function payloadCapFlag(value: string | undefined, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = value ?? (env[CAP.env] === '' ? undefined : env[CAP.env]);
+  if (raw === undefined) return DEFAULT_PAYLOAD_CAP_BYTES;
+  const cap = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(cap >= CAP.min && cap <= CAP.max)) {
+    throw new UsageError(
+      `--${CAP.flag} / ${CAP.env} must be an integer in [${CAP.min}, ${CAP.max}], got '${raw}'`,
+    );
+  }
+  return cap;
+}
+
+/**
+ * Validates a task built from flags before anything connects: a broken rule or a payload over
+ * `payloadCapBytes` is a usage error (exit 2).
+ */
+export function checkedTask(task: TaskInput, payloadCapBytes = DEFAULT_PAYLOAD_CAP_BYTES): TaskInput {
   try {
-    toTaskEvent(task);
+    checkPayloadCap(toTaskEvent(task), payloadCapBytes);
   } catch (err) {
+    if (err instanceof PayloadTooLargeError) {
+      throw new UsageError(`${err.message}; --${CAP.flag} / ${CAP.env} set the cap`);
+    }
     throw new UsageError((err as Error).message);
   }
   return task;
@@ -82,28 +115,36 @@ const submit: Command = {
   async run(argv) {
     const { values, positionals } = parseFlags([...argv], options);
     if (positionals.length !== 1) throw new UsageError('expected exactly one CODE[@REV] argument');
-    const task = checkedTask({
-      code: positionals[0],
-      id: values.id ?? randomUUID(),
-      payload: readPayload(values.payload),
-      priority: intFlag(values.priority, 'priority') as 0 | 1 | 2 | undefined,
-      timeoutMs: values.timeout === undefined ? undefined : parseDurationMs(values.timeout, 'timeout'),
-      maxAttempts: intFlag(values['max-attempts'], 'max-attempts'),
-      key: values.key,
-      labels: parsePairs(values.label, 'label'),
-    });
+    const payloadCapBytes = payloadCapFlag(values['payload-cap-bytes']);
+    const task = checkedTask(
+      {
+        code: positionals[0],
+        id: values.id ?? randomUUID(),
+        payload: readPayload(values.payload),
+        priority: intFlag(values.priority, 'priority') as 0 | 1 | 2 | undefined,
+        timeoutMs: values.timeout === undefined ? undefined : parseDurationMs(values.timeout, 'timeout'),
+        maxAttempts: intFlag(values['max-attempts'], 'max-attempts'),
+        key: values.key,
+        labels: parsePairs(values.label, 'label'),
+      },
+      payloadCapBytes,
+    );
     const waitMs = parseDurationMs(values['wait-timeout'] ?? '10m', 'wait-timeout');
-    return withSession('submit', async (s) => {
-      if (!values.wait) {
-        const id = await s.client().submit(task);
-        console.log(values.json ? JSON.stringify({ id }) : id);
-        return EXIT.ok;
-      }
-      s.progress(
-        `submitting task ${task.id}, then waiting up to ${Math.round(waitMs / 1000)} s for its result`,
-      );
-      return submitWaitAndPrint(s, task, { waitMs, json: values.json === true });
-    });
+    return withSession(
+      'submit',
+      async (s) => {
+        if (!values.wait) {
+          const id = await s.client().submit(task);
+          console.log(values.json ? JSON.stringify({ id }) : id);
+          return EXIT.ok;
+        }
+        s.progress(
+          `submitting task ${task.id}, then waiting up to ${Math.round(waitMs / 1000)} s for its result`,
+        );
+        return submitWaitAndPrint(s, task, { waitMs, json: values.json === true });
+      },
+      { payloadCapBytes },
+    );
   },
 };
 
