@@ -11,6 +11,11 @@ export const LABEL_ROLE = 'berth.role';
 export const LABEL_WORKER = 'berth.worker';
 export const LABEL_STACK = 'berth.stack';
 export const LABEL_CREATED_MS = 'berth.created-ms';
+/**
+ * The installation (Kafka cluster + topic prefix) a container belongs to; the reaper lists and
+ * removes only containers of its own installation. See `domain/installation.ts`.
+ */
+export const LABEL_INSTALLATION = 'berth.installation';
 export const ROLE_TASK = 'task';
 
 export interface TaskContainerInput {
@@ -18,6 +23,11 @@ export interface TaskContainerInput {
   readonly imageId: string;
   readonly stack: string;
   readonly workerId: string;
+  /**
+   * Value of `berth.installation`. A worker always sets it; absent (standalone executors in tests
+   * and benchmarks) the container has no installation label and no worker's reaper ever removes it.
+   */
+  readonly installationId?: string;
   readonly limits: ContainerLimits;
   /** true: default bridge network; false: no network interface but loopback. */
   readonly network: boolean;
@@ -57,6 +67,9 @@ export function taskContainerSpec(input: TaskContainerInput): ContainerCreateOpt
     [LABEL_STACK]: input.stack,
     [LABEL_CREATED_MS]: String(input.nowMs),
   };
+  // Like the other Berth labels, never taken from the extra labels.
+  if (input.installationId === undefined) delete labels[LABEL_INSTALLATION];
+  else labels[LABEL_INSTALLATION] = input.installationId;
   return {
     Image: input.imageId,
     Entrypoint: [LAUNCHER_PATH],

@@ -18,6 +18,12 @@ export interface ExecutorOptions {
   readonly exitStateWaitMs: number;
   /** Extra labels on every container (tests add `berth.test=1`). */
   readonly extraLabels: Readonly<Record<string, string>>;
+  /**
+   * The worker's installation id (`Installation.id`), read whenever a container is created and
+   * labelled `berth.installation`. Absent (standalone executors in tests and benchmarks): no
+   * installation label, so no worker's reaper ever removes those containers.
+   */
+  readonly installation?: () => string;
 }
 
 const MIB = 1024 * 1024;

@@ -1,8 +1,20 @@
-import { LABEL_CREATED_MS, LABEL_ROLE, LABEL_WORKER, ROLE_TASK } from './container-spec.js';
+import { InfraError } from '../domain/infra-error.js';
+import {
+  LABEL_CREATED_MS,
+  LABEL_INSTALLATION,
+  LABEL_ROLE,
+  LABEL_WORKER,
+  ROLE_TASK,
+} from './container-spec.js';
 import type { ContainerSummary, DockerEnginePort } from './docker-engine-port.js';
 
 export interface ReaperOptions {
   readonly workerId: string;
+  /**
+   * This worker's installation id (`Installation.id`), read at each run: only containers labelled
+   * `berth.installation=<it>` are ever listed, so other installations' containers are invisible.
+   */
+  readonly installation: () => string;
   /** Whether a worker's heartbeats (on berth.metrics) are recent; fed by the worker. */
   readonly isWorkerAlive: (workerId: string) => boolean;
   /** Containers younger than this are never reaped, so a just-started peer is safe. */
@@ -27,8 +39,13 @@ export interface ReapCounts {
 }
 
 /**
- * Removes orphaned task containers. Only containers labelled `berth.role=task` are ever looked
- * at; of those it removes
+ * Removes orphaned task containers. Only containers labelled `berth.role=task` and
+ * `berth.installation=<this installation>` are ever looked at (the engine filters by label): a
+ * worker judges liveness by heartbeats on its own installation's metrics topic, so it must never
+ * judge another installation's workers — they would all look dead. Containers without an
+ * installation label (made by Berth versions before it existed) are therefore never removed, at
+ * start or periodically; remove them by hand once no old worker runs. Of its installation's
+ * containers it removes
  * - with `includeOwn` (call once at worker start, before the executor runs anything): every one
  *   labelled with this worker's id, since a previous run of this worker left it;
  * - always: those of another worker that `isWorkerAlive` says is gone, once older than
@@ -45,9 +62,20 @@ export class ContainerReaper {
   ) {}
 
   async reapOnce(opts: { includeOwn: boolean }): Promise<ReapCounts> {
-    const labels = { ...this.options.extraLabels, [LABEL_ROLE]: ROLE_TASK };
+    const installation = this.options.installation();
+    if (installation === '') {
+      throw new InfraError('reaper needs an installation id', { retriable: false, component: 'config' });
+    }
+    const labels = {
+      ...this.options.extraLabels,
+      [LABEL_ROLE]: ROLE_TASK,
+      [LABEL_INSTALLATION]: installation,
+    };
     const containers = await this.engine.listByLabels(labels);
-    const doomed = containers.filter((c) => this.isOrphan(c, opts.includeOwn));
+    const doomed = containers.filter(
+      // The label check again, in case an engine ignored the filter: never another installation's.
+      (c) => c.labels[LABEL_INSTALLATION] === installation && this.isOrphan(c, opts.includeOwn),
+    );
     const results = await Promise.allSettled(doomed.map((c) => this.engine.remove(c.id)));
     let own = 0;
     let stale = 0;

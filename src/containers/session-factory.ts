@@ -9,6 +9,8 @@ export interface SessionFactoryOptions {
   readonly taskTmpfsBytes: number;
   readonly tmpTmpfsBytes: number;
   readonly extraLabels: Readonly<Record<string, string>>;
+  /** Value of the `berth.installation` label, read at each create; absent: no such label. */
+  readonly installation?: () => string;
   /** Longest wait from create to the launcher's ready frame. */
   readonly readyTimeoutMs: number;
 }
@@ -47,7 +49,14 @@ export class SessionFactory {
     make: SessionMaker<S>,
   ): Promise<S> {
     const extraLabels = { ...this.options.extraLabels, ...request.labels };
-    const spec = taskContainerSpec({ ...this.options, ...request, extraLabels, nowMs: Date.now() });
+    const installationId = this.options.installation?.();
+    const spec = taskContainerSpec({
+      ...this.options,
+      ...request,
+      extraLabels,
+      installationId,
+      nowMs: Date.now(),
+    });
     const containerId = await this.engine.create(spec);
     let streams: AttachedStreams | null = null;
     try {

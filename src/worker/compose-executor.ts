@@ -14,11 +14,13 @@ const FUNCTION_LOAD_TIMEOUT_MS = 20_000;
  * The worker's executor: fresh containers from warm pools for every task, except tasks of HOT
  * code packages, which go to long-lived per-revision containers (removed after `hotIdleMs` idle):
  * a process per task, or with a handler a runtime serving pipelined calls (function mode).
+ * All three create their containers through one `SessionFactory`, labelled with `installation()`.
  */
 export function composeExecutor(
   config: WorkerConfig,
   engine: DockerEnginePort,
   log: (line: string) => void,
+  installation: () => string,
 ): ExecutorPort {
   const options = executorOptions({
     workerId: config.workerId,
@@ -28,6 +30,7 @@ export function composeExecutor(
       pidsLimit: config.defaultPidsLimit,
     },
     extraLabels: config.containerLabels,
+    installation,
   });
   const fresh = new ContainerExecutor(engine, options, log);
   const hot = new HotExecutor(engine, { ...options, idleMs: config.hotIdleMs }, log);

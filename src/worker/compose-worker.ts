@@ -7,7 +7,9 @@ import type { WorkerConfig } from '../config/worker-config.js';
 import { DockerodeEngine } from '../containers/dockerode-engine.js';
 import { DockerImageStore } from '../containers/image-store.js';
 import { ContainerReaper } from '../containers/reaper.js';
+import { Installation, installationIdOf } from '../domain/installation.js';
 import type { TelemetryPort } from '../domain/telemetry-port.js';
+import { fetchClusterId } from '../kafka/cluster-id.js';
 import { createKafka } from '../kafka/kafka-connection.js';
 import { topicNames } from '../kafka/topic-names.js';
 import { StackCatalog } from '../stacks/stack-catalog.js';
@@ -26,15 +28,25 @@ export interface ComposeOptions {
  * Wires a Worker from real parts: KafkaJS client, Docker engine executor with its warm pools
  * (and hot containers for HOT code packages),
  * the stack catalog over local images, the orphan reaper fed by heartbeats. No signal handling.
+ * The installation id (`--installation-id`, else `<cluster id>/<prefix>` from the broker) is
+ * resolved at worker start (`ContainerUpkeep.start`, before the first container is reaped or
+ * created); executor and reaper read it from then on.
  */
 export function composeWorker(config: WorkerConfig, opts: ComposeOptions): Worker {
   const kafka = createKafka({ brokers: config.brokers, clientId: `berth-worker-${config.workerId}` });
   const engine = new DockerodeEngine();
   const deadAfterMs = config.statsIntervalMs * config.deadAfterIntervals;
   const liveness = new WorkerLiveness(config.workerId, deadAfterMs);
-  const executor = composeExecutor(config, engine, opts.log);
+  const explicitId = config.installationId;
+  const installation =
+    explicitId === null
+      ? new Installation(async () => installationIdOf(await fetchClusterId(kafka), config.topicPrefix))
+      : Installation.of(explicitId);
+  const installationId = () => installation.id;
+  const executor = composeExecutor(config, engine, opts.log, installationId);
   const reaper = new ContainerReaper(engine, {
     workerId: config.workerId,
+    installation: installationId,
     isWorkerAlive: (id) => liveness.isAlive(id),
     minAgeMs: deadAfterMs,
     intervalMs: config.reaperIntervalMs,
@@ -62,6 +74,7 @@ export function composeWorker(config: WorkerConfig, opts: ComposeOptions): Worke
       control: controlCodec,
     },
     liveness,
+    installation,
     reaper,
     log: opts.log,
   });

@@ -1,11 +1,14 @@
 import type { ExecutorPort } from '../domain/executor-port.js';
 import type { StackCatalogPort } from '../domain/stack-catalog-port.js';
 import type { TelemetryPort } from '../domain/telemetry-port.js';
-import type { ReaperPort } from './worker.js';
+import { withRetry } from '../resilience/retry.js';
+import type { InstallationPort, ReaperPort } from './worker-deps.js';
 
 export interface ContainerUpkeepOptions {
   readonly executor: ExecutorPort;
   readonly stacks: StackCatalogPort;
+  /** Resolved first: every container (reaped or created) is matched or labelled by its id. */
+  readonly installation: InstallationPort;
   readonly reaper: ReaperPort | null;
   readonly telemetry: TelemetryPort;
   readonly warmPoolSize: number;
@@ -17,7 +20,8 @@ export interface ContainerUpkeepOptions {
 }
 
 /**
- * Keeps the engine tidy and warm: reaps orphans at start (including this worker's own leftovers)
+ * Keeps the engine tidy and warm: resolves the installation id before touching any container
+ * (failing start if it cannot), reaps orphans at start (including this worker's own leftovers)
  * and periodically, prewarms stacks, and re-prewarms every interval so a rebuilt stack's warm
  * pool follows its new image (tasks pin the image they resolved; a stale pool would force cold
  * starts). Never throws from its timers.
@@ -28,6 +32,12 @@ export class ContainerUpkeep {
   constructor(private readonly o: ContainerUpkeepOptions) {}
 
   async start(): Promise<void> {
+    const installation = await withRetry(() => this.o.installation.resolve(), {
+      attempts: 5,
+      baseDelayMs: 500,
+      maxDelayMs: 5000,
+    });
+    this.o.log(`installation ${installation}: task containers labelled berth.installation=${installation}`);
     await this.reapAtStart();
     await this.prewarm();
     this.timer = setInterval(() => {

@@ -18,6 +18,14 @@ export interface ReaperPort {
   stop(): Promise<void>;
 }
 
+/**
+ * The installation (Kafka cluster + topic prefix) the worker's task containers are labelled with
+ * (`domain/installation.ts`); resolved at start before any container is reaped or created.
+ */
+export interface InstallationPort {
+  resolve(): Promise<string>;
+}
+
 export interface WorkerCodecs {
   readonly event: Codec<TaskEvent>;
   readonly result: Codec<TaskResult>;
@@ -37,6 +45,7 @@ export interface WorkerDeps {
   readonly telemetry: TelemetryPort;
   readonly codecs: WorkerCodecs;
   readonly liveness: WorkerLiveness;
+  readonly installation: InstallationPort;
   readonly reaper: ReaperPort | null;
   readonly log: (line: string) => void;
 }

@@ -8,6 +8,8 @@ const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}
 const testLabels = { 'berth.test': '1', 'berth.test-run': run };
 const engine = new DockerodeEngine();
 const me = `me-${run}`;
+const inst = `cluster-${run}/berth`;
+const mine = { 'berth.installation': inst };
 
 async function container(labels: Record<string, string>, start = false): Promise<string> {
   const id = await engine.create({
@@ -26,22 +28,32 @@ afterAll(async () => {
 });
 
 describe('container reaper on the real engine', () => {
-  it('removes own and dead workers’ task containers, keeps live, young and unlabelled ones', async () => {
+  it('removes own and dead workers’ task containers, keeps live, young, unlabelled and other installations’ ones', async () => {
     const old = String(Date.now() - 10 * 60_000);
-    const own = await container({ 'berth.role': 'task', 'berth.worker': me }, true);
+    const own = await container({ ...mine, 'berth.role': 'task', 'berth.worker': me }, true);
     const dead = await container(
-      { 'berth.role': 'task', 'berth.worker': `dead-${run}`, 'berth.created-ms': old },
+      { ...mine, 'berth.role': 'task', 'berth.worker': `dead-${run}`, 'berth.created-ms': old },
       true,
     );
-    const young = await container({ 'berth.role': 'task', 'berth.worker': `dead-${run}` });
+    const young = await container({ ...mine, 'berth.role': 'task', 'berth.worker': `dead-${run}` });
     const live = await container({
+      ...mine,
       'berth.role': 'task',
       'berth.worker': `peer-${run}`,
       'berth.created-ms': old,
     });
-    const other = await container({ 'berth.worker': `dead-${run}`, 'berth.created-ms': old });
+    const other = await container({ ...mine, 'berth.worker': `dead-${run}`, 'berth.created-ms': old });
+    // Dead by this installation's heartbeats, but not of this installation: never looked at.
+    const foreign = await container({
+      'berth.installation': `cluster-${run}/other`,
+      'berth.role': 'task',
+      'berth.worker': `dead-${run}`,
+      'berth.created-ms': old,
+    });
+    const legacy = await container({ 'berth.role': 'task', 'berth.worker': me, 'berth.created-ms': old });
     const reaper = new ContainerReaper(engine, {
       workerId: me,
+      installation: () => inst,
       isWorkerAlive: (w) => w === `peer-${run}`,
       minAgeMs: 60_000,
       intervalMs: 60_000,
@@ -51,7 +63,7 @@ describe('container reaper on the real engine', () => {
     expect(counts).toEqual({ own: 1, stale: 1, kept: 2, failed: 0 });
     expect(await engine.inspect(own)).toBeNull();
     expect(await engine.inspect(dead)).toBeNull();
-    for (const id of [young, live, other]) expect(await engine.inspect(id)).not.toBeNull();
+    for (const id of [young, live, other, foreign, legacy]) expect(await engine.inspect(id)).not.toBeNull();
     const again = await reaper.reapOnce({ includeOwn: false });
     expect(again).toEqual({ own: 0, stale: 0, kept: 2, failed: 0 });
   });

@@ -10,6 +10,7 @@ import { loadWorkerConfig, type WorkerConfig, type WorkerFlags } from '../../src
 import { noOpTelemetry } from '../../src/domain/no-op-telemetry.js';
 import type { TaskEvent } from '../../src/domain/task-event.js';
 import type { TaskResult } from '../../src/domain/task-result.js';
+import type { TelemetryPort } from '../../src/domain/telemetry-port.js';
 import type { WorkerStats } from '../../src/domain/worker-stats.js';
 import { deleteBerthTopics, ensureTopics } from '../../src/kafka/kafka-admin.js';
 import { createKafka } from '../../src/kafka/kafka-connection.js';
@@ -17,13 +18,22 @@ import { type TopicNames, topicNames } from '../../src/kafka/topic-names.js';
 import { composeWorker } from '../../src/worker/compose-worker.js';
 import type { Worker } from '../../src/worker/worker.js';
 
+export interface WorkerHarnessOptions {
+  /**
+   * Value of the `berth.test-run` label (default: this harness's prefix). Harnesses given the same
+   * value put the same test labels on their containers, so their workers' reapers see each
+   * other's containers, as installations sharing one engine do.
+   */
+  readonly runLabel?: string;
+}
+
 /** Shared set-up for worker integration tests: random topics, a producer, a results follower. */
 export class WorkerHarness {
   readonly prefix = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
   readonly topics: TopicNames = topicNames(this.prefix);
   readonly kafka = createKafka({ brokers: ['127.0.0.1:9092'], clientId: `test-${this.prefix}` });
   /** Every container of this run carries these labels. */
-  readonly labels = { 'berth.test': '1', 'berth.test-run': this.prefix };
+  readonly labels: { readonly 'berth.test': string; readonly 'berth.test-run': string };
   readonly results: { result: TaskResult; key: string }[] = [];
   readonly dlq: { key: Buffer | null; value: Buffer | null; headers: Record<string, string> }[] = [];
   readonly retries: { event: TaskEvent; headers: Record<string, string> }[] = [];
@@ -32,6 +42,10 @@ export class WorkerHarness {
   private producer: Producer | null = null;
   private followers: Consumer[] = [];
   private readonly workers: Worker[] = [];
+
+  constructor(opts: WorkerHarnessOptions = {}) {
+    this.labels = { 'berth.test': '1', 'berth.test-run': opts.runLabel ?? this.prefix };
+  }
 
   async setUp(tasksPartitions: number): Promise<void> {
     await ensureTopics(this.kafka, this.prefix, tasksPartitions);
@@ -81,10 +95,10 @@ export class WorkerHarness {
     );
   }
 
-  /** Starts an in-process worker (real Kafka, real engine, no-op telemetry). */
-  async startWorker(flags: WorkerFlags = {}): Promise<Worker> {
+  /** Starts an in-process worker (real Kafka, real engine, no-op telemetry unless given). */
+  async startWorker(flags: WorkerFlags = {}, telemetry: TelemetryPort = noOpTelemetry): Promise<Worker> {
     const worker = composeWorker(this.config(flags), {
-      telemetry: noOpTelemetry,
+      telemetry,
       log: (line) => process.env.BERTH_TEST_LOG && process.stderr.write(`${line}\n`),
     });
     this.workers.push(worker);

@@ -36,7 +36,18 @@ describe('loadWorkerConfig', () => {
     expect(() => loadWorkerConfig({ containerLabels: 'nope' }, {})).toThrow(/container-labels/);
   });
 
+  it('reads an explicit installation id; default null (cluster id + prefix, resolved at start)', () => {
+    expect(loadWorkerConfig({}, {}).installationId).toBeNull();
+    expect(loadWorkerConfig({}, { BERTH_INSTALLATION_ID: 'prod-eu/berth' }).installationId).toBe(
+      'prod-eu/berth',
+    );
+    expect(loadWorkerConfig({ installationId: 'a' }, { BERTH_INSTALLATION_ID: 'b' }).installationId).toBe(
+      'a',
+    );
+  });
+
   it.each([
+    [{ installationId: 'has space' }, /--installation-id \/ BERTH_INSTALLATION_ID/],
     [{ slots: '0' }, /--slots \/ BERTH_SLOTS must be an integer/],
     [{ slots: 'two' }, /BERTH_SLOTS/],
     [{ brokers: 'localhost' }, /host:port/],
