@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Two tiers: `unit` (pure logic, fakes behind ports, no infrastructure) and
- * `integration` (the real Kafka broker and Docker engine, brought up by `berth infra up`).
+ * `integration` (the real Kafka broker and Docker engine, brought up by `berth infra up`), and
+ * `faults` (the full fault suite, `npm run faults`; `npm test` runs a reduced one in integration).
  */
 export default defineConfig({
   test: {
@@ -20,6 +21,16 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 180_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 3_600_000,
           hookTimeout: 600_000,
           fileParallelism: false,
         },

@@ -10,5 +10,5 @@ sh scripts/test-prerequisites.sh
 node dist/cli/main.js infra up
 node dist/cli/main.js stacks build
 echo "berth: infrastructure and stacks ready in $(( $(date +%s) - start )) s" >&2
-npx vitest run "$@"
+npx vitest run --project unit --project integration "$@"
 echo "berth: tests finished in $(( $(date +%s) - start )) s" >&2

@@ -66,8 +66,9 @@ export class ContainerUpkeep {
   }
 
   private async prewarm(): Promise<void> {
-    if (this.o.warmPoolSize === 0) return;
     const stacks = await this.o.stacks.list();
+    this.o.telemetry.knownStacks?.(stacks.map((s) => s.name));
+    if (this.o.warmPoolSize === 0) return;
     for (const s of stacks) {
       if (this.o.prewarmStacks.length === 0 || this.o.prewarmStacks.includes(s.name)) {
         this.o.executor.prewarm(s.name, s.imageId, this.o.warmPoolSize);

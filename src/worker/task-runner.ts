@@ -8,6 +8,7 @@ import type { ExecutionPlan } from '../execution/execution-plan.js';
 import type { ExecutionPlanner } from '../execution/execution-planner.js';
 import type { HeldTask } from '../intake/held-task.js';
 import { HEADERS } from '../kafka/topic-names.js';
+import { decodeFailureReason } from '../observability/dlq-reason.js';
 import { ATTR } from '../observability/span-names.js';
 import type { AttemptContext } from '../publishing/attempt-context.js';
 import type { OutcomePublisher } from '../publishing/outcome-publisher.js';
@@ -105,7 +106,7 @@ export class TaskRunner {
     try {
       event = this.d.eventCodec.decode(value);
     } catch (err) {
-      return { ok: false, reason: `undecodable: ${err instanceof Error ? err.message : String(err)}` };
+      return { ok: false, reason: decodeFailureReason(err) };
     }
     if (event.payload.byteLength > this.d.payloadCapBytes) {
       return {

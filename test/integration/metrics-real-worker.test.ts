@@ -11,7 +11,9 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultSchemaCatalog } from '../../src/codecs/schema-catalog.js';
 import { taskEventCodec } from '../../src/codecs/task-event-codec.js';
+import { frame } from '../../src/codecs/wire-frame.js';
 import { probeEngine } from '../../src/containers/engine-probe.js';
 import { probeBroker } from '../../src/kafka/broker-probe.js';
 import { type Observability, startObservability } from '../../src/observability/observability.js';
@@ -68,7 +70,17 @@ describe('metrics of a real worker', () => {
     const bad = [0, 1].map((i) => inlineEvent(`bad-${i}`, stack, ['sh', '-c', 'exit 3']));
     await h.send([...ok, ...bad].map((event) => ({ event })));
     await h.sendRaw(h.topics.tasks, 'garbage', Buffer.from('not an avro event'));
-    await h.until('6 results and 1 dead letter', () => h.results.length >= 6 && h.dlq.length >= 1, 90_000);
+    // A decodable TaskEvent that breaks a rule (written with the schema alone, past the encode check).
+    const type = defaultSchemaCatalog().current('io.berth.TaskEvent').type;
+    const rulebreaker = { ...inlineEvent('rule-breaker', stack, ['true']), priority: 7 };
+    await h.sendRaw(
+      h.topics.tasks,
+      'rule-breaker',
+      frame(taskEventCodec.schemaId, type.toBuffer(rulebreaker)),
+    );
+    // A stack nobody built: REJECTED, counted under stack="unknown", not as a new label value.
+    await h.send([{ event: inlineEvent('cobol-1', 'cobol-85', ['run']) }]);
+    await h.until('7 results and 2 dead letters', () => h.results.length >= 7 && h.dlq.length >= 2, 90_000);
 
     const t = await metricsWhen((text) => value(text, 'berth_slots', { state: 'total' }) === SLOTS);
     expect(value(t, 'berth_tasks_total', { stack, status: 'SUCCEEDED' })).toBe(4);
@@ -78,6 +90,9 @@ describe('metrics of a real worker', () => {
       expect(value(t, `berth_task_${kind}_seconds_sum`, { stack }), kind).toBeGreaterThan(0);
     }
     expect(value(t, 'berth_dlq_total', { reason: 'undecodable' })).toBe(1);
+    expect(value(t, 'berth_dlq_total', { reason: 'invalid' })).toBe(1);
+    expect(value(t, 'berth_tasks_total', { stack: 'unknown', status: 'REJECTED' })).toBe(1);
+    expect(t).not.toMatch(/cobol/);
     expect(value(t, 'berth_memory_budget_bytes', {})).toBeGreaterThan(0);
     expect(value(t, 'berth_warm_containers', { stack })).toBeGreaterThanOrEqual(0);
     expect(t).toMatch(

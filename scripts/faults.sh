@@ -1,0 +1,12 @@
+#!/bin/sh
+# npm run faults: the full fault suite against the real broker and engine (bring-up as npm test),
+# printing one table of figures. Takes a while: 20 kill -9s, a 60 s SIGSTOP, 1,000 malformed records.
+set -eu
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+sh scripts/ensure-node.sh
+sh scripts/test-prerequisites.sh
+node dist/cli/main.js infra up
+node dist/cli/main.js stacks build
+npm run -s build
+exec npx vitest run --project faults "$@"

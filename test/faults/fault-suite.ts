@@ -1,0 +1,62 @@
+import { type FaultRow, printTable } from './fault-accounting.js';
+import {
+  killLoop,
+  killOneOfTwo,
+  malformedFlood,
+  partitionChurn,
+  sigstopOneOfTwo,
+} from './fault-scenarios.js';
+
+/** Sizes of one run of the suite: `npm run faults` runs `FULL`, `npm test` runs `REDUCED`. */
+export interface SuiteScale {
+  readonly kills: number;
+  readonly killTasks: number;
+  readonly twoWorkerTasks: number;
+  readonly stopMs: number;
+  readonly churnCycles: number;
+  readonly churnTasks: number;
+  readonly malformed: number;
+  readonly huge: number;
+}
+
+export const FULL: SuiteScale = {
+  kills: 20,
+  killTasks: 2600,
+  twoWorkerTasks: 1500,
+  stopMs: 60_000,
+  churnCycles: 6,
+  churnTasks: 3000,
+  malformed: 1000,
+  huge: 5,
+};
+
+export const REDUCED: SuiteScale = {
+  kills: 2,
+  killTasks: 300,
+  twoWorkerTasks: 300,
+  stopMs: 20_000,
+  churnCycles: 2,
+  churnTasks: 600,
+  malformed: 60,
+  huge: 1,
+};
+
+/** Runs every scenario in turn and returns the rows (printed as one table by the caller). */
+export async function runSuite(scale: SuiteScale, log: (line: string) => void): Promise<FaultRow[]> {
+  const rows: FaultRow[] = [];
+  const steps: (() => Promise<FaultRow>)[] = [
+    () => killLoop(scale.kills, scale.killTasks),
+    () => killOneOfTwo(scale.twoWorkerTasks),
+    () => sigstopOneOfTwo(scale.twoWorkerTasks / 3, scale.stopMs),
+    () => partitionChurn(scale.churnCycles, scale.churnTasks),
+    () => malformedFlood(scale.malformed, scale.huge),
+  ];
+  for (const step of steps) {
+    const row = await step();
+    rows.push(row);
+    log(printTable([row]));
+  }
+  return rows;
+}
+
+export { printTable };
