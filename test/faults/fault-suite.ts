@@ -17,6 +17,10 @@ export interface SuiteScale {
   readonly churnTasks: number;
   readonly malformed: number;
   readonly huge: number;
+  /** Task length of the two-installations scenario, seconds. */
+  readonly installationTaskS: number;
+  /** Function tasks during the dockerd restart; 0 leaves the scenario out. */
+  readonly dockerdTasks: number;
 }
 
 export const FULL: SuiteScale = {
@@ -28,6 +32,8 @@ export const FULL: SuiteScale = {
   churnTasks: 3000,
   malformed: 1000,
   huge: 5,
+  installationTaskS: 300,
+  dockerdTasks: 1500,
 };
 
 export const REDUCED: SuiteScale = {
@@ -39,6 +45,8 @@ export const REDUCED: SuiteScale = {
   churnTasks: 600,
   malformed: 60,
   huge: 1,
+  installationTaskS: 15,
+  dockerdTasks: 0,
 };
 
 /** Runs every scenario in turn and returns the rows (printed as one table by the caller). */
@@ -50,6 +58,8 @@ export async function runSuite(scale: SuiteScale, log: (line: string) => void): 
     () => sigstopOneOfTwo(scale.twoWorkerTasks / 3, scale.stopMs),
     () => partitionChurn(scale.churnCycles, scale.churnTasks),
     () => malformedFlood(scale.malformed, scale.huge),
+    () => twoInstallations(scale.installationTaskS),
+    ...(scale.dockerdTasks > 0 ? [() => dockerdRestart(scale.dockerdTasks)] : []),
   ];
   for (const step of steps) {
     const row = await step();
