@@ -6,6 +6,7 @@ import {
   partitionChurn,
   sigstopOneOfTwo,
 } from './fault-scenarios.js';
+import { dockerdRestart, twoInstallations } from './fault-scenarios-engine.js';
 
 /** Sizes of one run of the suite: `npm run faults` runs `FULL`, `npm test` runs `REDUCED`. */
 export interface SuiteScale {
