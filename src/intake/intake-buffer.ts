@@ -22,6 +22,14 @@ interface PartitionQueue {
   notBeforeMs: number;
 }
 
+/** Records looked at behind a partition's not-yet-due head. */
+const AHEAD_WINDOW = 64;
+
+/** Records with a null key never share an order with others. */
+function keyOf(r: ConsumedRecord): string {
+  return r.key === null ? `@${r.offset}` : Buffer.from(r.key).toString('latin1');
+}
+
 function bytesOf(r: ConsumedRecord): number {
   return (r.value?.byteLength ?? 0) + (r.key?.byteLength ?? 0) + 128;
 }
@@ -100,7 +108,16 @@ export class IntakeBuffer {
       const q = this.queues.get(partitions[this.cursor] as number) as PartitionQueue;
       const record = q.records[q.head];
       if (record === undefined || q.notBeforeMs > now) {
-        if (record !== undefined) earliest = Math.min(earliest, q.notBeforeMs);
+        if (record !== undefined) {
+          earliest = Math.min(earliest, q.notBeforeMs);
+          const ahead = this.offerAhead(q);
+          if (ahead === 'full') return;
+          earliest = Math.min(earliest, ahead.earliest);
+          if (ahead.taken > 0) {
+            idle = 0;
+            continue;
+          }
+        }
         idle++;
         continue;
       }
@@ -109,7 +126,7 @@ export class IntakeBuffer {
       if (decision.kind === 'defer') {
         q.notBeforeMs = decision.untilMs;
         earliest = Math.min(earliest, decision.untilMs);
-        idle++;
+        idle = 0; // its turn comes round again: records behind it may be due
         continue;
       }
       q.notBeforeMs = 0;
@@ -117,6 +134,37 @@ export class IntakeBuffer {
       idle = 0;
     }
     if (earliest !== Number.POSITIVE_INFINITY) this.opts.wakeAt(earliest);
+  }
+
+  /**
+   * The head of `q` is not due yet (a retry waiting for its backoff): offers due records behind it
+   * whose key no waiting record before them has, so a 1 s retry does not wait behind another
+   * task's 60 s backoff while records of one key still start in offset order. Looks at most
+   * `AHEAD_WINDOW` records deep.
+   */
+  private offerAhead(q: PartitionQueue): 'full' | { taken: number; earliest: number } {
+    const blocked = new Set<string>([keyOf(q.records[q.head] as ConsumedRecord)]);
+    let taken = 0;
+    let earliest = Number.POSITIVE_INFINITY;
+    let end = Math.min(q.records.length, q.head + 1 + AHEAD_WINDOW);
+    for (let i = q.head + 1; i < end; i++) {
+      const r = q.records[i] as ConsumedRecord;
+      const key = keyOf(r);
+      if (blocked.has(key)) continue;
+      const decision = this.opts.sink.offer(r);
+      if (decision.kind === 'full') return 'full';
+      if (decision.kind === 'defer') {
+        blocked.add(key);
+        earliest = Math.min(earliest, decision.untilMs);
+        continue;
+      }
+      q.records.splice(i, 1);
+      q.bytes -= bytesOf(r);
+      i--;
+      end--;
+      taken++;
+    }
+    return { taken, earliest };
   }
 
   /** Forgets the records of the given partitions (all when omitted). */

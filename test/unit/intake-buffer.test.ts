@@ -69,16 +69,17 @@ describe('IntakeBuffer', () => {
     expect(f.buffer.wantsMore(2)).toBe(true);
   });
 
-  it('parks a deferred head without blocking other partitions and asks to be woken when due', () => {
+  it('parks a deferred head without blocking other partitions or unrelated records, and asks to be woken when due', () => {
     const f = fixture(10, (r) =>
       r.partition === 0 && r.offset === '0' ? { kind: 'defer', untilMs: 5000 } : { kind: 'accepted' },
     );
     f.buffer.push(0, [rec(0, 0), rec(0, 1)]);
     f.buffer.push(1, [rec(1, 0)]);
     f.buffer.pump();
-    expect(f.taken).toEqual(['1@0']);
+    // 0@1 has no key, so nothing orders it after 0@0: it is offered past the waiting head.
+    expect(f.taken.sort()).toEqual(['0@1', '1@0']);
     expect(f.wakes).toEqual([5000]);
-    expect(f.buffer.size).toBe(2);
+    expect(f.buffer.size).toBe(1);
   });
 
   it('clear forgets buffered records (Kafka re-delivers them from the committed offset)', () => {
@@ -92,5 +93,21 @@ describe('IntakeBuffer', () => {
     f.give(5);
     f.buffer.pump();
     expect(f.taken).toEqual([]);
+  });
+
+  it('offers due records behind a not-yet-due head, but never one sharing a key with a waiting record', () => {
+    const keyed = (offset: number, key: string): ConsumedRecord => ({
+      ...rec(0, offset),
+      key: Buffer.from(key),
+    });
+    const f = fixture(10, (r) =>
+      r.offset === '0' || r.offset === '2' ? { kind: 'defer', untilMs: 60_000 } : { kind: 'accepted' },
+    );
+    // 0: key a, due in 60 s; 1: key a (must wait for 0); 2: key b, due in 60 s; 3: key b (waits); 4: key c (due now)
+    f.buffer.push(0, [keyed(0, 'a'), keyed(1, 'a'), keyed(2, 'b'), keyed(3, 'b'), keyed(4, 'c')]);
+    f.buffer.pump();
+    expect(f.taken).toEqual(['0@4']);
+    expect(f.buffer.size).toBe(4);
+    expect(f.wakes).toEqual([60_000]);
   });
 });
