@@ -45,3 +45,11 @@ export class BenchSummary {
     return [...summaryTable(this.rows), ...this.notes.map((n) => `- ${n}`)];
   }
 }
+
+/** Whether `value` meets `target` (`>=` or `<=`), spelled out: "target ≥ 0.15: met", "target ≤ 2 ms: NOT met". */
+export function targetText(value: number | null, op: '>=' | '<=', target: number, unit = ''): string {
+  const goal = `target ${op === '>=' ? '≥' : '≤'} ${target}${unit === '' ? '' : ` ${unit}`}`;
+  if (value === null || !Number.isFinite(value)) return `${goal}: n/a`;
+  const met = op === '>=' ? value >= target : value <= target;
+  return `${goal}: ${met ? 'met' : 'NOT met'}`;
+}

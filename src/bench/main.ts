@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { taskEventCodec } from '../codecs/task-event-codec.js';
 import { loadWorkerConfig } from '../config/worker-config.js';
 import { ContainerExecutor } from '../containers/container-executor.js';
@@ -12,28 +15,47 @@ import { RecordProducer } from '../kafka/record-producer.js';
 import { topicNames } from '../kafka/topic-names.js';
 import { type BacklogRssFigures, backlogRss } from './backlog-rss.js';
 import { type BareKafkaLoopFigures, bareKafkaLoopFigures } from './bare-kafka-loop.js';
+import { type BenchPackageKind, benchPackage, writeBenchPackage } from './bench-packages.js';
 import { fmt, percentile } from './bench-stats.js';
-import { BenchSummary, ratioText } from './bench-summary.js';
 import { dockerRunStartMs } from './docker-run-latency.js';
 import { engineCeiling } from './engine-ceiling.js';
 import { type FnPeerFigures, measureFnPeer } from './fn-peer.js';
 import { warmHandoverMs } from './handover-latency.js';
 import { hotVsFresh } from './hot-throughput.js';
 import { naiveLoopTasksPerSecond } from './naive-loop.js';
+import { type PackageThroughputFigures, packageThroughput } from './package-throughput.js';
+import {
+  type CoreFigures,
+  emptyFigures,
+  type LoadAverage,
+  phasesText,
+  summarizeFigures,
+} from './summarize-figures.js';
 import { isTrivialTaskKind, type TrivialTaskKind } from './trivial-task-events.js';
 import { type WorkerOfferedLatencyFigures, workerOfferedLatency } from './worker-offered-latency.js';
 import { BenchWorker, burstTasksPerSecond, sequentialLatency } from './worker-throughput.js';
 
 /*
  * Sections (env, or `npm run bench -- --name=value` for BENCH_NAME; an env setting wins):
- *   BENCH_CORE=1          handover, engine ceiling, hot vs fresh, in-process worker, naive loop
+ *   BENCH_CORE=1          handover, engine ceiling, executor hot vs fresh (BENCH_EXECUTOR_TASKS=100),
+ *                         in-process worker with fresh isolation (BENCH_TASKS=60), naive loop
+ *   BENCH_FN=1            function mode through an in-process worker, trivial Node and Python handlers
+ *                         (BENCH_FN_LANGS=node,python): BENCH_FN_TASKS=20000 after BENCH_FN_WARMUP=300,
+ *                         every result checked; package maxConcurrency BENCH_FN_CONCURRENCY=2, worker
+ *                         BENCH_FN_SLOTS=2, BENCH_FN_PREFETCH=256, BENCH_FN_DEPTH=8 (pipeline depth);
+ *                         then BENCH_FN_PACED_RATE=200 tasks/s for BENCH_FN_PACED_SECONDS=5 through the
+ *                         same worker: overhead and span stretches without a backlog (rate 0: skipped);
+ *                         BENCH_FN_PIN_REVISION=1: tasks name the pushed revision instead of the newest
+ *   BENCH_HOT=1           HOT process mode through the same worker settings: BENCH_HOT_TASKS=300
+ *                         (BENCH_HOT_KIND=shell: sh -c 'cat "$PAYLOAD_FILE"', or node: node -e on node-20)
  *   BENCH_BARE=1          bare KafkaJS consume → produce → commit loop (BENCH_BARE_RECORDS=200000)
  *   BENCH_FN_PEER=1       Fn peer via ../shared/peers/fn/measure.sh when built (BENCH_FN_PEER_N=500)
  *   BENCH_BACKLOG=N       worker process RSS while draining N tasks (BENCH_BACKLOG_KIND=rejected|shell|function,
  *                         BENCH_BACKLOG_TIMEOUT_S=1800); off by default
- *   BENCH_OFFERED_RATE=R  produced → result latency at R tasks/s through a worker process for
- *                         BENCH_OFFERED_SECONDS=10 (BENCH_OFFERED_KIND, BENCH_OFFERED_PACKAGE=dir to push
- *                         and call); off by default
+ *   BENCH_OFFERED_RATE=500 produced → result latency at this rate through a worker process for
+ *                         BENCH_OFFERED_SECONDS=10 (0 turns it off); BENCH_OFFERED_KIND=function (a trivial
+ *                         Node handler with the BENCH_FN_* settings, or BENCH_OFFERED_PACKAGE=dir to push
+ *                         and call), shell or rejected
  *   BENCH_WORKER_ARGS     extra `berth worker` flags for the worker processes ("--slots 4 …")
  */
 for (const arg of process.argv.slice(2)) {
@@ -48,7 +70,7 @@ const on = (name: string, fallback: boolean) => (process.env[name] ?? (fallback 
 const LATENCY_SAMPLES = n('BENCH_LATENCY_SAMPLES', 20);
 const THROUGHPUT_TASKS = n('BENCH_TASKS', 60);
 const NAIVE_TASKS = n('BENCH_NAIVE_TASKS', 15);
-const HOT_TASKS = n('BENCH_HOT_TASKS', 100);
+const EXECUTOR_TASKS = n('BENCH_EXECUTOR_TASKS', 100);
 const CEILING_CONTAINERS = n('BENCH_CEILING_CONTAINERS', 20);
 const STACK = process.env.BENCH_STACK ?? 'python-3.11';
 /** The sections that existed first: handover, engine ceiling, hot vs fresh, worker, naive loop. */
@@ -60,11 +82,26 @@ const FN_PEER_N = n('BENCH_FN_PEER_N', 500);
 const BACKLOG = n('BENCH_BACKLOG', 0);
 const BACKLOG_KIND = process.env.BENCH_BACKLOG_KIND ?? 'rejected';
 const BACKLOG_TIMEOUT_S = n('BENCH_BACKLOG_TIMEOUT_S', 1800);
-const OFFERED_RATE = n('BENCH_OFFERED_RATE', 0);
+const OFFERED_RATE = n('BENCH_OFFERED_RATE', 500);
 const OFFERED_SECONDS = n('BENCH_OFFERED_SECONDS', 10);
-const OFFERED_KIND =
-  process.env.BENCH_OFFERED_KIND ?? (process.env.BENCH_OFFERED_PACKAGE ? 'function' : 'shell');
+const OFFERED_KIND = process.env.BENCH_OFFERED_KIND ?? 'function';
 const OFFERED_PACKAGE = process.env.BENCH_OFFERED_PACKAGE;
+const FN = on('BENCH_FN', true);
+const FN_LANGS = (process.env.BENCH_FN_LANGS ?? 'node,python').split(',').filter((s) => s !== '');
+const FN_TASKS = n('BENCH_FN_TASKS', 20_000);
+const FN_WARMUP = n('BENCH_FN_WARMUP', 300);
+const FN_CONCURRENCY = n('BENCH_FN_CONCURRENCY', 2);
+const FN_SLOTS = n('BENCH_FN_SLOTS', 2);
+const FN_PREFETCH = n('BENCH_FN_PREFETCH', 256);
+const FN_DEPTH = n('BENCH_FN_DEPTH', 8);
+const FN_TIMEOUT_S = n('BENCH_FN_TIMEOUT_S', 300);
+const FN_PACED_RATE = n('BENCH_FN_PACED_RATE', 200);
+const FN_PACED_SECONDS = n('BENCH_FN_PACED_SECONDS', 5);
+const FN_PIN_REVISION = on('BENCH_FN_PIN_REVISION', false);
+const HOT = on('BENCH_HOT', true);
+const HOT_TASKS = n('BENCH_HOT_TASKS', 300);
+const HOT_WARMUP = n('BENCH_HOT_WARMUP', 20);
+const HOT_KIND = process.env.BENCH_HOT_KIND ?? 'shell';
 /** Extra `berth worker` flags for the worker processes of the backlog and offered sections. */
 const WORKER_ARGS = (process.env.BENCH_WORKER_ARGS ?? '').split(' ').filter((s) => s !== '');
 
@@ -96,26 +133,16 @@ function kindSetting(name: string, value: string): TrivialTaskKind {
   return value;
 }
 
-interface CoreFigures {
-  readonly warmP50: number;
-  readonly coldP50: number;
-  readonly ceiling: number;
-  readonly freshExecutor: number;
-  readonly hotExecutor: number;
-  readonly consumedToStartP50: number;
-  readonly producedToStartP50: number;
-  readonly worker: number;
-  readonly workerOk: number;
-  readonly naive: number;
-}
+/** The in-process and child workers' settings for function and HOT package runs. */
+const FN_WORKER = { slots: FN_SLOTS, prefetch: FN_PREFETCH, functionPipelineDepth: FN_DEPTH } as const;
+const FN_PACED =
+  FN_PACED_RATE > 0 && FN_PACED_SECONDS > 0
+    ? { ratePerSecond: FN_PACED_RATE, seconds: FN_PACED_SECONDS }
+    : null;
 
-/** Everything one run measured; a section that did not run leaves its field null. */
-interface Figures {
-  core: CoreFigures | null;
-  bare: BareKafkaLoopFigures | null;
-  fn: FnPeerFigures | null;
-  backlog: BacklogRssFigures | null;
-  offered: WorkerOfferedLatencyFigures | null;
+function loadAverage(): LoadAverage {
+  const [a = 0, b = 0, c = 0] = loadavg();
+  return [a, b, c];
 }
 
 interface RunContext {
@@ -160,13 +187,13 @@ async function coreSection(ctx: RunContext): Promise<CoreFigures> {
   const ceiling = await engineCeiling(engine, imageId, labels, CEILING_CONTAINERS);
   line('engine ceiling: create+start+remove', `${fmt(ceiling, 2)} containers/s`);
 
-  const iso = await hotVsFresh(engine, STACK, imageId, labels, HOT_TASKS, 2);
+  const iso = await hotVsFresh(engine, STACK, imageId, labels, EXECUTOR_TASKS, 2);
   line(
-    `executor, fresh isolation, ${HOT_TASKS} trivial tasks, 2 at a time`,
+    `executor, fresh isolation, ${EXECUTOR_TASKS} trivial tasks, 2 at a time`,
     `${fmt(iso.freshTasksPerSecond, 2)} tasks/s`,
   );
   line(
-    `executor, hot isolation, ${HOT_TASKS} trivial tasks, 2 containers`,
+    `executor, hot isolation, ${EXECUTOR_TASKS} trivial tasks, 2 containers`,
     `${fmt(iso.hotTasksPerSecond, 2)} tasks/s`,
   );
   line('ratio hot / fresh', `${fmt(iso.hotTasksPerSecond / iso.freshTasksPerSecond, 2)}x`);
@@ -241,12 +268,15 @@ async function coreSection(ctx: RunContext): Promise<CoreFigures> {
       warmP50: percentile(warm, 50),
       coldP50: percentile(cold, 50),
       ceiling,
+      executorTasks: EXECUTOR_TASKS,
       freshExecutor: iso.freshTasksPerSecond,
       hotExecutor: iso.hotTasksPerSecond,
       consumedToStartP50: percentile(seq.consumedToStart, 50),
       producedToStartP50: percentile(seq.producedToStart, 50),
+      workerTasks: THROUGHPUT_TASKS,
       worker: rate,
       workerOk: ok,
+      naiveTasks: NAIVE_TASKS,
       naive,
     };
   } finally {
@@ -287,6 +317,67 @@ async function fnSection(): Promise<FnPeerFigures> {
   return r;
 }
 
+/** `tasks` tasks of a trivial package through an in-process worker, every result checked. */
+async function packageSection(
+  ctx: RunContext,
+  kind: BenchPackageKind,
+  tasks: number,
+  warmup: number,
+  paced: { ratePerSecond: number; seconds: number } | null,
+): Promise<PackageThroughputFigures> {
+  const pkg = benchPackage(kind, `bench-${kind}`, FN_CONCURRENCY);
+  const r = await packageThroughput({
+    kafka: ctx.kafka,
+    brokers: ctx.brokers,
+    topicPrefix: `${ctx.run}-${kind}`,
+    pkg,
+    tasks,
+    warmup,
+    worker: FN_WORKER,
+    containerLabels: ctx.labels,
+    timeoutMs: FN_TIMEOUT_S * 1000,
+    paced,
+    pinRevision: FN_PIN_REVISION,
+    log: (l) => console.log(`  ${l}`),
+  });
+  line(
+    `${kind}: ${pkg.description}, ${tasks} tasks`,
+    `${fmt(r.tasksPerSecond, 1)} tasks/s (${fmt(r.seconds, 2)} s, produce ${fmt(r.produceSeconds, 2)} s)`,
+  );
+  line(
+    `  checked: correct / expected (statuses)`,
+    `${r.tally.correct}/${r.tally.expected} ${JSON.stringify(r.tally.statuses)}${r.tally.duplicates ? `, ${r.tally.duplicates} duplicates` : ''}`,
+  );
+  if (r.verdict !== null) line('  CHECK FAILED', r.verdict);
+  line(
+    '  overhead (consumed → acked − run) p50/p99/max',
+    `${fmt(r.overhead.p50Ms, 2)} / ${fmt(r.overhead.p99Ms, 2)} / ${fmt(r.overhead.maxMs, 1)} ms (${r.overhead.count} tasks)`,
+  );
+  line('  span stretches p50 ms', phasesText(r.phases));
+  const p = r.paced;
+  if (p) {
+    const at = `  paced ${p.latency.offeredPerSecond}/s for ${FN_PACED_SECONDS} s`;
+    line(
+      `${at}: produced → result p50/p99`,
+      `${fmt(p.latency.p50Ms)} / ${fmt(p.latency.p99Ms)} ms, ${p.tally.correct}/${p.tally.expected} correct`,
+    );
+    if (p.verdict !== null) line('  CHECK FAILED', p.verdict);
+    line(
+      `${at}: overhead p50/p99/max`,
+      `${fmt(p.overhead.p50Ms, 2)} / ${fmt(p.overhead.p99Ms, 2)} / ${fmt(p.overhead.maxMs, 1)} ms (${p.overhead.count} tasks)`,
+    );
+    line(`${at}: span stretches p50 ms`, phasesText(p.phases));
+    line(`${at}: span stretches p99 ms`, phasesText(p.phases, 'p99Ms'));
+  }
+  return r;
+}
+
+function hotKind(): BenchPackageKind {
+  if (HOT_KIND === 'shell') return 'hot-shell';
+  if (HOT_KIND === 'node') return 'hot-node';
+  throw new Error(`BENCH_HOT_KIND must be shell or node, got '${HOT_KIND}'`);
+}
+
 async function backlogSection(ctx: RunContext): Promise<BacklogRssFigures> {
   const r = await backlogRss({
     kafka: ctx.kafka,
@@ -318,102 +409,53 @@ async function backlogSection(ctx: RunContext): Promise<BacklogRssFigures> {
   return r;
 }
 
+/** The worker flags of an offered-latency run of `kind` (BENCH_WORKER_ARGS last, so they win). */
+function offeredWorkerArgs(kind: string): string[] {
+  const fn = [
+    ...['--slots', String(FN_SLOTS), '--prefetch', String(FN_PREFETCH)],
+    ...['--function-pipeline-depth', String(FN_DEPTH), '--warm-pool-size', '0'],
+  ];
+  return [
+    ...(kind === 'rejected' ? ['--warm-pool-size', '0'] : []),
+    ...(kind === 'function' ? fn : []),
+    ...WORKER_ARGS,
+  ];
+}
+
 async function offeredSection(ctx: RunContext): Promise<WorkerOfferedLatencyFigures> {
   const kind = kindSetting('BENCH_OFFERED_KIND', OFFERED_KIND);
+  // Function kind without a package of the caller's: the trivial Node handler (returns its payload).
+  const scratch =
+    kind === 'function' && OFFERED_PACKAGE === undefined
+      ? await mkdtemp(join(tmpdir(), 'berth-bench-offered-'))
+      : null;
+  if (scratch !== null)
+    await writeBenchPackage(scratch, benchPackage('node-function', 'bench-offered-node', FN_CONCURRENCY));
+  const packageDir = OFFERED_PACKAGE ?? scratch ?? undefined;
   const r = await workerOfferedLatency({
     kafka: ctx.kafka,
     ratePerSecond: OFFERED_RATE,
     durationSeconds: OFFERED_SECONDS,
     kind,
-    ...(OFFERED_PACKAGE === undefined ? {} : { packageDir: OFFERED_PACKAGE }),
+    ...(packageDir === undefined ? {} : { packageDir }),
     topicPrefix: `${ctx.run}-offered`,
     brokers: ctx.brokers,
     containerLabels: ctx.labels,
-    workerArgs: [...(kind === 'rejected' ? ['--warm-pool-size', '0'] : []), ...WORKER_ARGS],
+    workerArgs: offeredWorkerArgs(kind),
     log: (l) => console.log(`  ${l}`),
-  });
+  }).finally(() => (scratch === null ? undefined : rm(scratch, { recursive: true, force: true })));
   line(
     `produced → result at ${OFFERED_RATE}/s for ${OFFERED_SECONDS} s, ${kind}${r.codeName ? ` ${r.codeName}` : ''}`,
     `p50/p99 ${fmt(r.p50Ms)} / ${fmt(r.p99Ms)} ms, ${r.answered}/${r.produced} answered, produced at ${fmt(r.producedPerSecond)}/s`,
   );
   line('  results by status (warm-up included)', JSON.stringify(r.statuses));
+  line(
+    '  worker overhead p50/p99 (/metrics histogram, timed tasks)',
+    r.overhead === null
+      ? 'n/a (worker /metrics not read)'
+      : `${fmt(r.overhead.p50Ms, 2)} / ${fmt(r.overhead.p99Ms, 2)} ms (${r.overhead.count} tasks)`,
+  );
   return r;
-}
-
-function summarize(f: Figures): BenchSummary {
-  const s = new BenchSummary();
-  const c = f.core;
-  const bare = f.bare?.recordsPerSecond ?? null;
-  const fn = f.fn?.kind === 'measured' ? f.fn : null;
-  if (c) {
-    s.add(
-      'handover → process started, warm, p50',
-      `${fmt(c.warmP50)} ms`,
-      ratioText(c.warmP50, c.coldP50, 'docker run p50', 3),
-    );
-    s.add('docker run --rm → process started, p50', `${fmt(c.coldP50)} ms`);
-    s.add('engine ceiling create+start+remove', `${fmt(c.ceiling, 2)} containers/s`);
-    s.add(
-      `executor hot isolation, ${HOT_TASKS} tasks`,
-      `${fmt(c.hotExecutor, 2)} tasks/s`,
-      ratioText(c.hotExecutor, c.freshExecutor, 'executor fresh'),
-    );
-    s.add('worker produced → process started, p50', `${fmt(c.producedToStartP50)} ms`);
-    s.add(
-      `berth worker, fresh isolation, ${THROUGHPUT_TASKS} tasks`,
-      `${fmt(c.worker, 2)} tasks/s (${c.workerOk} ok)`,
-      ratioText(c.worker, c.naive, 'naive loop'),
-    );
-    s.add('berth worker ÷ engine ceiling', ratioText(c.worker, c.ceiling, '', 2).trim(), 'goal ≈ 1');
-    s.add('berth worker ÷ bare KafkaJS loop', ratioText(c.worker, bare, '', 5).trim());
-    s.add(`naive consume → docker run → produce, ${NAIVE_TASKS} tasks`, `${fmt(c.naive, 2)} tasks/s`);
-  }
-  if (f.bare)
-    s.add(
-      `bare KafkaJS loop, ${f.bare.records} × ${f.bare.recordBytes} B`,
-      `${fmt(f.bare.recordsPerSecond, 0)} records/s`,
-    );
-  if (fn) {
-    for (const k of [fn.c1, fn.c4]) {
-      s.add(
-        `Fn hot, concurrency ${k.concurrency}, ${k.calls} calls`,
-        `${fmt(k.callsPerSecond, 0)} calls/s, p50/p99 ${fmt(k.p50Ms, 2)}/${fmt(k.p99Ms, 2)} ms`,
-        c
-          ? `berth worker = ${ratioText(c.worker, k.callsPerSecond, 'this', 4)}`
-          : `bare KafkaJS loop = ${ratioText(bare, k.callsPerSecond, 'this')}`,
-      );
-    }
-    if (fn.coldP50Ms !== null)
-      s.add(
-        'Fn cold call, p50',
-        `${fmt(fn.coldP50Ms)} ms`,
-        ratioText(fn.coldP50Ms, fn.dockerRunP50Ms, 'docker run --rm true (peer run)'),
-      );
-    for (const note of fn.notes) s.note(`Fn peer: ${note}`);
-  } else if (f.fn?.kind === 'skipped') s.note(`Fn peer skipped: ${f.fn.why}`);
-  if (f.backlog) {
-    const b = f.backlog;
-    s.add(
-      `backlog ${b.backlog} ${b.kind} tasks, drain`,
-      `${fmt(b.tasksPerSecond, 1)} tasks/s in ${fmt(b.drainSeconds)} s${b.complete ? '' : ` (timed out at ${b.results})`}`,
-      ratioText(b.tasksPerSecond, bare, 'bare KafkaJS loop', 4),
-    );
-    if (b.rss)
-      s.add(
-        'backlog: worker RSS start/max/end',
-        `${fmt(b.rss.startMiB)}/${fmt(b.rss.maxMiB)}/${fmt(b.rss.endMiB)} MiB`,
-        `growth ${fmt(b.rss.growthMiB)} MiB`,
-      );
-  }
-  if (f.offered) {
-    const o = f.offered;
-    s.add(
-      `produced → result, ${o.kind} at ${o.offeredPerSecond}/s, p50/p99`,
-      `${fmt(o.p50Ms)}/${fmt(o.p99Ms)} ms (${o.answered}/${o.produced})`,
-      ratioText(o.p50Ms, fn?.c1.p50Ms ?? null, 'Fn hot c1 p50'),
-    );
-  }
-  return s;
 }
 
 /** `npm run bench`: every enabled section in one run, then one table with ratios. */
@@ -423,8 +465,9 @@ async function main(): Promise<void> {
   const brokers = brokersFromEnv();
   const kafka = createKafka({ brokers, clientId: run });
   const ctx: RunContext = { run, labels, kafka, brokers };
-  console.log(`berth bench: run ${run}\n`);
-  const figures: Figures = { core: null, bare: null, fn: null, backlog: null, offered: null };
+  const figures = emptyFigures();
+  figures.loadStart = loadAverage();
+  console.log(`berth bench: run ${run}, load average ${figures.loadStart.map((x) => fmt(x, 2)).join(' ')}\n`);
   const failures: string[] = [];
   const section = async <T>(name: string, enabled: boolean, body: () => Promise<T>): Promise<T | null> => {
     if (!enabled) return null;
@@ -441,6 +484,15 @@ async function main(): Promise<void> {
     figures.core = await section('core sections', CORE, () => coreSection(ctx));
     figures.bare = await section('bare KafkaJS loop', BARE, () => bareSection(ctx));
     figures.fn = await section('Fn peer', FN_PEER, fnSection);
+    figures.functionNode = await section('function mode, Node', FN && FN_LANGS.includes('node'), () =>
+      packageSection(ctx, 'node-function', FN_TASKS, FN_WARMUP, FN_PACED),
+    );
+    figures.functionPython = await section('function mode, Python', FN && FN_LANGS.includes('python'), () =>
+      packageSection(ctx, 'python-function', FN_TASKS, FN_WARMUP, FN_PACED),
+    );
+    figures.hotProcess = await section('HOT process mode', HOT, () =>
+      packageSection(ctx, hotKind(), HOT_TASKS, HOT_WARMUP, null),
+    );
     figures.backlog = await section('backlog RSS', BACKLOG > 0, () => backlogSection(ctx));
     figures.offered = await section('offered latency', OFFERED_RATE > 0, () => offeredSection(ctx));
   } finally {
@@ -451,7 +503,8 @@ async function main(): Promise<void> {
     // Every section's topics start with the run id; so do the groups their consumers left behind.
     await deleteGroupsWithPrefix(kafka, run).catch(() => undefined);
   }
-  const summary = summarize(figures);
+  figures.loadEnd = loadAverage();
+  const summary = summarizeFigures(figures);
   for (const f of failures) summary.note(f);
   console.log('\nsummary (one run)\n');
   for (const l of summary.lines()) console.log(l);

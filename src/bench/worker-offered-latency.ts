@@ -9,7 +9,15 @@ import type { createKafka } from '../kafka/kafka-connection.js';
 import { RecordProducer } from '../kafka/record-producer.js';
 import { TailConsumer } from '../kafka/tail-consumer.js';
 import { topicNames } from '../kafka/topic-names.js';
+import { METRIC } from '../observability/metric-names.js';
+import { startFollower } from './follow-results.js';
 import { type ArrivedResult, type OfferedLatencyFigures, offeredLatency } from './offered-latency.js';
+import {
+  type HistogramSnapshot,
+  histogramDelta,
+  histogramQuantile,
+  parseHistogram,
+} from './prometheus-histogram.js';
 import { type TrivialTaskKind, trivialTaskEvent } from './trivial-task-events.js';
 import { berthCli, WorkerProcess } from './worker-process.js';
 
@@ -37,6 +45,22 @@ export interface WorkerOfferedLatencyFigures extends OfferedLatencyFigures {
   /** Results seen per status (warm-up included), e.g. { SUCCEEDED: 501 }. */
   readonly statuses: Readonly<Record<string, number>>;
   readonly workerExit: string;
+  /**
+   * The worker's berth_task_overhead_seconds over the timed tasks (its /metrics histogram after
+   * the drain less after the warm-up; quantiles interpolated within buckets); null when unread.
+   */
+  readonly overhead: { readonly count: number; readonly p50Ms: number; readonly p99Ms: number } | null;
+}
+
+/** The worker's overhead histogram now; null when /metrics cannot be read. */
+async function scrapeOverhead(url: string | null): Promise<HistogramSnapshot | null> {
+  if (url === null) return null;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    return res.ok ? parseHistogram(await res.text(), METRIC.taskOverheadSeconds) : null;
+  } catch {
+    return null;
+  }
 }
 
 function pushPackage(dir: string, prefix: string, brokers: readonly string[]): Promise<void> {
@@ -55,24 +79,6 @@ function decodeStatus(value: Buffer): string {
     return taskResultCodec.decode(value).status;
   } catch {
     return 'undecodable';
-  }
-}
-
-/**
- * Starts a follower, retrying a few times: right after the topics were created the broker may
- * still answer "not the leader" for a moment.
- */
-async function startFollower(make: () => TailConsumer, attempts = 5): Promise<TailConsumer> {
-  for (let i = 1; ; i++) {
-    const follower = make();
-    try {
-      await follower.start();
-      return follower;
-    } catch (err) {
-      await follower.stop();
-      if (i >= attempts) throw err;
-      await new Promise((r) => setTimeout(r, 1000 * i));
-    }
   }
 }
 
@@ -158,6 +164,8 @@ export async function workerOfferedLatency(
     });
     await send([make(warmId, Date.now())]);
     await warmed;
+    const metricsUrl = await worker.metricsUrl(10_000);
+    const overheadBefore = await scrapeOverhead(metricsUrl);
     log(
       `offered latency: worker answered the warm-up after ${((Date.now() - worker.spawnedAtMs) / 1000).toFixed(1)} s`,
     );
@@ -173,8 +181,18 @@ export async function workerOfferedLatency(
       },
       drainTimeoutMs: 60_000,
     });
+    const overheadAfter = await scrapeOverhead(metricsUrl);
+    const delta = overheadAfter === null ? null : histogramDelta(overheadAfter, overheadBefore);
+    const overhead =
+      delta === null
+        ? null
+        : {
+            count: delta.count,
+            p50Ms: histogramQuantile(delta, 0.5) * 1000,
+            p99Ms: histogramQuantile(delta, 0.99) * 1000,
+          };
     const workerExit = await worker.stop();
-    return { ...figures, kind: opts.kind, codeName, statuses, workerExit };
+    return { ...figures, kind: opts.kind, codeName, statuses, workerExit, overhead };
   } finally {
     if (worker?.running) await worker.stop(10_000);
     await follower?.stop();

@@ -20,6 +20,12 @@ export function berthCli(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
 }
 
+/** The base URL in a worker's `metrics on http://host:port/metrics` log line; null for other lines. */
+export function parseMetricsBase(line: string): string | null {
+  const m = /metrics on (\S+)\/metrics\b/.exec(line);
+  return m?.[1] ?? null;
+}
+
 /** `berth worker` argv (after `node`) for these options. */
 export function workerArgv(opts: WorkerProcessOptions): string[] {
   const labels = Object.entries(opts.containerLabels ?? {})
@@ -49,6 +55,8 @@ export function workerArgv(opts: WorkerProcessOptions): string[] {
 export class WorkerProcess {
   readonly stderrTail: string[] = [];
   private readonly child: ChildProcess;
+  /** Where it serves /metrics, from its "metrics on URL/metrics" line; null until logged. */
+  private metricsBase: string | null = null;
   readonly spawnedAtMs = Date.now();
 
   constructor(opts: WorkerProcessOptions) {
@@ -57,12 +65,12 @@ export class WorkerProcess {
       env: opts.env ?? process.env,
     });
     this.child.stderr?.on('data', (d: Buffer) => {
-      this.stderrTail.push(
-        ...d
-          .toString()
-          .split('\n')
-          .filter((l) => l.trim() !== ''),
-      );
+      const lines = d
+        .toString()
+        .split('\n')
+        .filter((l) => l.trim() !== '');
+      for (const l of lines) this.metricsBase ??= parseMetricsBase(l);
+      this.stderrTail.push(...lines);
       this.stderrTail.splice(0, Math.max(0, this.stderrTail.length - 20));
     });
   }
@@ -71,6 +79,13 @@ export class WorkerProcess {
     const pid = this.child.pid;
     if (pid === undefined) throw new Error('worker process did not start');
     return pid;
+  }
+
+  /** The worker's /metrics URL once it logged it, waiting up to `timeoutMs`; null if it did not. */
+  async metricsUrl(timeoutMs = 30_000): Promise<string | null> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.metricsBase === null && this.running && Date.now() < deadline) await sleep(50);
+    return this.metricsBase === null ? null : `${this.metricsBase}/metrics`;
   }
 
   get running(): boolean {

@@ -1,0 +1,327 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pushCodePackage } from '../code/code-push.js';
+import { taskEventCodec } from '../codecs/task-event-codec.js';
+import { taskResultCodec } from '../codecs/task-result-codec.js';
+import { loadWorkerConfig } from '../config/worker-config.js';
+import type { TaskEvent } from '../domain/task-event.js';
+import { KafkaCodeTopic } from '../kafka/code-topic.js';
+import { deleteBerthTopics, ensureTopics } from '../kafka/kafka-admin.js';
+import type { createKafka } from '../kafka/kafka-connection.js';
+import { RecordProducer } from '../kafka/record-producer.js';
+import { TailConsumer } from '../kafka/tail-consumer.js';
+import { topicNames } from '../kafka/topic-names.js';
+import type { OutgoingRecord } from '../publishing/record-producer-port.js';
+import { composeWorker } from '../worker/compose-worker.js';
+import type { Worker } from '../worker/worker.js';
+import { type BenchPackage, benchPayload, writeBenchPackage } from './bench-packages.js';
+import { startFollower } from './follow-results.js';
+import { type OfferedLatencyFigures, offeredLatency } from './offered-latency.js';
+import {
+  type OverheadFigures,
+  OverheadRecorder,
+  overheadFigures,
+  type PhaseFigures,
+  phaseFigures,
+} from './overhead-recorder.js';
+import { ResultTally, type TallySummary, tallyVerdict } from './result-tally.js';
+
+/** The in-process worker's settings (a 2-core machine: 2 slots, deep prefetch, pipelined calls). */
+export interface BenchWorkerSettings {
+  readonly slots: number;
+  readonly prefetch: number;
+  readonly functionPipelineDepth: number;
+}
+
+export interface PackageThroughputOptions {
+  readonly kafka: ReturnType<typeof createKafka>;
+  readonly brokers: readonly string[];
+  /** Fresh prefix for the seven topics (deleted afterwards). */
+  readonly topicPrefix: string;
+  readonly pkg: BenchPackage;
+  /** Timed tasks, produced at once after the warm-up. */
+  readonly tasks: number;
+  /** Tasks answered before the clock starts (containers created, runtimes loaded, group joined). */
+  readonly warmup: number;
+  readonly worker: BenchWorkerSettings;
+  /** Labels on the worker's containers (so the bench can remove them). */
+  readonly containerLabels: Readonly<Record<string, string>>;
+  readonly tasksPartitions?: number;
+  /**
+   * Tasks name the pushed revision instead of the newest (revision null, which makes the worker's
+   * code catalog catch up with berth.code before each plan). Default false.
+   */
+  readonly pinRevision?: boolean;
+  /**
+   * After the timed run, tasks offered at this rate through the same worker (well below its
+   * capacity): the overhead and latency without a backlog. Null or absent: skipped.
+   */
+  readonly paced?: { readonly ratePerSecond: number; readonly seconds: number } | null;
+  /** Give up waiting for the timed results after this long; default 10 minutes. */
+  readonly timeoutMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface PackageThroughputFigures {
+  readonly pkg: Pick<BenchPackage, 'kind' | 'name' | 'description'>;
+  readonly worker: BenchWorkerSettings;
+  readonly maxConcurrency: number;
+  readonly tasks: number;
+  readonly warmup: number;
+  /** First produce of the timed tasks → their last result. */
+  readonly seconds: number;
+  readonly tasksPerSecond: number;
+  /** First produce → the last produce acknowledged. */
+  readonly produceSeconds: number;
+  readonly tally: TallySummary;
+  /** Null when every timed task was answered, SUCCEEDED and right. */
+  readonly verdict: string | null;
+  /** The worker's own per-task overhead (consumed → result acked − run), SUCCEEDED timed tasks. */
+  readonly overhead: OverheadFigures;
+  /** How long each stretch of a timed task's span took in the worker. */
+  readonly phases: PhaseFigures;
+  readonly paced: PacedFigures | null;
+  readonly undecodable: number;
+}
+
+/** Tasks offered at a fixed rate through the warm worker after the timed run. */
+export interface PacedFigures {
+  /** Produced (createdAtMs) → result arrived at the bench. */
+  readonly latency: OfferedLatencyFigures;
+  readonly overhead: OverheadFigures;
+  readonly phases: PhaseFigures;
+  readonly tally: TallySummary;
+  readonly verdict: string | null;
+}
+
+const CHUNK = 5000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The package a task calls: by name, at a pinned revision or the newest (null). */
+interface CodeRef {
+  readonly name: string;
+  readonly revision: number | null;
+}
+
+function taskEvent(id: string, code: CodeRef, payload: Uint8Array): TaskEvent {
+  return {
+    id,
+    code: { name: code.name, revision: code.revision },
+    inline: null,
+    payload,
+    priority: 1,
+    timeoutMs: 10_000,
+    maxAttempts: 1,
+    attempt: 1,
+    memoryBytes: null,
+    network: null,
+    labels: {},
+    createdAtMs: Date.now(),
+  };
+}
+
+/** Encodes tasks `ids` (payload per task) and registers each with `tally`. */
+function encodeTasks(ids: readonly string[], code: CodeRef, tally: ResultTally): OutgoingRecord[] {
+  return ids.map((id, i) => {
+    const payload = benchPayload(id, i);
+    tally.expect(id, payload);
+    return { key: id, value: taskEventCodec.encode(taskEvent(id, code, payload)), headers: {} };
+  });
+}
+
+async function waitUntil(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not done after ${Math.round(timeoutMs / 1000)} s`);
+    await sleep(20);
+  }
+}
+
+/**
+ * Throughput of one code package through a real worker, in this process: fresh topics, the
+ * package pushed to berth.code, an in-process worker (composeWorker with a telemetry that keeps
+ * each task's platform overhead) and a follower of berth.results. A warm-up of `warmup` tasks is
+ * answered first; then `tasks` tasks with distinct payloads are produced at once, and the clock
+ * runs from the first produce to the last result. Every result is checked (one per task,
+ * SUCCEEDED, answering its own payload). Results are decoded as they arrive and only tallied.
+ */
+export async function packageThroughput(opts: PackageThroughputOptions): Promise<PackageThroughputFigures> {
+  const log = opts.log ?? (() => {});
+  const prefix = opts.topicPrefix;
+  const topics = topicNames(prefix);
+  const scratch = await mkdtemp(join(tmpdir(), `berth-bench-${opts.pkg.kind}-`));
+  const workerLog: string[] = [];
+  let worker: Worker | null = null;
+  let follower: TailConsumer | null = null;
+  const producer = new RecordProducer(opts.kafka);
+  try {
+    await ensureTopics(opts.kafka, prefix, opts.tasksPartitions ?? 6);
+    const pkgDir = join(scratch, 'package');
+    await writeBenchPackage(pkgDir, opts.pkg);
+    let code: CodeRef = { name: opts.pkg.name, revision: null };
+    const codeTopic = new KafkaCodeTopic({ kafka: opts.kafka, topic: topics.code });
+    try {
+      const pushed = await pushCodePackage({ dir: pkgDir, topic: codeTopic, runTemplate: async () => null });
+      code = { name: opts.pkg.name, revision: opts.pinRevision ? pushed.pkg.revision : null };
+    } finally {
+      await codeTopic.close();
+    }
+
+    const warm = new ResultTally(opts.pkg.check);
+    const timed = new ResultTally(opts.pkg.check);
+    const paced = new ResultTally(opts.pkg.check);
+    const arrivals = new Set<(r: { id: string; arrivedAtMs: number }) => void>();
+    const tallyOf = (id: string) => (warm.knows(id) ? warm : paced.knows(id) ? paced : timed);
+    let undecodable = 0;
+    follower = await startFollower(
+      () =>
+        new TailConsumer({
+          kafka: opts.kafka,
+          topic: topics.results,
+          groupId: `${prefix}-bench-results`,
+          // From the topic's start (it is fresh): no result written before the group joined is lost.
+          rewindMs: 24 * 60 * 60 * 1000,
+          onRecord: (r) => {
+            if (r.value === null) return;
+            const arrivedAtMs = Date.now();
+            try {
+              const result = taskResultCodec.decode(r.value);
+              tallyOf(result.id).record(result, arrivedAtMs);
+              for (const l of arrivals) l({ id: result.id, arrivedAtMs });
+            } catch {
+              undecodable++;
+            }
+          },
+        }),
+    );
+    await producer.connect();
+
+    const telemetry = new OverheadRecorder();
+    const config = loadWorkerConfig(
+      {
+        brokers: opts.brokers.join(','),
+        topicPrefix: prefix,
+        workerId: `${prefix}-worker`,
+        slots: String(opts.worker.slots),
+        prefetch: String(opts.worker.prefetch),
+        functionPipelineDepth: String(opts.worker.functionPipelineDepth),
+        warmPoolSize: '0',
+        metricsPort: '0',
+        codeCacheDir: join(scratch, 'code-cache'),
+        containerLabels: Object.entries(opts.containerLabels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(','),
+      },
+      {},
+    );
+    worker = composeWorker(config, {
+      telemetry,
+      log: (l) => {
+        workerLog.push(l);
+        workerLog.splice(0, Math.max(0, workerLog.length - 10));
+      },
+    });
+    await worker.start();
+
+    const w0 = Date.now();
+    const warmIds = Array.from({ length: opts.warmup }, (_, i) => `${prefix}-w${i}`);
+    await producer.send(topics.tasks, encodeTasks(warmIds, code, warm));
+    await waitUntil(() => warm.complete, 180_000, `${opts.pkg.kind} warm-up`);
+    const warmVerdict = tallyVerdict(warm.summary());
+    if (warmVerdict !== null) throw new Error(`${opts.pkg.kind} warm-up: ${warmVerdict}`);
+    log(
+      `${opts.pkg.kind}: warm-up of ${opts.warmup} tasks answered in ${((Date.now() - w0) / 1000).toFixed(1)} s`,
+    );
+    telemetry.take();
+    telemetry.takeStretches();
+
+    // Encoded before the clock starts: the timed part is Kafka, the worker and the containers.
+    const ids = Array.from({ length: opts.tasks }, (_, i) => `${prefix}-${i}`);
+    const records = encodeTasks(ids, code, timed);
+    const t0 = Date.now();
+    for (let i = 0; i < records.length; i += CHUNK)
+      await producer.send(topics.tasks, records.slice(i, i + CHUNK));
+    const produceSeconds = (Date.now() - t0) / 1000;
+    const timeoutMs = opts.timeoutMs ?? 600_000;
+    let lastLog = Date.now();
+    await waitUntil(
+      () => {
+        if (Date.now() - lastLog >= 10_000) {
+          lastLog = Date.now();
+          log(
+            `${opts.pkg.kind}: ${timed.answered}/${opts.tasks} results after ${((lastLog - t0) / 1000).toFixed(0)} s`,
+          );
+        }
+        return timed.complete;
+      },
+      timeoutMs,
+      `${opts.pkg.kind} run`,
+    ).catch((err: Error) => log(`${err.message} (${timed.answered} results)`));
+    const tally = timed.summary();
+    const seconds = ((tally.lastArrivalMs ?? Date.now()) - t0) / 1000;
+    const overhead = overheadFigures(telemetry.take());
+    const phases = phaseFigures(telemetry.takeStretches());
+
+    let pacedFigures: PacedFigures | null = null;
+    if (opts.paced && opts.paced.ratePerSecond > 0 && opts.paced.seconds > 0) {
+      const latency = await offeredLatency({
+        ratePerSecond: opts.paced.ratePerSecond,
+        durationSeconds: opts.paced.seconds,
+        makeEvent: (i, nowMs) => {
+          const id = `${prefix}-p${i}`;
+          const payload = benchPayload(id, i);
+          paced.expect(id, payload);
+          const value = taskEventCodec.encode({
+            ...taskEvent(id, code, payload),
+            createdAtMs: nowMs,
+          });
+          return { id, createdAtMs: nowMs, record: { key: id, value, headers: {} } };
+        },
+        produce: (events) =>
+          producer.send(
+            topics.tasks,
+            events.map((e) => e.record),
+          ),
+        results: (onResult) => {
+          arrivals.add(onResult);
+          return () => arrivals.delete(onResult);
+        },
+        drainTimeoutMs: 30_000,
+      });
+      const pacedTally = paced.summary();
+      pacedFigures = {
+        latency,
+        overhead: overheadFigures(telemetry.take()),
+        phases: phaseFigures(telemetry.takeStretches()),
+        tally: pacedTally,
+        verdict: tallyVerdict(pacedTally),
+      };
+    }
+    return {
+      pkg: { kind: opts.pkg.kind, name: opts.pkg.name, description: opts.pkg.description },
+      worker: opts.worker,
+      maxConcurrency: Number(opts.pkg.manifest.maxConcurrency),
+      tasks: opts.tasks,
+      warmup: opts.warmup,
+      seconds,
+      tasksPerSecond: tally.answered / Math.max(seconds, 1e-3),
+      produceSeconds,
+      tally,
+      verdict: tallyVerdict(tally),
+      overhead,
+      phases,
+      paced: pacedFigures,
+      undecodable,
+    };
+  } catch (err) {
+    for (const l of workerLog) log(`worker: ${l}`);
+    throw err;
+  } finally {
+    await worker?.close().catch(() => undefined);
+    await follower?.stop();
+    await producer.disconnect();
+    await deleteBerthTopics(opts.kafka, prefix).catch(() => undefined);
+    await rm(scratch, { recursive: true, force: true });
+  }
+}

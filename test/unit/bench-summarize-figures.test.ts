@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { targetText } from '../../src/bench/bench-summary.js';
+import type { PackageThroughputFigures } from '../../src/bench/package-throughput.js';
+import { emptyFigures, phasesText, summarizeFigures } from '../../src/bench/summarize-figures.js';
+
+function pkgRun(
+  kind: 'node-function' | 'python-function' | 'hot-shell',
+  rate: number,
+): PackageThroughputFigures {
+  const tally = {
+    expected: 100,
+    answered: 100,
+    succeeded: 100,
+    correct: 100,
+    duplicates: 0,
+    unknown: 0,
+    statuses: { SUCCEEDED: 100 },
+    problems: [],
+    firstArrivalMs: 1,
+    lastArrivalMs: 2,
+  };
+  return {
+    pkg: { kind, name: `bench-${kind}`, description: kind },
+    worker: { slots: 2, prefetch: 256, functionPipelineDepth: 8 },
+    maxConcurrency: 2,
+    tasks: 100,
+    warmup: 10,
+    seconds: 100 / rate,
+    tasksPerSecond: rate,
+    produceSeconds: 0.1,
+    tally,
+    verdict: null,
+    overhead: { count: 100, p50Ms: 50, p99Ms: 90, maxMs: 95 },
+    phases: { plan: { p50Ms: 0.5, p99Ms: 2 } },
+    paced: {
+      latency: {
+        offeredPerSecond: 200,
+        producedPerSecond: 200,
+        produced: 100,
+        answered: 100,
+        missing: 0,
+        p50Ms: 4,
+        p99Ms: 9,
+        maxMs: 10,
+        produceErrors: 0,
+      },
+      overhead: { count: 100, p50Ms: 1.5, p99Ms: 3, maxMs: 4 },
+      phases: { plan: { p50Ms: 0.1, p99Ms: 0.3 }, run: { p50Ms: 0.4, p99Ms: 1 } },
+      tally,
+      verdict: null,
+    },
+    undecodable: 0,
+  };
+}
+
+describe('targetText', () => {
+  it('says whether a value meets its target', () => {
+    expect(targetText(0.2, '>=', 0.15)).toBe('target ≥ 0.15: met');
+    expect(targetText(3, '<=', 2)).toBe('target ≤ 2: NOT met');
+    expect(targetText(null, '>=', 1)).toBe('target ≥ 1: n/a');
+    expect(targetText(1.5, '<=', 2, 'ms')).toBe('target ≤ 2 ms: met');
+  });
+});
+
+describe('phasesText', () => {
+  it('lists the stretches present in span order', () => {
+    expect(phasesText({ run: { p50Ms: 1, p99Ms: 2 }, plan: { p50Ms: 0.5, p99Ms: 3 } })).toBe(
+      'plan 0.50 · run 1.00',
+    );
+    expect(phasesText({}, 'p99Ms')).toBe('n/a');
+  });
+});
+
+describe('summarizeFigures', () => {
+  it('rows function mode against the bare loop, Fn c4 and each other, with targets', () => {
+    const f = emptyFigures();
+    f.loadStart = [1, 2, 3];
+    f.loadEnd = [4, 5, 6];
+    f.bare = {
+      records: 1000,
+      recordBytes: 120,
+      recordsPerSecond: 10_000,
+      batches: 10,
+      seconds: 0.1,
+      preProduceSeconds: 1,
+    };
+    const fnCase = { calls: 500, ok: 500, errors: 0, p95Ms: 1, p99Ms: 2 };
+    f.fn = {
+      kind: 'measured',
+      c1: { ...fnCase, concurrency: 1, callsPerSecond: 1000, p50Ms: 0.9 },
+      c4: { ...fnCase, concurrency: 4, callsPerSecond: 4000, p50Ms: 1 },
+      coldP50Ms: null,
+      dockerRunP50Ms: null,
+      resultsDir: '/x',
+      notes: [],
+    };
+    f.functionNode = pkgRun('node-function', 2000);
+    f.functionPython = pkgRun('python-function', 800);
+    f.hotProcess = pkgRun('hot-shell', 300);
+    const text = summarizeFigures(f).lines().join('\n');
+    const row = (start: string) => text.split('\n').find((l) => l.startsWith(`| ${start}`)) ?? '';
+    expect(row('load average 1/5/15 min at start')).toContain('1.00 / 2.00 / 3.00');
+    expect(row('load average 1/5/15 min at end')).toContain('4.00 / 5.00 / 6.00');
+    expect(row('Berth function mode, Node, 100 tasks')).toContain('2000 tasks/s (100/100 correct)');
+    expect(row('Berth function mode, Node, 100 tasks')).toContain('0.500x Fn hot c4');
+    expect(row('Berth function Node ÷ bare KafkaJS loop')).toContain('0.200');
+    expect(row('Berth function Node ÷ bare KafkaJS loop')).toContain('target ≥ 0.15: met');
+    expect(row('Berth function mode, Python')).toContain('0.40x Node, target ≥ 0.5: NOT met');
+    expect(row('function Node overhead at 200/s')).toContain('1.50/3.00 ms');
+    expect(row('function Node overhead at 200/s')).toContain('p50 target ≤ 2 ms: met');
+    expect(row('Berth HOT process mode')).toContain('300 tasks/s');
+    expect(text).toContain('- function Node at 200/s, span stretches p50 ms: plan 0.10 · run 0.40');
+  });
+
+  it('marks a run whose results did not check out', () => {
+    const f = emptyFigures();
+    const bad = pkgRun('node-function', 10);
+    f.functionNode = { ...bad, verdict: '99/100 correct; 1 without a result' };
+    const text = summarizeFigures(f).lines().join('\n');
+    expect(text).toContain('CHECK FAILED');
+    expect(text).toContain('- Berth function mode, Node: 99/100 correct; 1 without a result');
+  });
+});
