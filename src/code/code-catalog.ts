@@ -31,8 +31,10 @@ export interface CodeCatalogOptions {
 /**
  * The worker's view of the code topic: follows it from the beginning, stores tarballs by digest,
  * and resolves package references. Contract (`CodeResolverPort`): `resolve(name, null)` first
- * catches up with the topic (so a task submitted right after a push sees the pushed revision),
- * `resolve(name, rev)` catches up only when the revision is not known yet; a returned package's
+ * catches up with the topic (so a task submitted right after a push sees the pushed revision) —
+ * unless, given the task's creation time `asOfMs`, a catch-up that began after it has completed
+ * (a backlog of older tasks then costs no round trip at all); `resolve(name, rev)` catches up
+ * only when the revision is not known yet; a returned package's
  * tarball matched its digest; corrupt or unknown revisions resolve to null, never to other bytes.
  */
 export class CodeCatalog implements CodeResolverPort {
@@ -41,6 +43,8 @@ export class CodeCatalog implements CodeResolverPort {
   private current: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
   private undecodable = 0;
+  /** When the last catch-up that completed began (epoch ms): every push before it is known. */
+  private caughtUpAsOfMs = 0;
 
   constructor(private readonly opts: CodeCatalogOptions) {
     this.cache = new TarballCache(opts.cacheDir);
@@ -60,10 +64,14 @@ export class CodeCatalog implements CodeResolverPort {
       .catch(() => undefined)
       .then(() => {
         this.queued = null;
+        const startedAtMs = Date.now();
         const run = this.opts.feed.waitUntilCaughtUp(timeoutMs);
         this.current = run;
         run.then(
-          () => this.clearCurrent(run),
+          () => {
+            this.caughtUpAsOfMs = Math.max(this.caughtUpAsOfMs, startedAtMs);
+            this.clearCurrent(run);
+          },
           () => this.clearCurrent(run),
         );
         return run;
@@ -77,8 +85,10 @@ export class CodeCatalog implements CodeResolverPort {
   }
 
   /** Like `resolve`, but says why nothing can run (for the REJECTED result's reason). */
-  async resolveOrReason(name: string, revision: number | null): Promise<Resolution> {
-    if (revision === null || !this.entries.get(name)?.has(revision)) {
+  async resolveOrReason(name: string, revision: number | null, asOfMs?: number): Promise<Resolution> {
+    const known = this.entries.get(name);
+    const fresh = asOfMs !== undefined && known !== undefined && this.caughtUpAsOfMs >= asOfMs;
+    if (!fresh && (revision === null || !known?.has(revision))) {
       await this.waitUntilCaughtUp().catch((err: Error) => {
         this.opts.log?.(`code catalog: answering from cache, not caught up: ${err.message}`);
       });

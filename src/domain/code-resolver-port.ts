@@ -15,6 +15,8 @@ export interface CodeResolverPort {
   /**
    * Optional: like `resolve`, but says why nothing can run ("has no revision 9 (newest is 2)",
    * "is corrupt: …"). Callers prefer it when present and fall back to `resolve` otherwise.
+   * `asOfMs` (the task's creation time): a push made before it must be visible; a resolver that
+   * has read the code topic to its end since then need not read it again.
    */
-  resolveOrReason?(name: string, revision: number | null): Promise<CodeResolution>;
+  resolveOrReason?(name: string, revision: number | null, asOfMs?: number): Promise<CodeResolution>;
 }

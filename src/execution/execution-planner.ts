@@ -106,7 +106,7 @@ export class ExecutionPlanner {
     const ref = event.code;
     const none = { stack: null, imageId: null, codeRevision: ref?.revision ?? null, codeDigest: null };
     if (!ref) return { ...none, codeName: null, reason: 'task names neither code nor inline command' };
-    const resolved = await this.resolveCode(ref.name, ref.revision);
+    const resolved = await this.resolveCode(ref.name, ref.revision, event.createdAtMs);
     if (!resolved.ok) return { ...none, codeName: ref.name, reason: resolved.reason };
     const pkg = resolved.pkg;
     const m = pkg.manifest;
@@ -116,8 +116,8 @@ export class ExecutionPlanner {
   }
 
   /** The resolver's own reason when it gives one, else a generic "unknown code package". */
-  private async resolveCode(name: string, revision: number | null): Promise<CodeResolution> {
-    if (this.code.resolveOrReason) return this.code.resolveOrReason(name, revision);
+  private async resolveCode(name: string, revision: number | null, asOfMs: number): Promise<CodeResolution> {
+    if (this.code.resolveOrReason) return this.code.resolveOrReason(name, revision, asOfMs);
     const pkg = await this.code.resolve(name, revision);
     if (pkg) return { ok: true, pkg };
     const rev = revision === null ? 'any revision' : `revision ${revision}`;

@@ -99,6 +99,23 @@ describe('CodeCatalog', () => {
     expect(feed.catchUps).toBe(before); // a known pinned revision needs no round-trip
   });
 
+  it('a task created before the last completed catch-up needs no new one; a newer task does', async () => {
+    const feed = new FakeFeed();
+    feed.push(codePackageCodec.encode(pkg('v', 1, 'a')));
+    const { catalog } = await started(feed); // start catches up once
+    const old = Date.now() - 60_000;
+    const before = feed.catchUps;
+    expect((await catalog.resolveOrReason('v', null, old)).ok).toBe(true);
+    expect(feed.catchUps).toBe(before);
+    feed.push(codePackageCodec.encode(pkg('v', 2, 'b')));
+    const r = await catalog.resolveOrReason('v', null, Date.now() + 1);
+    expect(feed.catchUps).toBe(before + 1);
+    expect(r.ok && r.pkg.revision).toBe(2);
+    // An unknown package is always looked for on the topic, whatever the task's age.
+    await catalog.resolveOrReason('pushed-just-now', null, old);
+    expect(feed.catchUps).toBe(before + 2);
+  });
+
   it('never returns a tarball that does not match its digest', async () => {
     const feed = new FakeFeed();
     const good = pkg('p', 1, 'good');
