@@ -6,6 +6,14 @@ import type { CodeFeedPort, CodeRecord } from './code-ports.js';
 import { matchesDigest } from './content-digest.js';
 import { TarballCache } from './tarball-cache.js';
 
+/**
+ * A task that names no revision runs the newest revision pushed at least this long before the
+ * task was created (a push closer to it may or may not be seen); pin `revision` to be exact.
+ */
+export const PUSH_VISIBILITY_MS = 1000;
+/** While tasks resolve, the catalog re-reads the code topic's end at least this often. */
+const REFRESH_MS = 250;
+
 /** A package revision the catalog has seen; the tarball lives in the cache. */
 export interface CatalogEntry {
   readonly name: string;
@@ -32,9 +40,10 @@ export interface CodeCatalogOptions {
  * The worker's view of the code topic: follows it from the beginning, stores tarballs by digest,
  * and resolves package references. Contract (`CodeResolverPort`): `resolve(name, null)` first
  * catches up with the topic (so a task submitted right after a push sees the pushed revision) —
- * unless, given the task's creation time `asOfMs`, a catch-up that began after it has completed
- * (a backlog of older tasks then costs no round trip at all); `resolve(name, rev)` catches up
- * only when the revision is not known yet; a returned package's
+ * unless, given the task's creation time `asOfMs`, a catch-up that began no more than
+ * `PUSH_VISIBILITY_MS` before it has completed (kept fresh in the background while tasks flow,
+ * so neither a backlog nor a live stream pays a round trip per task); `resolve(name, rev)`
+ * catches up only when the revision is not known yet; a returned package's
  * tarball matched its digest; corrupt or unknown revisions resolve to null, never to other bytes.
  */
 export class CodeCatalog implements CodeResolverPort {
@@ -87,7 +96,11 @@ export class CodeCatalog implements CodeResolverPort {
   /** Like `resolve`, but says why nothing can run (for the REJECTED result's reason). */
   async resolveOrReason(name: string, revision: number | null, asOfMs?: number): Promise<Resolution> {
     const known = this.entries.get(name);
-    const fresh = asOfMs !== undefined && known !== undefined && this.caughtUpAsOfMs >= asOfMs;
+    const fresh =
+      asOfMs !== undefined && known !== undefined && this.caughtUpAsOfMs >= asOfMs - PUSH_VISIBILITY_MS;
+    // Keep the catalog's view recent while tasks flow, so a live stream of tasks seldom waits.
+    if (Date.now() - this.caughtUpAsOfMs > REFRESH_MS && this.queued === null)
+      void this.waitUntilCaughtUp().catch(() => undefined);
     if (!fresh && (revision === null || !known?.has(revision))) {
       await this.waitUntilCaughtUp().catch((err: Error) => {
         this.opts.log?.(`code catalog: answering from cache, not caught up: ${err.message}`);

@@ -99,7 +99,7 @@ describe('CodeCatalog', () => {
     expect(feed.catchUps).toBe(before); // a known pinned revision needs no round-trip
   });
 
-  it('a task created before the last completed catch-up needs no new one; a newer task does', async () => {
+  it('a task created before the last completed catch-up (within the visibility window) needs no new one; a newer task does', async () => {
     const feed = new FakeFeed();
     feed.push(codePackageCodec.encode(pkg('v', 1, 'a')));
     const { catalog } = await started(feed); // start catches up once
@@ -108,7 +108,7 @@ describe('CodeCatalog', () => {
     expect((await catalog.resolveOrReason('v', null, old)).ok).toBe(true);
     expect(feed.catchUps).toBe(before);
     feed.push(codePackageCodec.encode(pkg('v', 2, 'b')));
-    const r = await catalog.resolveOrReason('v', null, Date.now() + 1);
+    const r = await catalog.resolveOrReason('v', null, Date.now() + 5000);
     expect(feed.catchUps).toBe(before + 1);
     expect(r.ok && r.pkg.revision).toBe(2);
     // An unknown package is always looked for on the topic, whatever the task's age.
