@@ -59,7 +59,7 @@ export const WORKER_SETTINGS = {
   prefetch: {
     flag: 'prefetch',
     env: 'BERTH_PREFETCH',
-    fallback: 64,
+    fallback: 256,
     min: 0,
     max: 4096,
     help: 'tasks held beyond slots (waiting for a slot or for their result to be acknowledged)',
@@ -156,7 +156,7 @@ export const WORKER_SETTINGS = {
   functionPipelineDepth: {
     flag: 'function-pipeline-depth',
     env: 'BERTH_FUNCTION_PIPELINE_DEPTH',
-    fallback: 8,
+    fallback: 32,
     min: 1,
     max: 256,
     help: 'calls queued on one function-mode container at most (hides the round trip)',
