@@ -5,8 +5,5 @@
 set -eu
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-sh scripts/ensure-node.sh
-sh scripts/test-prerequisites.sh
-node dist/cli/main.js infra up
-node dist/cli/main.js stacks build
+sh scripts/bring-up.sh
 exec node dist/cli/main.js demo "$@"

@@ -5,10 +5,7 @@ set -eu
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 start=$(date +%s)
-sh scripts/ensure-node.sh
-sh scripts/test-prerequisites.sh
-node dist/cli/main.js infra up
-node dist/cli/main.js stacks build
+sh scripts/bring-up.sh
 echo "berth: infrastructure and stacks ready in $(( $(date +%s) - start )) s" >&2
 npx vitest run --project unit --project integration "$@"
 echo "berth: tests finished in $(( $(date +%s) - start )) s" >&2

@@ -8,6 +8,7 @@ import type { CallResultFrame, ValueKind } from './function-frames.js';
 import { FunctionPool } from './function-pool.js';
 import { type CallEnd, FunctionSession, HandlerLoadError } from './function-session.js';
 import { LABEL_ISOLATION, LABEL_PACKAGE } from './hot-executor.js';
+import { KeyedPools } from './keyed-pools.js';
 import { maxFrameBytes } from './launcher-frames.js';
 import { emptyOutcome, oomReason } from './outcome-mapping.js';
 import { RemovalTracker } from './removal-tracker.js';
@@ -43,7 +44,7 @@ const KINDS: Readonly<Record<Exclude<ValueKind, 'null'>, ReturnValue['kind']>> =
  * in it (`ContainerLostError`, the attempt may be re-run) or a container that cannot start.
  */
 export class FunctionExecutor {
-  private readonly pools = new Map<string, FunctionPool>();
+  private readonly pools = new KeyedPools<FunctionPool>();
   private readonly removals: RemovalTracker;
   private readonly sessions: SessionFactory;
   private closed = false;
@@ -86,19 +87,13 @@ export class FunctionExecutor {
 
   /** Live function containers per package key. */
   containerCounts(): Readonly<Record<string, number>> {
-    const counts: Record<string, number> = {};
-    for (const [key, pool] of this.pools) if (pool.size > 0) counts[key] = pool.size;
-    return counts;
+    return this.pools.containerCounts();
   }
 
   /** Removes idle containers now, busy ones as their calls end (waits up to `closeWaitMs`). */
   async close(closeWaitMs = 10_000): Promise<void> {
     this.closed = true;
-    for (const pool of this.pools.values()) pool.close();
-    const deadline = Date.now() + closeWaitMs;
-    while ([...this.pools.values()].some((p) => p.size > 0) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await this.pools.close(closeWaitMs);
     await this.removals.drain();
   }
 
@@ -141,8 +136,10 @@ export class FunctionExecutor {
   }
 
   private poolFor(request: ExecutionRequest, hot: HotIsolation & { readonly handler: string }): FunctionPool {
-    let pool = this.pools.get(hot.packageKey);
-    if (pool !== undefined) return pool;
+    return this.pools.get(hot.packageKey, () => this.newPool(request, hot));
+  }
+
+  private newPool(request: ExecutionRequest, hot: HotIsolation & { readonly handler: string }): FunctionPool {
     const sessionRequest = {
       stack: request.stack,
       imageId: request.imageId,
@@ -160,7 +157,7 @@ export class FunctionExecutor {
     };
     // A result frame carries stdout, stderr and the return value (capped like output files).
     const frameCap = maxFrameBytes(request);
-    pool = new FunctionPool({
+    return new FunctionPool({
       open: () =>
         this.sessions.openWith(
           sessionRequest,
@@ -175,8 +172,6 @@ export class FunctionExecutor {
       idleMs: this.options.idleMs,
       log: this.log,
     });
-    this.pools.set(hot.packageKey, pool);
-    return pool;
   }
 }
 

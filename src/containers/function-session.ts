@@ -11,8 +11,7 @@ import {
   parseFunctionFrame,
 } from './function-frames.js';
 import type { SessionIdentity } from './launcher-session.js';
-
-const STDERR_TAIL_BYTES = 4096;
+import { StderrTail } from './stderr-tail.js';
 
 /** The package's handler could not be loaded: every task of it would fail the same way. */
 export class HandlerLoadError extends Error {
@@ -51,7 +50,7 @@ export class FunctionSession {
   lastUsedMs = Date.now();
   private readonly pending: PendingCall[] = [];
   private readonly reader: FrameLineReader;
-  private stderrTail = Buffer.alloc(0);
+  private readonly stderrTail = new StderrTail();
   private state: 'starting' | 'loading' | 'serving' | 'dead' = 'starting';
   private settleReady: ((err: Error | null) => void) | null = null;
   /** Frames written in this tick, sent together (one write on the attach socket for many calls). */
@@ -71,7 +70,7 @@ export class FunctionSession {
     streams.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
     streams.stdout.on('end', () => this.die('container output ended'));
     streams.stdout.on('error', () => this.die('container output failed'));
-    streams.stderr.on('data', (chunk: Buffer) => this.keepStderr(chunk));
+    streams.stderr.on('data', (chunk: Buffer) => this.stderrTail.push(chunk));
     streams.stdin.on('error', () => {});
   }
 
@@ -118,7 +117,7 @@ export class FunctionSession {
   }
 
   diagnostics(): string {
-    return this.stderrTail.toString('utf8').trim();
+    return this.stderrTail.text();
   }
 
   /** Drops the attach connection (the launcher sees stdin end and exits); removal is the caller's. */
@@ -169,12 +168,6 @@ export class FunctionSession {
     const f = this.settleReady;
     this.settleReady = null;
     f?.(err);
-  }
-
-  private keepStderr(chunk: Buffer): void {
-    const joined = Buffer.concat([this.stderrTail, chunk]);
-    this.stderrTail =
-      joined.length > STDERR_TAIL_BYTES ? joined.subarray(joined.length - STDERR_TAIL_BYTES) : joined;
   }
 
   private die(why: string): void {

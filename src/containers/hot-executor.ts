@@ -5,6 +5,7 @@ import type { DockerEnginePort } from './docker-engine-port.js';
 import type { ExecutorOptions } from './executor-options.js';
 import { HotPool } from './hot-pool.js';
 import { HotSession } from './hot-session.js';
+import { KeyedPools } from './keyed-pools.js';
 import { emptyOutcome, oomReason, outcomeFromResult } from './outcome-mapping.js';
 import { RemovalTracker } from './removal-tracker.js';
 import { SessionFactory } from './session-factory.js';
@@ -33,7 +34,7 @@ type Ran = { readonly outcome: ExecutionOutcome; readonly reusable: boolean };
  * are removed after `idleMs`; `close` removes all of them (busy ones when their task ends).
  */
 export class HotExecutor {
-  private readonly pools = new Map<string, HotPool>();
+  private readonly pools = new KeyedPools<HotPool>();
   private closed = false;
 
   private readonly removals: RemovalTracker;
@@ -72,25 +73,18 @@ export class HotExecutor {
 
   /** Live hot containers per package key (idle, busy or starting). */
   containerCounts(): Readonly<Record<string, number>> {
-    const counts: Record<string, number> = {};
-    for (const [key, pool] of this.pools) if (pool.size > 0) counts[key] = pool.size;
-    return counts;
+    return this.pools.containerCounts();
   }
 
   /** Removes idle containers now, busy ones as their tasks end (waits up to `closeWaitMs`). */
   async close(closeWaitMs = 10_000): Promise<void> {
     this.closed = true;
-    for (const pool of this.pools.values()) pool.close();
-    const deadline = Date.now() + closeWaitMs;
-    while ([...this.pools.values()].some((p) => p.size > 0) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await this.pools.close(closeWaitMs);
     await this.removals.drain();
   }
 
   private poolFor(request: ExecutionRequest, hot: HotIsolation): HotPool {
-    let pool = this.pools.get(hot.packageKey);
-    if (pool === undefined) {
+    return this.pools.get(hot.packageKey, () => {
       const limits = {
         memoryBytes: request.memoryBytes,
         nanoCpus: request.nanoCpus,
@@ -103,7 +97,7 @@ export class HotExecutor {
         network: request.network,
         labels: { [LABEL_ISOLATION]: 'hot', [LABEL_PACKAGE]: hot.packageName },
       };
-      pool = new HotPool({
+      return new HotPool({
         open: () => this.sessions.openWith(sessionRequest, (id, streams) => new HotSession(id, streams)),
         discard: (s) => {
           s.close();
@@ -112,9 +106,7 @@ export class HotExecutor {
         maxContainers: Math.max(1, hot.maxContainers),
         idleMs: this.options.idleMs,
       });
-      this.pools.set(hot.packageKey, pool);
-    }
-    return pool;
+    });
   }
 
   private async run(session: HotSession, request: ExecutionRequest, signal: AbortSignal): Promise<Ran> {

@@ -4,9 +4,9 @@ import type { AttachedStreams } from './docker-engine-port.js';
 import { FrameLineReader } from './frame-line-reader.js';
 import { encodeTaskFrame, maxFrameBytes, parseLauncherFrame } from './launcher-frames.js';
 import type { SessionEnd, SessionIdentity } from './launcher-session.js';
+import { StderrTail } from './stderr-tail.js';
 
 const IDLE_FRAME_CAP_BYTES = 64 * 1024;
-const STDERR_TAIL_BYTES = 4096;
 
 type HotState = 'starting' | 'idle' | 'busy' | 'cleaning' | 'dead';
 
@@ -29,7 +29,7 @@ export class HotSession {
   lastUsedMs = Date.now();
   private state: HotState = 'starting';
   private readonly reader = new FrameLineReader(IDLE_FRAME_CAP_BYTES);
-  private stderrTail = Buffer.alloc(0);
+  private readonly stderrTail = new StderrTail();
   private onReady: ((ok: boolean, why: string) => void) | null = null;
   private onEnd: ((end: SessionEnd) => void) | null = null;
 
@@ -47,7 +47,7 @@ export class HotSession {
     streams.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
     streams.stdout.on('end', () => this.die({ kind: 'ended' }));
     streams.stdout.on('error', () => this.die({ kind: 'ended' }));
-    streams.stderr.on('data', (chunk: Buffer) => this.keepStderr(chunk));
+    streams.stderr.on('data', (chunk: Buffer) => this.stderrTail.push(chunk));
     streams.stdin.on('error', () => {});
   }
 
@@ -88,7 +88,7 @@ export class HotSession {
   }
 
   diagnostics(): string {
-    return this.stderrTail.toString('utf8').trim();
+    return this.stderrTail.text();
   }
 
   /** Drops the attach connection (the launcher sees stdin end and exits); removal is the caller's. */
@@ -137,12 +137,6 @@ export class HotSession {
     const f = this.onEnd;
     this.onEnd = null;
     f?.(end);
-  }
-
-  private keepStderr(chunk: Buffer): void {
-    const joined = Buffer.concat([this.stderrTail, chunk]);
-    this.stderrTail =
-      joined.length > STDERR_TAIL_BYTES ? joined.subarray(joined.length - STDERR_TAIL_BYTES) : joined;
   }
 
   private die(end: SessionEnd): void {

@@ -3,6 +3,7 @@ import { InfraError } from '../domain/infra-error.js';
 import type { AttachedStreams, ContainerLimits } from './docker-engine-port.js';
 import { FrameLineReader } from './frame-line-reader.js';
 import { encodeTaskFrame, maxFrameBytes, parseLauncherFrame, type ResultFrame } from './launcher-frames.js';
+import { StderrTail } from './stderr-tail.js';
 
 /** How a session's stdout ended: with a result frame, without one, or with garbage. */
 export type SessionEnd =
@@ -20,7 +21,6 @@ export interface SessionIdentity {
 
 /** Frame cap before a task is handed over: only `ready` is expected. */
 const IDLE_FRAME_CAP_BYTES = 64 * 1024;
-const STDERR_TAIL_BYTES = 4096;
 
 /**
  * One started container running the launcher, seen through its attach streams.
@@ -38,7 +38,7 @@ export class LauncherSession {
   private finished = false;
   private handedOver = false;
   private readonly reader = new FrameLineReader(IDLE_FRAME_CAP_BYTES);
-  private stderrTail = Buffer.alloc(0);
+  private readonly stderrTail = new StderrTail();
   private resolveReady!: () => void;
   private rejectReady!: (err: InfraError) => void;
   private resolveDone!: (end: SessionEnd) => void;
@@ -58,7 +58,7 @@ export class LauncherSession {
     streams.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
     streams.stdout.on('end', () => this.finish({ kind: 'ended' }));
     streams.stdout.on('error', () => this.finish({ kind: 'ended' }));
-    streams.stderr.on('data', (chunk: Buffer) => this.keepStderr(chunk));
+    streams.stderr.on('data', (chunk: Buffer) => this.stderrTail.push(chunk));
     streams.stdin.on('error', () => {});
   }
 
@@ -81,7 +81,7 @@ export class LauncherSession {
 
   /** The last bytes the container wrote on stderr (launcher diagnostics), as text. */
   diagnostics(): string {
-    return this.stderrTail.toString('utf8').trim();
+    return this.stderrTail.text();
   }
 
   /** Drops the attach connection; the container itself is removed by the caller. */
@@ -107,12 +107,6 @@ export class LauncherSession {
     else if (!this.handedOver) throw new Error(`unexpected ${frame.type} frame before handover`);
     else if (frame.type === 'started') this.startedAtMs = frame.atMs;
     else this.finish({ kind: 'result', frame });
-  }
-
-  private keepStderr(chunk: Buffer): void {
-    const joined = Buffer.concat([this.stderrTail, chunk]);
-    this.stderrTail =
-      joined.length > STDERR_TAIL_BYTES ? joined.subarray(joined.length - STDERR_TAIL_BYTES) : joined;
   }
 
   private finish(end: SessionEnd): void {

@@ -25,23 +25,6 @@ export function timingsOf(
   };
 }
 
-function base(ctx: AttemptContext) {
-  return {
-    id: ctx.event.id,
-    attempt: ctx.event.attempt,
-    stack: ctx.stack,
-    stackImage: ctx.imageId,
-    codeName: ctx.codeName,
-    codeRevision: ctx.codeRevision,
-    codeDigest: ctx.codeDigest,
-    workerId: ctx.workerId,
-    sourceTopic: ctx.sourceTopic,
-    sourcePartition: ctx.sourcePartition,
-    sourceOffset: ctx.sourceOffset,
-    labels: ctx.event.labels,
-  };
-}
-
 /** The result of an attempt that ran (or was cancelled while running). */
 export function resultFromOutcome(
   ctx: AttemptContext,
@@ -88,15 +71,15 @@ export function resultWithoutRun(
   reason: string,
   nowMs: number,
 ): TaskResult {
-  return {
-    ...base(ctx),
-    status,
+  // An outcome has no REJECTED status; the result's own status is set below.
+  const outcome: ExecutionOutcome = {
+    status: 'CANCELLED',
     exitCode: null,
     reason,
     ...NO_OUTPUT,
-    queueWaitMs: Math.max(0, nowMs - ctx.consumedAtMs),
-    startLatencyMs: 0,
-    runMs: 0,
+    startedAtMs: null,
     finishedAtMs: nowMs,
   };
+  const timings = { queueWaitMs: Math.max(0, nowMs - ctx.consumedAtMs), startLatencyMs: 0, runMs: 0 };
+  return { ...resultFromOutcome(ctx, outcome, timings), status };
 }

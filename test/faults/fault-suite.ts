@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { type FaultRow, printTable } from './fault-accounting.js';
 import {
   killLoop,
@@ -71,3 +72,17 @@ export async function runSuite(scale: SuiteScale, log: (line: string) => void): 
 }
 
 export { printTable };
+
+/** Every row: 0 lost, 0 conflicting results, 0 orphan containers, 0 stuck partitions. */
+export function expectClean(rows: readonly FaultRow[]): void {
+  for (const r of rows) {
+    const { scenario, lost, conflicting, orphans, stuckPartitions } = r;
+    expect({ scenario, lost, conflicting, orphans, stuckPartitions }).toEqual({
+      scenario,
+      lost: 0,
+      conflicting: 0,
+      orphans: 0,
+      stuckPartitions: 0,
+    });
+  }
+}
