@@ -127,7 +127,11 @@ export async function backlogRss(opts: BacklogRssOptions): Promise<BacklogRssFig
       if (results >= opts.backlog) break;
       if (now - lastLog >= 10_000) {
         lastLog = now;
-        log(`backlog: ${results}/${opts.backlog} results after ${((now - spawnedAt) / 1000).toFixed(0)} s`);
+        const rss = sampler.samples.at(-1);
+        const mib = rss === undefined ? '?' : (rss.bytes / 2 ** 20).toFixed(1);
+        log(
+          `backlog: ${results}/${opts.backlog} results after ${((now - spawnedAt) / 1000).toFixed(0)} s, RSS ${mib} MiB`,
+        );
       }
       await sleep(250);
     }

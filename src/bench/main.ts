@@ -399,7 +399,7 @@ async function backlogSection(ctx: RunContext): Promise<BacklogRssFigures> {
     'backlog: worker RSS start / max / end',
     rss === null
       ? 'n/a'
-      : `${fmt(rss.startMiB)} / ${fmt(rss.maxMiB)} / ${fmt(rss.endMiB)} MiB (growth ${fmt(rss.growthMiB)} MiB)`,
+      : `${fmt(rss.startMiB)} / ${fmt(rss.maxMiB)} / ${fmt(rss.endMiB)} MiB (growth ${fmt(rss.growthMiB)} MiB, after the first tenth ${fmt(rss.growthAfterWarmupMiB)} MiB)`,
   );
   line(
     'backlog: worker stop',

@@ -29,6 +29,11 @@ export interface RssSummary {
   readonly endMiB: number;
   /** end − start. */
   readonly growthMiB: number;
+  /**
+   * end − RSS once a tenth of the window had passed: growth with the backlog, without the
+   * heap's warm-up (V8 sizing its young and old generations in the first seconds).
+   */
+  readonly growthAfterWarmupMiB: number;
   readonly samples: number;
 }
 
@@ -39,11 +44,13 @@ export function summarizeRss(samples: readonly RssSample[], fromMs: number, toMs
   const last = within.at(-1);
   if (first === undefined || last === undefined) return null;
   const max = within.reduce((m, s) => Math.max(m, s.bytes), 0);
+  const warm = within.find((s) => s.atMs >= fromMs + (toMs - fromMs) / 10) ?? first;
   return {
     startMiB: first.bytes / MIB,
     maxMiB: max / MIB,
     endMiB: last.bytes / MIB,
     growthMiB: (last.bytes - first.bytes) / MIB,
+    growthAfterWarmupMiB: (last.bytes - warm.bytes) / MIB,
     samples: within.length,
   };
 }

@@ -227,7 +227,7 @@ export function summarizeFigures(f: Figures): BenchSummary {
       s.add(
         'backlog: worker RSS start/max/end',
         `${fmt(b.rss.startMiB)}/${fmt(b.rss.maxMiB)}/${fmt(b.rss.endMiB)} MiB`,
-        `growth ${fmt(b.rss.growthMiB)} MiB`,
+        `growth ${fmt(b.rss.growthMiB)} MiB; after the first tenth ${fmt(b.rss.growthAfterWarmupMiB)} MiB (target ≤ 20)`,
       );
   }
   if (f.loadEnd) s.add('load average 1/5/15 min at end', loadText(f.loadEnd));

@@ -40,6 +40,8 @@ describe('summarizeRss', () => {
       maxMiB: 180,
       endMiB: 120,
       growthMiB: 20,
+      // a tenth of [1000, 3000] is 1200: the first sample from then on is 180 MiB
+      growthAfterWarmupMiB: -60,
       samples: 3,
     });
   });
