@@ -1,6 +1,6 @@
 import type { WorkerConfig } from '../config/worker-config.js';
-import { probeEngine } from '../containers/engine-probe.js';
-import { probeBroker } from '../kafka/broker-probe.js';
+import { checkEngine, probeEngine } from '../containers/engine-probe.js';
+import { checkBroker, probeBroker } from '../kafka/broker-probe.js';
 import { workerGroupId } from '../kafka/topic-names.js';
 import { startObservability } from '../observability/observability.js';
 import { composeWorker } from './compose-worker.js';
@@ -14,12 +14,34 @@ function dockerSocket(): string {
   return host?.startsWith('unix://') ? host.slice('unix://'.length) : '/var/run/docker.sock';
 }
 
+/** How long the start-up checks wait for Kafka and for the Docker engine (in parallel). */
+const PREFLIGHT_KAFKA_MS = 5000;
+const PREFLIGHT_DOCKER_MS = 3000;
+
 /**
- * Composition root of `berth worker`: observability, the worker, and SIGTERM/SIGINT (drain, then
- * exit 0). Resolves with the exit code once the worker stopped: 0 after a signal, 1 when it
- * stopped by itself (a consumer failed for good). The only place that installs signal handlers.
+ * Checks, before anything starts, that Kafka and the Docker engine answer; prints one line per
+ * one that does not (Kafka first) and returns false. A worker that cannot reach either would
+ * only retry and fail much later with less telling messages.
+ */
+async function preflight(config: WorkerConfig): Promise<boolean> {
+  const socket = dockerSocket();
+  const [kafka, docker] = await Promise.all([
+    checkBroker(config.brokers, { timeoutMs: PREFLIGHT_KAFKA_MS }),
+    checkEngine(socket, PREFLIGHT_DOCKER_MS),
+  ]);
+  if (!kafka.ok) log(`cannot reach Kafka at ${config.brokers.join(',')}: ${kafka.reason}`);
+  if (!docker.ok) log(`cannot reach the Docker engine at ${socket}: ${docker.reason}`);
+  return kafka.ok && docker.ok;
+}
+
+/**
+ * Composition root of `berth worker`: start-up checks, observability, the worker, and
+ * SIGTERM/SIGINT (drain, then exit 0). Resolves with the exit code once the worker stopped: 0
+ * after a signal, 1 when it stopped by itself (a consumer failed for good) or when Kafka or the
+ * Docker engine does not answer at start (within 5 s). The only place that installs signal handlers.
  */
 export async function startWorkerProcess(config: WorkerConfig): Promise<number> {
+  if (!(await preflight(config))) return 1;
   const observability = await startObservability({
     workerId: config.workerId,
     serviceName: 'berth-worker',
