@@ -67,7 +67,7 @@ export const WORKER_SETTINGS = {
   sessionTimeoutMs: {
     flag: 'session-timeout-ms',
     env: 'BERTH_SESSION_TIMEOUT_MS',
-    fallback: 30_000,
+    fallback: 6_000,
     min: 6_000,
     max: 300_000,
     help: 'consumer group session: a silent worker loses its partitions after this',

@@ -154,8 +154,9 @@ export class OutcomePublisher {
   private send(topic: string, record: OutgoingRecord): Promise<void> {
     return withRetry(() => this.opts.producer.send(topic, [record]), {
       attempts: Number.POSITIVE_INFINITY,
-      baseDelayMs: this.opts.retryBaseDelayMs ?? 200,
-      maxDelayMs: this.opts.retryMaxDelayMs ?? 5000,
+      // Short: a result waiting for a broker that came back should go within a second.
+      baseDelayMs: this.opts.retryBaseDelayMs ?? 100,
+      maxDelayMs: this.opts.retryMaxDelayMs ?? 1000,
       signal: this.opts.signal,
       onRetry: (err) => this.opts.onRetry?.(err),
     });

@@ -152,7 +152,8 @@ export class TaskRunner {
       const cancelled = this.d.cancels.cancelReason(event.id);
       if (cancelled !== null)
         return await this.finishWithout(task, ctx, 'CANCELLED', `cancelled before start: ${cancelled}`, span);
-      const planned = await this.infraRetry(() => this.d.planner.plan(event), controller.signal, 'docker');
+      // Planning reads the code topic (Kafka) and the local images; retry it at Kafka's pace.
+      const planned = await this.infraRetry(() => this.d.planner.plan(event), controller.signal, 'kafka');
       if (!planned.ok) {
         ctx = { ...ctx, ...planned.rejection };
         return await this.finishWithout(task, ctx, 'REJECTED', planned.rejection.reason, span);
@@ -311,11 +312,14 @@ export class TaskRunner {
   ): Promise<T> {
     return withRetry(fn, {
       attempts: Number.POSITIVE_INFINITY,
-      baseDelayMs: 500,
-      maxDelayMs: 10_000,
+      // Kafka comes back quickly after an outage and a waiting plan should notice within ~2 s; an
+      // engine error is usually load, where backing off further helps.
+      baseDelayMs: component === 'kafka' ? 200 : 500,
+      maxDelayMs: component === 'kafka' ? 2_000 : 10_000,
       signal,
       onRetry: (err, attempt, delayMs) => {
-        this.d.telemetry.infraError(component);
+        const failed = err instanceof InfraError ? err.component : component;
+        this.d.telemetry.infraError(failed === 'kafka' || failed === 'docker' ? failed : component);
         const msg = err instanceof InfraError ? err.message : String(err);
         this.d.log?.(`infrastructure error (attempt ${attempt}, retrying in ${delayMs} ms): ${msg}`);
       },
