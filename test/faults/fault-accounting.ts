@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { taskResultCodec } from '../../src/codecs/task-result-codec.js';
 import { workerGroupId } from '../../src/kafka/topic-names.js';
 import type { WorkerHarness } from '../integration/worker-harness.js';
 
@@ -27,11 +28,11 @@ export interface Expected {
   readonly deadLetterKeys?: readonly string[];
 }
 
-/** What happened to the expected records, from the harness's followers. */
-export function account(
-  h: WorkerHarness,
-  expected: Expected,
-): Pick<FaultRow, 'lost' | 'duplicates' | 'conflicting'> {
+/** What a scenario saw on the results topic and the DLQ (the harness's followers, or a re-read). */
+export type Seen = Pick<WorkerHarness, 'results' | 'dlq'>;
+
+/** What happened to the expected records. */
+export function account(h: Seen, expected: Expected): Pick<FaultRow, 'lost' | 'duplicates' | 'conflicting'> {
   const byKey = new Map<string, string[]>();
   for (const { result } of h.results) {
     const k = `${result.id}#${result.attempt}`;
@@ -52,8 +53,45 @@ export function account(
 }
 
 /** Whether every expected record has ended (result or dead letter). */
-export function allEnded(h: WorkerHarness, expected: Expected): boolean {
+export function allEnded(h: Seen, expected: Expected): boolean {
   return account(h, expected).lost === 0;
+}
+
+/**
+ * Reads the results and DLQ topics from the beginning with consumers of their own, until nothing
+ * new arrives for `quietMs`: what is on the topics, whatever happened to the harness's followers
+ * (a follower whose connection a fault cut may stall; the topics are the truth).
+ */
+export async function reread(h: WorkerHarness, quietMs = 4000): Promise<Seen> {
+  const seen: Seen = { results: [], dlq: [] };
+  const consumers = await Promise.all(
+    [h.topics.results, h.topics.dlq].map(async (topic) => {
+      const c = h.kafka.consumer({
+        groupId: `${h.prefix}-reread-${topic}-${Date.now()}`,
+        maxWaitTimeInMs: 200,
+      });
+      await c.connect();
+      await c.subscribe({ topic, fromBeginning: true });
+      await c.run({
+        eachMessage: async ({ message }) => {
+          if (topic === h.topics.results)
+            seen.results.push({
+              result: taskResultCodec.decode(message.value as Buffer),
+              key: String(message.key),
+            });
+          else seen.dlq.push({ key: message.key, value: message.value, headers: {} });
+        },
+      });
+      return c;
+    }),
+  );
+  let last = -1;
+  while (seen.results.length + seen.dlq.length !== last) {
+    last = seen.results.length + seen.dlq.length;
+    await new Promise((r) => setTimeout(r, quietMs));
+  }
+  await Promise.all(consumers.map((c) => c.disconnect()));
+  return seen;
 }
 
 /** Partitions of the tasks topic whose committed offset is not the log end (after quiescence). */

@@ -7,6 +7,7 @@ import {
   partitionChurn,
   sigstopOneOfTwo,
 } from './fault-scenarios.js';
+import { brokerKills, cutConnections } from './fault-scenarios-broker.js';
 import { dockerdRestart, twoInstallations } from './fault-scenarios-engine.js';
 
 /** Sizes of one run of the suite: `npm run faults` runs `FULL`, `npm test` runs `REDUCED`. */
@@ -23,6 +24,10 @@ export interface SuiteScale {
   readonly installationTaskS: number;
   /** Function tasks during the dockerd restart; 0 leaves the scenario out. */
   readonly dockerdTasks: number;
+  /** kill -9s of a broker of the suite's own; 0 leaves the scenario out. */
+  readonly brokerKills: number;
+  /** Connection cuts through the proxy (alternately after a produce request and all at once). */
+  readonly connectionCuts: number;
 }
 
 export const FULL: SuiteScale = {
@@ -36,6 +41,8 @@ export const FULL: SuiteScale = {
   huge: 5,
   installationTaskS: 300,
   dockerdTasks: 1500,
+  brokerKills: 3,
+  connectionCuts: 20,
 };
 
 export const REDUCED: SuiteScale = {
@@ -49,6 +56,9 @@ export const REDUCED: SuiteScale = {
   huge: 1,
   installationTaskS: 15,
   dockerdTasks: 0,
+  // test/integration/broker-outage.test.ts kills a broker three times in every npm test already.
+  brokerKills: 0,
+  connectionCuts: 4,
 };
 
 /** Runs every scenario in turn and returns the rows (printed as one table by the caller). */
@@ -61,6 +71,8 @@ export async function runSuite(scale: SuiteScale, log: (line: string) => void): 
     () => partitionChurn(scale.churnCycles, scale.churnTasks),
     () => malformedFlood(scale.malformed, scale.huge),
     () => twoInstallations(scale.installationTaskS),
+    ...(scale.brokerKills > 0 ? [() => brokerKills(scale.brokerKills)] : []),
+    () => cutConnections(scale.connectionCuts),
     ...(scale.dockerdTasks > 0 ? [() => dockerdRestart(scale.dockerdTasks)] : []),
   ];
   for (const step of steps) {

@@ -8,6 +8,7 @@ import { createKafka } from '../../src/kafka/kafka-connection.js';
 import { RecordProducer } from '../../src/kafka/record-producer.js';
 import { sleep, withRetry } from '../../src/resilience/retry.js';
 import { TestBroker } from '../support/test-broker.js';
+import { TestBrokerHarness } from '../support/test-broker-harness.js';
 import { availableStacks, inlineEvent, WorkerHarness } from './worker-harness.js';
 
 /**
@@ -28,20 +29,6 @@ import { availableStacks, inlineEvent, WorkerHarness } from './worker-harness.js
 const OUTAGES = 3;
 const DOWN_MS = Number(process.env.BERTH_TEST_OUTAGE_MS ?? 2000);
 const RECOVERY_LIMIT_MS = 10_000;
-
-/** The worker harness, on a broker of the test's own. */
-class TestBrokerHarness extends WorkerHarness {
-  override readonly kafka: Kafka;
-
-  constructor(readonly bootstrap: string) {
-    super();
-    this.kafka = createKafka({ brokers: [bootstrap], clientId: `test-${this.prefix}` });
-  }
-
-  override config(flags: WorkerFlags = {}): WorkerConfig {
-    return super.config({ brokers: this.bootstrap, ...flags });
-  }
-}
 
 interface Stamped {
   readonly id: string;
