@@ -73,7 +73,10 @@ export async function runSuite(scale: SuiteScale, log: (line: string) => void): 
     () => twoInstallations(scale.installationTaskS),
     ...(scale.brokerKills > 0 ? [() => brokerKills(scale.brokerKills)] : []),
     () => cutConnections(scale.connectionCuts),
-    ...(scale.dockerdTasks > 0 ? [() => dockerdRestart(scale.dockerdTasks)] : []),
+    // FAULTS_SKIP_DOCKERD=1 leaves the engine alone (when other work shares it).
+    ...(scale.dockerdTasks > 0 && process.env.FAULTS_SKIP_DOCKERD !== '1'
+      ? [() => dockerdRestart(scale.dockerdTasks)]
+      : []),
   ];
   for (const step of steps) {
     const row = await step();
