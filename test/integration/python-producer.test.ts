@@ -113,6 +113,7 @@ describe('Python producer', () => {
       runMs: 1000,
       finishedAtMs: 5,
       labels: { a: 'b' },
+      returnValue: { kind: 'JSON', data: Buffer.from('{"ok":true}') },
     });
     const run = spawnSync(python, [script, 'decode-result'], {
       input: bytes.toString('hex'),
@@ -128,6 +129,7 @@ describe('Python producer', () => {
       outputs: [{ name: 'a.txt', bytes: 3 }],
       sourceOffset: '12345678901234',
       labels: { a: 'b' },
+      returnValue: { kind: 'JSON', data: '{"ok":true}' },
     });
   });
 });

@@ -19,7 +19,8 @@ from confluent_kafka import Producer
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 TASK_EVENT_V1 = 1001
-TASK_RESULT_V1 = 2001
+# TaskResult version N is framed with id 2000 + N (schemas/ids.json); v2 added returnValue.
+TASK_RESULT_IDS = range(2001, 2100)
 
 
 def load(name):
@@ -64,10 +65,14 @@ def produce(args):
 def decode_result():
     data = bytes.fromhex(sys.stdin.read().strip())
     magic, schema_id = struct.unpack(">bI", data[:5])
-    if magic != 0 or schema_id != TASK_RESULT_V1:
+    if magic != 0 or schema_id not in TASK_RESULT_IDS:
         print(f"unexpected header {magic} {schema_id}", file=sys.stderr)
         return 1
-    record = fastavro.schemaless_reader(io.BytesIO(data[5:]), load("task-result.v1.avsc"))
+    writer = load(f"task-result.v{schema_id - 2000}.avsc")
+    record = fastavro.schemaless_reader(io.BytesIO(data[5:]), writer)
+    value = record.get("returnValue")
+    if value is not None:
+        record["returnValue"] = {"kind": value["kind"], "data": value["data"].decode()}
     record["stdout"] = record["stdout"].decode()
     record["stderr"] = record["stderr"].decode()
     record["outputs"] = [{"name": o["name"], "bytes": len(o["data"])} for o in record["outputs"]]
