@@ -48,11 +48,29 @@ function steadyLoad(h: TestBrokerHarness, pkg: string, perWave: number, everyMs:
   };
 }
 
-/** Arrival time of the first result after `fromMs` (the harness's followers stamp nothing: poll). */
+/** Results on the results topic: the sum of its partitions' high watermarks. */
+async function resultsWritten(h: TestBrokerHarness): Promise<number> {
+  const admin = h.kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(h.topics.results)).reduce((n, p) => n + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Milliseconds until the results topic grows past `count` — the worker publishing again. (The
+ * test's own followers are group members too and recover on their own schedule; the topic is the
+ * worker's truth.)
+ */
 async function nextResultAfter(h: TestBrokerHarness, count: number, limitMs: number): Promise<number> {
   const t0 = Date.now();
-  while (h.results.length <= count && Date.now() - t0 < limitMs) await sleep(50);
-  return Date.now() - t0;
+  for (;;) {
+    const n = await resultsWritten(h).catch(() => count);
+    if (n > count || Date.now() - t0 > limitMs) return Date.now() - t0;
+    await sleep(100);
+  }
 }
 
 /** A broker of the scenario's own killed -9 `times` times under a steady load; longest stall. */
@@ -70,7 +88,7 @@ export async function brokerKills(times: number): Promise<FaultRow> {
       await broker.kill9();
       await sleep(5000);
       await broker.restart();
-      stalls.push(await nextResultAfter(h, h.results.length, 120_000));
+      stalls.push(await nextResultAfter(h, await resultsWritten(h), 120_000));
       await sleep(5000);
     }
     await load.stop();

@@ -31,7 +31,10 @@ export async function twoInstallations(sleepS: number): Promise<FaultRow> {
       hs.map((h, n) =>
         h.send(
           (ids[n] ?? []).map((id) => ({
-            event: inlineEvent(id, 'shell', ['sh', '-c', `sleep ${sleepS}; echo done`]),
+            // A timeout well past the sleep: only a removed container can end these tasks early.
+            event: inlineEvent(id, 'shell', ['sh', '-c', `sleep ${sleepS}; echo done`], {
+              timeoutMs: (sleepS + 120) * 1000,
+            }),
           })),
         ),
       ),
