@@ -51,7 +51,13 @@ describe('berth stacks add-image (real engine)', () => {
     });
     expect(outcome.problems).toEqual([]);
     const resolved = await new StackCatalog(store).resolve(name);
-    expect(resolved).toEqual({ name, language: 'shell', version: 'custom-1', imageId: outcome.imageId, runtime: null });
+    expect(resolved).toEqual({
+      name,
+      language: 'shell',
+      version: 'custom-1',
+      imageId: outcome.imageId,
+      runtime: null,
+    });
     const config = execFileSync('docker', [
       'image',
       'inspect',
