@@ -119,7 +119,8 @@ export async function cutConnections(cuts: number): Promise<FaultRow> {
   const brokerPort = await freePort();
   const proxy = await TcpProxy.start({ targetPort: brokerPort });
   const broker = await TestBroker.start({ port: brokerPort, advertisedPort: proxy.port });
-  const h = new TestBrokerHarness(broker.bootstrap);
+  // The test's own clients bypass the proxy: its cuts hit the worker only.
+  const h = new TestBrokerHarness(broker.direct);
   await h.setUp(3);
   try {
     const pkg = await pushWorkload(h, 10);

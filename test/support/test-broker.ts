@@ -62,6 +62,8 @@ export class TestBroker {
     readonly port: number,
     readonly controllerPort: number,
     readonly advertisedPort: number,
+    /** A second listener advertising itself (when the first advertises a proxy), for the test's own clients. */
+    readonly directPort: number,
     private readonly lib: string,
     private readonly heapMb: number,
     private readonly startTimeoutMs: number,
@@ -75,12 +77,18 @@ export class TestBroker {
     const port = opts.port ?? (await freePort());
     let controllerPort = await freePort();
     while (controllerPort === port) controllerPort = await freePort();
+    let directPort = port;
+    if ((opts.advertisedPort ?? port) !== port) {
+      directPort = await freePort();
+      while (directPort === port || directPort === controllerPort) directPort = await freePort();
+    }
     const dir = mkdtempSync(join(tmpdir(), 'berth-test-broker-'));
     const broker = new TestBroker(
       dir,
       port,
       controllerPort,
       opts.advertisedPort ?? port,
+      directPort,
       lib,
       heapMb,
       opts.startTimeoutMs ?? 90_000,
@@ -102,9 +110,13 @@ export class TestBroker {
     return `${HOST}:${this.advertisedPort}`;
   }
 
-  /** The broker's own listener, bypassing any proxy. */
+  /**
+   * A bootstrap bypassing any proxy: with a proxy in front, a second listener that advertises
+   * itself, so clients bootstrapped here never route through the proxy (its cuts then hit only
+   * the clients under test).
+   */
   get direct(): string {
-    return `${HOST}:${this.port}`;
+    return `${HOST}:${this.directPort}`;
   }
 
   get pid(): number | null {
@@ -126,10 +138,11 @@ export class TestBroker {
       `process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=${HOST}:${this.controllerPort}
-listeners=PLAINTEXT://${HOST}:${this.port},CONTROLLER://${HOST}:${this.controllerPort}
-advertised.listeners=PLAINTEXT://${HOST}:${this.advertisedPort}
+listeners=PLAINTEXT://${HOST}:${this.port},CONTROLLER://${HOST}:${this.controllerPort}${this.directPort === this.port ? '' : `,DIRECT://${HOST}:${this.directPort}`}
+advertised.listeners=PLAINTEXT://${HOST}:${this.advertisedPort}${this.directPort === this.port ? '' : `,DIRECT://${HOST}:${this.directPort}`}
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,DIRECT:PLAINTEXT
 log.dirs=${join(this.dir, 'data')}
 num.partitions=1
 auto.create.topics.enable=false
