@@ -86,6 +86,7 @@ export async function dockerdRestart(tasks: number): Promise<FaultRow> {
     const t0 = Date.now();
     execFileSync('sh', [
       '-c',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
       'kill -TERM $(cat "${BERTH_STATE_DIR:-$HOME/.berth}/dockerd.pid" | cut -d" " -f1)',
     ]);
     for (let i = 0; i < 60; i++) {

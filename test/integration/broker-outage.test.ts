@@ -2,14 +2,12 @@ import { ConfigResourceTypes, type Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskEventCodec } from '../../src/codecs/task-event-codec.js';
 import { taskResultCodec } from '../../src/codecs/task-result-codec.js';
-import type { WorkerConfig, WorkerFlags } from '../../src/config/worker-config.js';
 import { probeBroker } from '../../src/kafka/broker-probe.js';
-import { createKafka } from '../../src/kafka/kafka-connection.js';
 import { RecordProducer } from '../../src/kafka/record-producer.js';
 import { sleep, withRetry } from '../../src/resilience/retry.js';
 import { TestBroker } from '../support/test-broker.js';
 import { TestBrokerHarness } from '../support/test-broker-harness.js';
-import { availableStacks, inlineEvent, WorkerHarness } from './worker-harness.js';
+import { availableStacks, inlineEvent } from './worker-harness.js';
 
 /**
  * Issue item 4: a broker down 3 × 15 s left a worker without a finished task for minutes, even

@@ -44,7 +44,9 @@ describe('berth.json validation', () => {
       JSON.stringify({ name: 'fn', stack: 'python-3.11', handler: 'main.py:handle', isolation: 'FRESH' }),
       ctx,
     );
-    expect(fresh.ok ? [] : fresh.errors).toEqual([expect.stringMatching(/^handler: needs "isolation": "HOT"/)]);
+    expect(fresh.ok ? [] : fresh.errors).toEqual([
+      expect.stringMatching(/^handler: needs "isolation": "HOT"/),
+    ]);
     const missing = await parseManifest(
       JSON.stringify({ name: 'fn', stack: 'python-3.11', handler: 'app.py:handle' }),
       ctx,

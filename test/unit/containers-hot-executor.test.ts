@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { executorOptions } from '../../src/containers/executor-options.js';
-import { HotExecutor } from '../../src/containers/hot-executor.js';
 import { FunctionExecutor } from '../../src/containers/function-executor.js';
+import { HotExecutor } from '../../src/containers/hot-executor.js';
 import { IsolationRouter } from '../../src/containers/isolation-router.js';
 import type { ExecutionRequest, ExecutorPort, HotIsolation } from '../../src/domain/executor-port.js';
 import { FakeEngine, type FakeLauncher, resultFrame } from './containers-fake-engine.js';
