@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { inlineEvent, WorkerHarness } from '../integration/worker-harness.js';
 import { account, allEnded, type FaultRow, orphanContainers, stuckPartitions } from './fault-accounting.js';
 import { pushWorkload, sleep, workloadEvents } from './fault-workload.js';
@@ -84,14 +87,15 @@ export async function dockerdRestart(tasks: number): Promise<FaultRow> {
     await h.send([...fn, ...fresh].map((event) => ({ event })));
     await h.until('some done', () => h.results.length >= 30, 120_000);
     const t0 = Date.now();
-    execFileSync('sh', [
-      '-c',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
-      'kill -TERM $(cat "${BERTH_STATE_DIR:-$HOME/.berth}/dockerd.pid" | cut -d" " -f1)',
-    ]);
-    for (let i = 0; i < 60; i++) {
+    // The pid file `berth infra up` wrote: "<pid> <start time>".
+    const pidFile = join(process.env.BERTH_STATE_DIR ?? join(homedir(), '.berth'), 'dockerd.pid');
+    const pid = Number(readFileSync(pidFile, 'utf8').split(' ')[0]);
+    process.kill(pid, 'SIGTERM');
+    // Wait for the process itself to be gone (it stops its containers first): `infra up` would
+    // otherwise find it still running and start nothing.
+    for (let i = 0; i < 120; i++) {
       try {
-        execFileSync('docker', ['info'], { stdio: 'ignore' });
+        process.kill(pid, 0);
         await sleep(500);
       } catch {
         break;
