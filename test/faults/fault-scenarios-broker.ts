@@ -48,6 +48,19 @@ function steadyLoad(h: TestBrokerHarness, pkg: string, perWave: number, everyMs:
   };
 }
 
+/**
+ * What the results and DLQ topics hold once every expected record ended there (or after about
+ * three minutes): read from the topics, since the test's own followers may have stalled.
+ */
+async function rereadUntilEnded(h: TestBrokerHarness, expected: { taskIds: readonly string[] }) {
+  let seen = await reread(h);
+  for (let i = 0; i < 30 && !allEnded(seen, expected); i++) {
+    await sleep(5000);
+    seen = await reread(h);
+  }
+  return seen;
+}
+
 /** Results on the results topic: the sum of its partitions' high watermarks. */
 async function resultsWritten(h: TestBrokerHarness): Promise<number> {
   const admin = h.kafka.admin();
@@ -93,11 +106,7 @@ export async function brokerKills(times: number): Promise<FaultRow> {
     }
     await load.stop();
     const expected = { taskIds: load.ids };
-    let seen = await reread(h);
-    for (let i = 0; i < 30 && !allEnded(seen, expected); i++) {
-      await sleep(5000);
-      seen = await reread(h);
-    }
+    const seen = await rereadUntilEnded(h, expected);
     await w.stop();
     return {
       scenario: `test broker killed -9 × ${times} under load`,
@@ -138,11 +147,7 @@ export async function cutConnections(cuts: number): Promise<FaultRow> {
     const expected = { taskIds: load.ids };
     // The test's own followers go through the proxy too and may stall after a cut: count what is
     // on the topics instead, once the worker had time to finish.
-    let seen = await reread(h);
-    for (let i = 0; i < 30 && !allEnded(seen, expected); i++) {
-      await sleep(5000);
-      seen = await reread(h);
-    }
+    const seen = await rereadUntilEnded(h, expected);
     await w.stop();
     return {
       scenario: `connections cut mid-produce and mid-fetch × ${cuts}`,
