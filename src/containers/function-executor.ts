@@ -7,12 +7,11 @@ import type { ExecutorOptions } from './executor-options.js';
 import type { CallResultFrame, ValueKind } from './function-frames.js';
 import { FunctionPool } from './function-pool.js';
 import { type CallEnd, FunctionSession, HandlerLoadError } from './function-session.js';
-import { LABEL_ISOLATION, LABEL_PACKAGE } from './hot-executor.js';
 import { KeyedPools } from './keyed-pools.js';
 import { maxFrameBytes } from './launcher-frames.js';
 import { emptyOutcome, oomReason } from './outcome-mapping.js';
 import { RemovalTracker } from './removal-tracker.js';
-import { SessionFactory } from './session-factory.js';
+import { packageSessionRequest, SessionFactory } from './session-factory.js';
 
 export interface FunctionExecutorOptions {
   /** An idle function container is removed after this long without a call. */
@@ -140,13 +139,7 @@ export class FunctionExecutor {
   }
 
   private newPool(request: ExecutionRequest, hot: HotIsolation & { readonly handler: string }): FunctionPool {
-    const sessionRequest = {
-      stack: request.stack,
-      imageId: request.imageId,
-      limits: { memoryBytes: request.memoryBytes, nanoCpus: request.nanoCpus, pidsLimit: request.pidsLimit },
-      network: request.network,
-      labels: { [LABEL_ISOLATION]: 'function', [LABEL_PACKAGE]: hot.packageName },
-    };
+    const sessionRequest = packageSessionRequest(request, 'function', hot.packageName);
     const init = {
       handler: hot.handler,
       codeTar: request.codeTar,

@@ -8,12 +8,11 @@ import { HotSession } from './hot-session.js';
 import { KeyedPools } from './keyed-pools.js';
 import { emptyOutcome, oomReason, outcomeFromResult } from './outcome-mapping.js';
 import { RemovalTracker } from './removal-tracker.js';
-import { SessionFactory } from './session-factory.js';
+import { packageSessionRequest, SessionFactory } from './session-factory.js';
 import { raceVerdict } from './task-verdict.js';
 
 /** Labels hot containers carry besides the usual task labels. */
-export const LABEL_ISOLATION = 'berth.isolation';
-export const LABEL_PACKAGE = 'berth.package';
+export { LABEL_ISOLATION, LABEL_PACKAGE } from './session-factory.js';
 
 export interface HotExecutorOptions {
   /** An idle hot container is removed after this long without a task. */
@@ -85,18 +84,7 @@ export class HotExecutor {
 
   private poolFor(request: ExecutionRequest, hot: HotIsolation): HotPool {
     return this.pools.get(hot.packageKey, () => {
-      const limits = {
-        memoryBytes: request.memoryBytes,
-        nanoCpus: request.nanoCpus,
-        pidsLimit: request.pidsLimit,
-      };
-      const sessionRequest = {
-        stack: request.stack,
-        imageId: request.imageId,
-        limits,
-        network: request.network,
-        labels: { [LABEL_ISOLATION]: 'hot', [LABEL_PACKAGE]: hot.packageName },
-      };
+      const sessionRequest = packageSessionRequest(request, 'hot', hot.packageName);
       return new HotPool({
         open: () => this.sessions.openWith(sessionRequest, (id, streams) => new HotSession(id, streams)),
         discard: (s) => {

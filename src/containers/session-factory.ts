@@ -1,3 +1,4 @@
+import type { ExecutionRequest } from '../domain/executor-port.js';
 import { InfraError } from '../domain/infra-error.js';
 import { taskContainerSpec } from './container-spec.js';
 import type { AttachedStreams, ContainerLimits, DockerEnginePort } from './docker-engine-port.js';
@@ -22,6 +23,29 @@ export interface SessionRequest {
   readonly network: boolean;
   /** Labels added to the executor's extra labels (cannot override the Berth labels). */
   readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** Label naming how a long-lived container serves its package (`hot` or `function`). */
+export const LABEL_ISOLATION = 'berth.isolation';
+/** Label naming the code package a long-lived container serves. */
+export const LABEL_PACKAGE = 'berth.package';
+
+/**
+ * How a long-lived container of one package revision is created (HOT process and function mode
+ * alike): the first request's stack, image, limits and network, labelled with the mode and package.
+ */
+export function packageSessionRequest(
+  request: ExecutionRequest,
+  isolation: 'hot' | 'function',
+  packageName: string,
+): SessionRequest {
+  return {
+    stack: request.stack,
+    imageId: request.imageId,
+    limits: { memoryBytes: request.memoryBytes, nanoCpus: request.nanoCpus, pidsLimit: request.pidsLimit },
+    network: request.network,
+    labels: { [LABEL_ISOLATION]: isolation, [LABEL_PACKAGE]: packageName },
+  };
 }
 
 /** Builds the session object over a created container's attach streams. */
