@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { InfraError } from '../domain/infra-error.js';
 import { INSTALLATION_ID_PATTERN } from '../domain/installation.js';
 import { MAX_TASK_TIMEOUT_MS } from '../domain/task-event.js';
+import { parseSchemaRegistrySettings, type SchemaRegistrySettings } from './schema-registry-settings.js';
 import { WORKER_SETTINGS, type WorkerSettingKey, type WorkerSettingSpec } from './worker-settings.js';
 
 /**
@@ -62,6 +63,8 @@ export interface WorkerConfig {
   readonly codeCacheDir: string;
   /** Extra labels on every task container; the reaper only considers containers carrying them. */
   readonly containerLabels: Readonly<Record<string, string>>;
+  /** Schema registry mode (docs/wire-format.md); null: fixed ids of schemas/ids.json. */
+  readonly schemaRegistry: SchemaRegistrySettings | null;
 }
 
 export type WorkerFlags = Readonly<Partial<Record<WorkerSettingKey, string | undefined>>>;
@@ -174,6 +177,13 @@ export function loadWorkerConfig(
         join(env.BERTH_STATE_DIR ?? join(homedir(), '.berth'), 'code-cache'),
     ),
     containerLabels: labelsSetting(listSetting('containerLabels', flags, env)),
+    schemaRegistry: parseSchemaRegistrySettings({
+      url: rawValue('schemaRegistryUrl', flags, env),
+      username: rawValue('schemaRegistryUsername', flags, env),
+      password: rawValue('schemaRegistryPassword', flags, env),
+      requestTimeoutMs: int('schemaRegistryTimeoutMs'),
+      caFile: rawValue('schemaRegistryCaFile', flags, env),
+    }),
   };
   checkRelations(config);
   return Object.freeze({
