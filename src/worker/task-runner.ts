@@ -64,6 +64,8 @@ type Decoded = { ok: true; event: TaskEvent } | { ok: false; reason: string };
  */
 export class TaskRunner {
   private readonly now: () => number;
+  /** Aborts when the worker drains or stops (made once, on the first task that needs it). */
+  private stopping: AbortSignal | null = null;
 
   constructor(private readonly d: TaskRunnerDeps) {
     this.now = d.now ?? Date.now;
@@ -133,13 +135,20 @@ export class TaskRunner {
    * partition's commit waits with it and intake stops once its room is full. Rejects with the
    * InfraError only when the worker drains or stops.
    */
-  private decodeAwaitingRegistry(task: HeldTask, value: Uint8Array): Promise<TaskEvent> {
+  private async decodeAwaitingRegistry(task: HeldTask, value: Uint8Array): Promise<TaskEvent> {
+    // The common case first, without the retry machinery (it is on every task's path).
+    try {
+      return await this.d.eventCodec.decodeAsync(value);
+    } catch (err) {
+      if (!(err instanceof InfraError)) throw err;
+    }
     const r = task.record;
+    this.stopping ??= AbortSignal.any([this.d.draining, this.d.shutdown]);
     return withRetry(() => this.d.eventCodec.decodeAsync(value), {
       attempts: Number.POSITIVE_INFINITY,
       baseDelayMs: 500,
       maxDelayMs: 10_000,
-      signal: AbortSignal.any([this.d.draining, this.d.shutdown]),
+      signal: this.stopping,
       shouldRetry: (err) => err instanceof InfraError,
       onRetry: (err, attempt, delayMs) => {
         this.d.log?.(
