@@ -138,12 +138,12 @@ describe('secured Kafka (SASL_SSL)', () => {
   }, 300_000);
 
   it.each([
-    ['plain', PLAIN_USER, PLAIN_PASSWORD, false],
-    ['scram-sha-256', SCRAM_USER, SCRAM_PASSWORD, false],
-    ['plain', PLAIN_USER, PLAIN_PASSWORD, true],
+    ['plain', PLAIN_USER, false, PLAIN_PASSWORD],
+    ['scram-sha-256', SCRAM_USER, false, SCRAM_PASSWORD],
+    ['plain', PLAIN_USER, true, PLAIN_PASSWORD],
   ] as const)(
-    'SASL %s (client certificate: %s): produce and consume a record',
-    async (mechanism, username, password, clientCert) => {
+    'SASL %s as %s, client certificate %s: produce and consume a record',
+    async (mechanism, username, clientCert, password) => {
       const security = kafkaSecurity({
         sslCaFile: broker.saslSsl.caFile,
         ...(clientCert
