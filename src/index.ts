@@ -27,6 +27,16 @@ export { taskResultCodec } from './codecs/task-result-codec.js';
 export { frame, MAGIC_BYTE, unframe } from './codecs/wire-frame.js';
 export { workerStatsCodec } from './codecs/worker-stats-codec.js';
 export {
+  type KafkaSaslSettings,
+  type KafkaSecurityConfig,
+  type KafkaSecurityOptions,
+  type KafkaTlsSettings,
+  kafkaSecurity,
+  kafkaSecurityFromEnv,
+  SASL_MECHANISMS,
+  type SaslMechanism,
+} from './config/kafka-security-config.js';
+export {
   parseSchemaRegistrySettings,
   type SchemaRegistryInput,
   type SchemaRegistrySettings,
@@ -40,6 +50,6 @@ export { MAX_TASK_TIMEOUT_MS } from './domain/task-event.js';
 export type { OutputFile, TaskResult, TaskStatus } from './domain/task-result.js';
 export { TASK_STATUSES } from './domain/task-result.js';
 export type { PartitionStats, WorkerState, WorkerStats } from './domain/worker-stats.js';
-export { BrokerUnreachableError } from './kafka/client-errors.js';
+export { BrokerUnreachableError, KafkaRefusedError } from './kafka/client-errors.js';
 export type { KafkaInstance } from './kafka/client-kafka.js';
 export { type TopicNames, topicNames } from './kafka/topic-names.js';

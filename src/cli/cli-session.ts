@@ -2,7 +2,9 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { BerthClient } from '../client/berth-client.js';
 import { PayloadTooLargeError } from '../client/client-errors.js';
 import { enableSchemaRegistryFromEnv } from '../codecs/schema-registry.js';
-import { probeBroker } from '../kafka/broker-probe.js';
+import { type KafkaSecurityConfig, kafkaSecurityFromEnv } from '../config/kafka-security-config.js';
+import { InfraError } from '../domain/infra-error.js';
+import { type BrokerCheck, brokerFailureLine, checkBroker } from '../kafka/broker-probe.js';
 import { BrokerUnreachableError } from '../kafka/client-errors.js';
 import { createClientKafka, type KafkaInstance } from '../kafka/client-kafka.js';
 import { brokersFromEnv } from '../kafka/kafka-connection.js';
@@ -12,14 +14,16 @@ import { UsageError } from './command.js';
 
 /**
  * Exit codes of the producer-facing commands (submit, run, results, task, cancel, status, code):
- * 0 ok; 1 the task or operation failed; 2 usage error (bad flag, bad JSON, invalid manifest);
- * 3 no Kafka broker reachable.
+ * 0 ok; 1 the task or operation failed; 2 usage error (bad flag, bad JSON, invalid manifest, bad
+ * TLS/SASL setting); 3 no Kafka broker reachable, or it refused the credentials or TLS handshake.
  */
 export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2, unreachable: 3 });
 
 /** What a producer-side command needs: brokers and topics from the environment, one Kafka client. */
 export interface CliSession {
   readonly brokers: readonly string[];
+  /** TLS and SASL from the `BERTH_KAFKA_SSL*` / `BERTH_KAFKA_SASL_*` variables (and flags). */
+  readonly security: KafkaSecurityConfig;
   readonly topics: TopicNames;
   readonly kafka: KafkaInstance;
   client(): BerthClient;
@@ -44,11 +48,13 @@ export async function withSession(
   opts: SessionOptions = {},
 ): Promise<number> {
   const brokers = brokersFromEnv();
+  const security = securityFromEnv();
   const topics = topicNames(process.env.BERTH_TOPIC_PREFIX ?? 'berth');
-  const kafka = createClientKafka(brokers, `berth-cli-${command}`);
+  const kafka = createClientKafka(brokers, `berth-cli-${command}`, 1500, security);
   let client: BerthClient | null = null;
   const session: CliSession = {
     brokers,
+    security,
     topics,
     kafka,
     client: () => {
@@ -61,8 +67,9 @@ export async function withSession(
     },
     progress: (line) => process.stderr.write(`berth ${command}: ${line}\n`),
   };
+  for (const warning of security.warnings) session.progress(`warning: ${warning}`);
   try {
-    await preflight(brokers);
+    await preflight(brokers, security);
     await enableSchemaRegistryFromEnv({ topicPrefix: process.env.BERTH_TOPIC_PREFIX ?? 'berth' });
     return await fn(session);
   } catch (err) {
@@ -82,17 +89,30 @@ function unreachable(brokers: readonly string[]): UsageError {
   );
 }
 
-/** Fails fast (about 3 s at most) when no broker answers, instead of waiting out client retries. */
-async function preflight(brokers: readonly string[]): Promise<void> {
-  const answered = await withRetry(
-    async () => {
-      const info = await probeBroker(brokers, { createTopic: false, timeoutMs: 1200 });
-      if (!info) throw new BrokerUnreachableError(brokers, null);
-      return info;
+function securityFromEnv(): KafkaSecurityConfig {
+  try {
+    return kafkaSecurityFromEnv();
+  } catch (err) {
+    if (err instanceof InfraError) throw new UsageError(err.message, EXIT.usage);
+    throw err;
+  }
+}
+
+/**
+ * Fails fast (about 3 s at most) when no broker answers, instead of waiting out client retries;
+ * a broker that refuses the credentials or the TLS handshake is reported at once, in one line.
+ */
+async function preflight(brokers: readonly string[], security: KafkaSecurityConfig): Promise<void> {
+  const check = await withRetry(
+    async (): Promise<BrokerCheck> => {
+      const c = await checkBroker(brokers, { createTopic: false, timeoutMs: 1200, security });
+      if (!c.ok && c.kind === 'unreachable') throw new BrokerUnreachableError(brokers, null);
+      return c;
     },
     { attempts: 2, baseDelayMs: 300, maxDelayMs: 300 },
   ).catch(() => null);
-  if (!answered) throw unreachable(brokers);
+  if (check === null) throw unreachable(brokers);
+  if (!check.ok) throw new UsageError(brokerFailureLine(check, brokers), EXIT.unreachable);
 }
 
 /** Parses `500ms`, `30s`, `5m`, `1h` or a plain number of milliseconds. */

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InfraError } from '../domain/infra-error.js';
 import { type Command, UsageError } from './command.js';
+import { kafkaSecurityHelp, takeKafkaSecurityFlags } from './kafka-security-flags.js';
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
 
@@ -43,6 +44,8 @@ function usage(commands: Map<string, Command | Error>): string {
     'commands:',
     ...lines,
     '',
+    ...kafkaSecurityHelp(),
+    '',
     'berth <command> --help for details',
   ].join('\n');
 }
@@ -66,7 +69,11 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   try {
-    return await command.run(rest);
+    // Security flags become the variables they stand for: one place reads them, and a worker
+    // started by a command (berth demo) inherits them.
+    const taken = takeKafkaSecurityFlags(rest);
+    Object.assign(process.env, taken.env);
+    return await command.run(taken.argv);
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`berth ${name}: ${err.message}`);

@@ -3,6 +3,7 @@ import { controlCodec } from '../codecs/control-codec.js';
 import { enableSchemaRegistry } from '../codecs/schema-registry.js';
 import { taskEventCodec } from '../codecs/task-event-codec.js';
 import { taskResultCodec } from '../codecs/task-result-codec.js';
+import type { KafkaSecurityConfig } from '../config/kafka-security-config.js';
 import {
   parseSchemaRegistrySettings,
   type SchemaRegistryInput,
@@ -30,6 +31,12 @@ export type BerthClientOptions = (
   readonly clientId?: string;
   /** TCP connect timeout per broker when the client creates its own Kafka instance; default 1500. */
   readonly connectionTimeoutMs?: number;
+  /**
+   * TLS and SASL when the client creates its own Kafka instance, the same settings object the
+   * worker uses: `kafkaSecurityFromEnv()` (the `BERTH_KAFKA_SSL*` / `BERTH_KAFKA_SASL_*`
+   * variables) or `kafkaSecurity({ … })`. Default plaintext. Print its `warnings` yourself.
+   */
+  readonly security?: KafkaSecurityConfig;
   /**
    * Largest payload sent, in bytes; a larger one throws `PayloadTooLargeError` before anything is
    * sent. Default: the worker's default cap, `DEFAULT_PAYLOAD_CAP_BYTES` (64 KiB); set it to the workers' `BERTH_PAYLOAD_CAP_BYTES`.
@@ -88,6 +95,7 @@ export class BerthClient {
         opts.brokers ?? [],
         opts.clientId ?? 'berth-client',
         opts.connectionTimeoutMs ?? 1500,
+        opts.security,
       );
     this.producer = new ClientProducer(this.kafka, this.brokers ?? null);
     this.listener = new ResultListener(this.kafka, this.topics.results, this.brokers);

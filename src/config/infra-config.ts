@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { type KafkaSecurityConfig, kafkaSecurityFromEnv } from './kafka-security-config.js';
 
 /**
  * Settings for `berth infra` (local Kafka broker + Docker engine), read once from BERTH_* env and
@@ -17,6 +18,11 @@ export interface InfraConfig {
   readonly kafkaHost: string;
   /** Client listener: BERTH_KAFKA_PORT, default 9092. */
   readonly kafkaPort: number;
+  /**
+   * TLS and SASL for talking to the broker on the port (`BERTH_KAFKA_SSL*`, `BERTH_KAFKA_SASL_*`):
+   * for an existing secured broker; the broker `up` starts itself is plaintext on loopback.
+   */
+  readonly kafkaSecurity: KafkaSecurityConfig;
   /** KRaft controller listener: BERTH_KAFKA_CONTROLLER_PORT, default kafkaPort + 1. */
   readonly kafkaControllerPort: number;
   /** JVM heap for the broker: BERTH_KAFKA_HEAP_MB, default 512. */
@@ -65,6 +71,7 @@ export function loadInfraConfig(env: NodeJS.ProcessEnv = process.env): InfraConf
     log4jVersion: env.BERTH_KAFKA_LOG4J_VERSION ?? '2.25.5',
     kafkaHost: '127.0.0.1',
     kafkaPort,
+    kafkaSecurity: kafkaSecurityFromEnv(env),
     kafkaControllerPort: int(env, 'BERTH_KAFKA_CONTROLLER_PORT', kafkaPort + 1, 1, 65535),
     kafkaHeapMb: int(env, 'BERTH_KAFKA_HEAP_MB', 512, 128, 16384),
     dockerSocket: dockerSocketFrom(env),

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { InfraError } from '../domain/infra-error.js';
 import { INSTALLATION_ID_PATTERN } from '../domain/installation.js';
 import { MAX_TASK_TIMEOUT_MS } from '../domain/task-event.js';
+import { type KafkaSecurityConfig, kafkaSecurityFromEnv } from './kafka-security-config.js';
 import { parseSchemaRegistrySettings, type SchemaRegistrySettings } from './schema-registry-settings.js';
 import { WORKER_SETTINGS, type WorkerSettingKey, type WorkerSettingSpec } from './worker-settings.js';
 
@@ -12,6 +13,8 @@ import { WORKER_SETTINGS, type WorkerSettingKey, type WorkerSettingSpec } from '
  */
 export interface WorkerConfig {
   readonly brokers: readonly string[];
+  /** TLS and SASL towards Kafka (`BERTH_KAFKA_SSL*`, `BERTH_KAFKA_SASL_*`). */
+  readonly kafkaSecurity: KafkaSecurityConfig;
   readonly topicPrefix: string;
   readonly workerId: string;
   /**
@@ -142,6 +145,7 @@ export function loadWorkerConfig(
     );
   const config: WorkerConfig = {
     brokers,
+    kafkaSecurity: kafkaSecurityFromEnv(env),
     topicPrefix,
     workerId,
     installationId,

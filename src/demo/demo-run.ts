@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BerthClient } from '../client/berth-client.js';
+import { kafkaSecurityFromEnv } from '../config/kafka-security-config.js';
 import type { TaskResult } from '../domain/task-result.js';
 import { checkResult, reportLines } from './demo-report.js';
 import type { DemoWorker } from './demo-worker.js';
@@ -36,7 +37,11 @@ export async function pushExamples(opts: DemoRunOptions): Promise<void> {
 
 /** Submits the workload, collects a result per task, and returns the problems found (empty = all good). */
 export async function runWorkload(opts: DemoRunOptions, worker: DemoWorker): Promise<string[]> {
-  const client = new BerthClient({ brokers: opts.brokers, clientId: 'berth-demo' });
+  const client = new BerthClient({
+    brokers: opts.brokers,
+    clientId: 'berth-demo',
+    security: kafkaSecurityFromEnv(),
+  });
   const ids = opts.tasks.map((t) => t.input.id);
   const results = new Map<string, TaskResult>();
   try {

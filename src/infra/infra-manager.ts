@@ -31,7 +31,11 @@ export async function infraUp(config: InfraConfig, log: (line: string) => void):
   await mkdir(config.stateDir, { recursive: true });
   const docker = await ensureEngine(config, log);
   const kafka = await ensureBroker(config, log);
-  const client = createKafka({ brokers: [bootstrapAddress(config)], clientId: 'berth-infra' });
+  const client = createKafka({
+    brokers: [bootstrapAddress(config)],
+    clientId: 'berth-infra',
+    security: config.kafkaSecurity,
+  });
   const created = await ensureBerthTopics(client, config.topicPrefix, {
     tasksPartitions: config.tasksPartitions,
   });
@@ -78,10 +82,12 @@ export function describeStatus(s: InfraStatus): string[] {
       ? `kafka   running (pid ${k.pid}, started by berth)  ${s.bootstrap}, Kafka ${s.kafkaVersion} KRaft, cluster ${k.info.clusterId}, data ${s.kafkaDir}`
       : k.kind === 'external'
         ? `kafka   running (external)  ${s.bootstrap}, cluster ${k.info.clusterId}, ${k.info.brokers} broker(s)`
-        : k.kind === 'starting'
-          ? `kafka   starting (pid ${k.pid})  ${s.bootstrap}`
-          : k.kind === 'foreign-port'
-            ? `kafka   down: ${s.bootstrap} is held by ${k.owner}, which is not Kafka`
-            : `kafka   down  ${s.bootstrap}`;
+        : k.kind === 'refused'
+          ? `kafka   refusing  ${s.bootstrap}: ${k.reason}`
+          : k.kind === 'starting'
+            ? `kafka   starting (pid ${k.pid})  ${s.bootstrap}`
+            : k.kind === 'foreign-port'
+              ? `kafka   down: ${s.bootstrap} is held by ${k.owner}, which is not Kafka`
+              : `kafka   down  ${s.bootstrap}`;
   return [docker, kafka, `state   ${s.stateDir}`];
 }

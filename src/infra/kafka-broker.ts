@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { InfraConfig } from '../config/infra-config.js';
 import { InfraError } from '../domain/infra-error.js';
-import { type BrokerInfo, probeBroker } from '../kafka/broker-probe.js';
+import { type BrokerInfo, checkBroker, probeBroker } from '../kafka/broker-probe.js';
 import { sleep } from '../resilience/retry.js';
 import { ensureKafkaJars } from './kafka-distribution.js';
 import { logTail, type ManagedProcess, runningPid, startDetached, stopManaged } from './managed-process.js';
@@ -29,6 +29,8 @@ export function bootstrapAddress(config: InfraConfig): string {
 export type BrokerState =
   | { readonly kind: 'managed'; readonly pid: number; readonly info: BrokerInfo }
   | { readonly kind: 'external'; readonly info: BrokerInfo }
+  /** A broker answers but refuses this client's credentials or TLS handshake. */
+  | { readonly kind: 'refused'; readonly reason: string }
   | { readonly kind: 'starting'; readonly pid: number }
   | { readonly kind: 'foreign-port'; readonly owner: string }
   | { readonly kind: 'down' };
@@ -36,9 +38,14 @@ export type BrokerState =
 export async function brokerState(config: InfraConfig): Promise<BrokerState> {
   const pid = await runningPid(kafkaProcess(config));
   const open = await isPortOpen(config.kafkaHost, config.kafkaPort);
-  const info = open
-    ? await probeBroker([bootstrapAddress(config)], { createTopic: false, timeoutMs: 3000 })
+  const check = open
+    ? await checkBroker([bootstrapAddress(config)], {
+        timeoutMs: 3000,
+        security: config.kafkaSecurity,
+      })
     : null;
+  const info = check?.ok ? check.info : null;
+  if (check && !check.ok && check.kind !== 'unreachable') return { kind: 'refused', reason: check.reason };
   if (info && pid !== null) return { kind: 'managed', pid, info };
   if (info) return { kind: 'external', info };
   if (pid !== null) return { kind: 'starting', pid };
@@ -144,6 +151,19 @@ export async function ensureBroker(config: InfraConfig, log: (line: string) => v
   if (before.kind === 'managed' || before.kind === 'external') {
     log(`kafka: broker already answering on ${bootstrapAddress(config)} (${before.kind})`);
     return before;
+  }
+  if (before.kind === 'refused') {
+    throw new InfraError(`Kafka at ${bootstrapAddress(config)} ${before.reason}`, {
+      retriable: false,
+      component: 'kafka',
+    });
+  }
+  const { tls, sasl } = config.kafkaSecurity;
+  if (tls || sasl) {
+    throw new InfraError(
+      `nothing answers as Kafka on ${bootstrapAddress(config)} with ${tls ? 'TLS' : 'SASL'}, and the broker berth infra starts is plaintext: point BERTH_KAFKA_PORT at your secured broker or unset BERTH_KAFKA_SSL*/BERTH_KAFKA_SASL_*`,
+      { retriable: false, component: 'kafka' },
+    );
   }
   if (before.kind === 'foreign-port') {
     throw new InfraError(

@@ -1,4 +1,6 @@
+import type { KafkaSecurityConfig } from '../config/kafka-security-config.js';
 import { createKafka } from './kafka-connection.js';
+import { kafkaSecurityFailureOf } from './kafka-security-failure.js';
 
 export interface BrokerInfo {
   readonly clusterId: string;
@@ -6,10 +8,31 @@ export interface BrokerInfo {
   readonly controllerId: number | null;
 }
 
-/** What a probe found: the cluster, or why it could not be reached. */
+/**
+ * What a probe found: the cluster, or why not — `unreachable` (no answer; `reason` is the socket
+ * error), or the broker answered but refused the connection: `credentials` (SASL) or `tls`.
+ */
 export type BrokerCheck =
   | { readonly ok: true; readonly info: BrokerInfo }
-  | { readonly ok: false; readonly reason: string };
+  | { readonly ok: false; readonly kind: 'unreachable' | 'credentials' | 'tls'; readonly reason: string };
+
+export interface BrokerProbeOptions {
+  readonly createTopic?: boolean;
+  readonly timeoutMs: number;
+  /** TLS and SASL of the connection; default plaintext. */
+  readonly security?: KafkaSecurityConfig;
+}
+
+/**
+ * One line for a failed check: `cannot reach Kafka at HOST:PORT: <reason>` when nothing answered,
+ * `Kafka at HOST:PORT rejected the credentials (…)` / `Kafka at HOST:PORT TLS: …` when it refused.
+ */
+export function brokerFailureLine(check: BrokerCheck & { ok: false }, brokers: readonly string[]): string {
+  const where = brokers.join(',');
+  return check.kind === 'unreachable'
+    ? `cannot reach Kafka at ${where}: ${check.reason}`
+    : `Kafka at ${where} ${check.reason}`;
+}
 
 type ErrorLike = { message?: string; cause?: unknown; host?: string; port?: number } | null;
 
@@ -34,7 +57,7 @@ function reasonOf(err: unknown): string {
  */
 export async function checkBroker(
   brokers: readonly string[],
-  opts: { createTopic?: boolean; timeoutMs: number },
+  opts: BrokerProbeOptions,
 ): Promise<BrokerCheck> {
   const kafka = createKafka({
     brokers,
@@ -42,12 +65,13 @@ export async function checkBroker(
     connectionTimeoutMs: Math.min(1000, opts.timeoutMs),
     // Each connect retry picks another seed broker: enough to try each twice, quickly.
     retry: { retries: 2 * brokers.length, initialRetryTime: 100, maxRetryTime: 300 },
+    security: opts.security,
   });
   const admin = kafka.admin({ retry: { retries: 0 } });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<BrokerCheck>((resolve) => {
     timer = setTimeout(
-      () => resolve({ ok: false, reason: `no answer within ${opts.timeoutMs} ms` }),
+      () => resolve({ ok: false, kind: 'unreachable', reason: `no answer within ${opts.timeoutMs} ms` }),
       opts.timeoutMs,
     );
     timer.unref();
@@ -71,7 +95,12 @@ export async function checkBroker(
         controllerId: cluster.controller,
       },
     };
-  })().catch((err: unknown): BrokerCheck => ({ ok: false, reason: reasonOf(err) }));
+  })().catch((err: unknown): BrokerCheck => {
+    const refused = kafkaSecurityFailureOf(err, opts.security);
+    return refused
+      ? { ok: false, kind: refused.kind, reason: refused.text }
+      : { ok: false, kind: 'unreachable', reason: reasonOf(err) };
+  });
   try {
     return await Promise.race([probe, timeout]);
   } finally {
@@ -86,7 +115,7 @@ export async function checkBroker(
  */
 export async function probeBroker(
   brokers: readonly string[],
-  opts: { createTopic: boolean; timeoutMs: number },
+  opts: BrokerProbeOptions & { createTopic: boolean },
 ): Promise<BrokerInfo | null> {
   const check = await checkBroker(brokers, opts);
   return check.ok ? check.info : null;

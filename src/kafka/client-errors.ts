@@ -1,5 +1,6 @@
 import kafkajs from 'kafkajs';
 import { InfraError } from '../domain/infra-error.js';
+import { kafkaSecurityFailureOf } from './kafka-security-failure.js';
 
 // kafkajs is CommonJS; Node's ESM loader does not see its error classes as named exports.
 const { KafkaJSConnectionError, KafkaJSError, KafkaJSNumberOfRetriesExceeded } = kafkajs;
@@ -10,6 +11,24 @@ export class BrokerUnreachableError extends InfraError {
     const where = brokers && brokers.length > 0 ? brokers.join(',') : 'the configured brokers';
     super(`Kafka broker unreachable at ${where}`, { retriable: true, component: 'kafka', cause });
     this.name = 'BrokerUnreachableError';
+  }
+}
+
+/**
+ * The broker answered but refused the connection: SASL credentials rejected or the TLS handshake
+ * failed (untrusted certificate, …). Not retriable: retrying with the same settings fails again.
+ */
+export class KafkaRefusedError extends InfraError {
+  readonly kind: 'credentials' | 'tls';
+  constructor(
+    brokers: readonly string[] | null,
+    failure: { kind: 'credentials' | 'tls'; text: string },
+    cause: unknown,
+  ) {
+    const where = brokers && brokers.length > 0 ? brokers.join(',') : 'the configured brokers';
+    super(`Kafka at ${where} ${failure.text}`, { retriable: false, component: 'kafka', cause });
+    this.name = 'KafkaRefusedError';
+    this.kind = failure.kind;
   }
 }
 
@@ -32,11 +51,14 @@ function isUnknownTopic(err: unknown): boolean {
 }
 
 /**
- * Maps a KafkaJS failure of `what` (e.g. "publish to berth.tasks") to an `InfraError`; connection
- * failures become `BrokerUnreachableError`. Anything that is not a KafkaJS error is returned as is.
+ * Maps a KafkaJS failure of `what` (e.g. "publish to berth.tasks") to an `InfraError`; a refused
+ * SASL login or TLS handshake becomes `KafkaRefusedError`, connection failures
+ * `BrokerUnreachableError`. Anything that is not a KafkaJS error is returned as is.
  */
 export function kafkaFailure(err: unknown, what: string, brokers: readonly string[] | null): unknown {
   if (err instanceof InfraError) return err;
+  const refused = kafkaSecurityFailureOf(err);
+  if (refused) return new KafkaRefusedError(brokers, refused, err);
   if (isConnectionFailure(err)) return new BrokerUnreachableError(brokers, err);
   if (isUnknownTopic(err)) {
     return new InfraError(

@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import type { KafkaSecurityConfig } from '../config/kafka-security-config.js';
 import { createKafka } from './kafka-connection.js';
 
 /** A KafkaJS instance, for callers outside `src/kafka` that pass their own. */
@@ -12,6 +13,7 @@ export function createClientKafka(
   brokers: readonly string[],
   clientId = 'berth-client',
   connectionTimeoutMs = 1500,
+  security?: KafkaSecurityConfig,
 ): Kafka {
-  return createKafka({ brokers, clientId, connectionTimeoutMs });
+  return createKafka({ brokers, clientId, connectionTimeoutMs, security });
 }

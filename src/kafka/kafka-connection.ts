@@ -1,4 +1,12 @@
-import { Kafka, type KafkaConfig, logLevel, type RetryOptions } from 'kafkajs';
+import { readFile } from 'node:fs/promises';
+import type { ConnectionOptions } from 'node:tls';
+import { Kafka, type KafkaConfig, logLevel, type RetryOptions, type SASLOptions } from 'kafkajs';
+import {
+  type KafkaSaslSettings,
+  type KafkaSecurityConfig,
+  type KafkaTlsSettings,
+  NO_KAFKA_SECURITY,
+} from '../config/kafka-security-config.js';
 
 export interface KafkaConnectionOptions {
   /** host:port list, e.g. ['127.0.0.1:9092']. */
@@ -10,6 +18,8 @@ export interface KafkaConnectionOptions {
   readonly logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
   /** Fields replacing `KAFKA_RETRY`'s (a probe that must answer quickly retries less). */
   readonly retry?: Partial<RetryOptions>;
+  /** TLS and SASL (`config/kafka-security-config.ts`); default plaintext without authentication. */
+  readonly security?: KafkaSecurityConfig;
 }
 
 const LEVELS = {
@@ -49,7 +59,31 @@ export function createKafka(opts: KafkaConnectionOptions): Kafka {
     logLevel: LEVELS[opts.logLevel ?? 'nothing'],
     retry: { ...KAFKA_RETRY, ...opts.retry },
   };
+  const security = opts.security ?? NO_KAFKA_SECURITY;
+  if (security.tls) config.ssl = kafkaJsTls(security.tls);
+  if (security.sasl) config.sasl = kafkaJsSasl(security.sasl);
   return new Kafka(config);
+}
+
+/** Node TLS options: the configured CA replaces the public roots; verification stays on unless off. */
+function kafkaJsTls(tls: KafkaTlsSettings): ConnectionOptions {
+  return {
+    rejectUnauthorized: tls.verify,
+    ...(tls.ca ? { ca: tls.ca } : {}),
+    ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+  };
+}
+
+function kafkaJsSasl(sasl: KafkaSaslSettings): SASLOptions {
+  if (sasl.mechanism === 'oauthbearer') {
+    const { tokenFile } = sasl;
+    // Read at every (re)authentication, so a token rotated on disk is picked up without a restart.
+    return {
+      mechanism: 'oauthbearer',
+      oauthBearerProvider: async () => ({ value: (await readFile(tokenFile, 'utf8')).trim() }),
+    };
+  }
+  return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password };
 }
 
 /** Reads BERTH_KAFKA_BROKERS (comma-separated), default 127.0.0.1:9092. */

@@ -33,7 +33,11 @@ export interface ComposeOptions {
  * created); executor and reaper read it from then on.
  */
 export function composeWorker(config: WorkerConfig, opts: ComposeOptions): Worker {
-  const kafka = createKafka({ brokers: config.brokers, clientId: `berth-worker-${config.workerId}` });
+  const kafka = createKafka({
+    brokers: config.brokers,
+    clientId: `berth-worker-${config.workerId}`,
+    security: config.kafkaSecurity,
+  });
   const engine = new DockerodeEngine();
   const deadAfterMs = config.statsIntervalMs * config.deadAfterIntervals;
   const liveness = new WorkerLiveness(config.workerId, deadAfterMs);

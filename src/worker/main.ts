@@ -1,7 +1,7 @@
 import { enableSchemaRegistry } from '../codecs/schema-registry.js';
 import type { WorkerConfig } from '../config/worker-config.js';
 import { checkEngine, probeEngine } from '../containers/engine-probe.js';
-import { checkBroker, probeBroker } from '../kafka/broker-probe.js';
+import { brokerFailureLine, checkBroker, probeBroker } from '../kafka/broker-probe.js';
 import { workerGroupId } from '../kafka/topic-names.js';
 import { startObservability } from '../observability/observability.js';
 import { composeWorker } from './compose-worker.js';
@@ -20,17 +20,17 @@ const PREFLIGHT_KAFKA_MS = 5000;
 const PREFLIGHT_DOCKER_MS = 3000;
 
 /**
- * Checks, before anything starts, that Kafka and the Docker engine answer; prints one line per
+ * Checks, before anything starts, that Kafka (with its TLS/SASL settings) and the Docker engine answer; prints one line per
  * one that does not (Kafka first) and returns false. A worker that cannot reach either would
  * only retry and fail much later with less telling messages.
  */
 async function preflight(config: WorkerConfig): Promise<boolean> {
   const socket = dockerSocket();
   const [kafka, docker] = await Promise.all([
-    checkBroker(config.brokers, { timeoutMs: PREFLIGHT_KAFKA_MS }),
+    checkBroker(config.brokers, { timeoutMs: PREFLIGHT_KAFKA_MS, security: config.kafkaSecurity }),
     checkEngine(socket, PREFLIGHT_DOCKER_MS),
   ]);
-  if (!kafka.ok) log(`cannot reach Kafka at ${config.brokers.join(',')}: ${kafka.reason}`);
+  if (!kafka.ok) log(brokerFailureLine(kafka, config.brokers));
   if (!docker.ok) log(`cannot reach the Docker engine at ${socket}: ${docker.reason}`);
   return kafka.ok && docker.ok && (await registryPreflight(config));
 }
@@ -60,6 +60,7 @@ async function registryPreflight(config: WorkerConfig): Promise<boolean> {
  * Docker engine does not answer at start (within 5 s). The only place that installs signal handlers.
  */
 export async function startWorkerProcess(config: WorkerConfig): Promise<number> {
+  for (const warning of config.kafkaSecurity.warnings) log(`warning: ${warning}`);
   if (!(await preflight(config))) return 1;
   const observability = await startObservability({
     workerId: config.workerId,
@@ -69,7 +70,11 @@ export async function startWorkerProcess(config: WorkerConfig): Promise<number> 
     consumerGroup: workerGroupId(config.topicPrefix),
     readiness: async () => {
       const [k, d] = await Promise.all([
-        probeBroker(config.brokers, { createTopic: false, timeoutMs: 2000 }),
+        probeBroker(config.brokers, {
+          createTopic: false,
+          timeoutMs: 2000,
+          security: config.kafkaSecurity,
+        }),
         probeEngine(dockerSocket(), 2000),
       ]);
       return { kafka: k !== null, docker: d !== null };

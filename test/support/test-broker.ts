@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,26 @@ export interface TestBrokerOptions {
   readonly heapMb?: number;
   /** Milliseconds to wait for a topic to be creatable; default 90 s. */
   readonly startTimeoutMs?: number;
+  /** Also open a SASL_SSL listener (the PLAINTEXT one stays, for the broker itself and probes). */
+  readonly saslSsl?: SaslSslOptions;
+}
+
+export interface SaslSslOptions {
+  /** SCRAM users, created at storage format time with SCRAM-SHA-256 and SCRAM-SHA-512 credentials. */
+  readonly scramUsers?: Readonly<Record<string, string>>;
+  /** PLAIN users, in the listener's JAAS config. */
+  readonly plainUsers?: Readonly<Record<string, string>>;
+  /** Broker asks clients for a certificate signed by the test CA (`ssl.client.auth`); default none. */
+  readonly clientAuth?: 'none' | 'requested' | 'required';
+}
+
+/** The SASL_SSL listener of a test broker and the PEM files the test made for it. */
+export interface SaslSslListener {
+  readonly bootstrap: string;
+  /** The test CA that signed the broker's (SAN IP:127.0.0.1, DNS:localhost) and the client's certificate. */
+  readonly caFile: string;
+  readonly clientCertFile: string;
+  readonly clientKeyFile: string;
 }
 
 /** Brokers alive in this test process: killed and their directories removed if the process exits. */
@@ -64,6 +84,9 @@ export class TestBroker {
     readonly advertisedPort: number,
     /** A second listener advertising itself (when the first advertises a proxy), for the test's own clients. */
     readonly directPort: number,
+    /** Port of the SASL_SSL listener; null without `saslSsl`. */
+    readonly securePort: number | null,
+    private readonly sasl: SaslSslOptions | null,
     private readonly lib: string,
     private readonly heapMb: number,
     private readonly startTimeoutMs: number,
@@ -82,6 +105,11 @@ export class TestBroker {
       directPort = await freePort();
       while (directPort === port || directPort === controllerPort) directPort = await freePort();
     }
+    let securePort: number | null = null;
+    if (opts.saslSsl) {
+      securePort = await freePort();
+      while ([port, controllerPort, directPort].includes(securePort)) securePort = await freePort();
+    }
     const dir = mkdtempSync(join(tmpdir(), 'berth-test-broker-'));
     const broker = new TestBroker(
       dir,
@@ -89,12 +117,15 @@ export class TestBroker {
       controllerPort,
       opts.advertisedPort ?? port,
       directPort,
+      securePort,
+      opts.saslSsl ?? null,
       lib,
       heapMb,
       opts.startTimeoutMs ?? 90_000,
     );
     alive.add(broker);
     try {
+      if (opts.saslSsl) await broker.makeCertificates();
       broker.writeConfig();
       await broker.format();
       await broker.launch();
@@ -119,6 +150,17 @@ export class TestBroker {
     return `${HOST}:${this.directPort}`;
   }
 
+  /** The SASL_SSL listener and its certificate files; throws when the broker has none. */
+  get saslSsl(): SaslSslListener {
+    if (this.securePort === null) throw new Error('test broker started without saslSsl');
+    return {
+      bootstrap: `${HOST}:${this.securePort}`,
+      caFile: join(this.dir, 'tls', 'ca.pem'),
+      clientCertFile: join(this.dir, 'tls', 'client.pem'),
+      clientKeyFile: join(this.dir, 'tls', 'client.key'),
+    };
+  }
+
   get pid(): number | null {
     return this.child?.pid ?? null;
   }
@@ -131,19 +173,108 @@ export class TestBroker {
     return join(this.dir, 'server.properties');
   }
 
+  /**
+   * A CA, a broker certificate (SAN IP:127.0.0.1, DNS:localhost; the PEM keystore holds key, leaf
+   * and CA, so clients see the whole chain) and a client certificate, all signed by the CA, in
+   * `<dir>/tls`; valid for two days.
+   */
+  private async makeCertificates(): Promise<void> {
+    const tls = join(this.dir, 'tls');
+    mkdirSync(tls);
+    const f = (name: string) => join(tls, name);
+    const openssl = (...args: string[]) => run('openssl', args);
+    await openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=berth-test-ca',
+      '-keyout',
+      f('ca.key'),
+      '-out',
+      f('ca.pem'),
+    );
+    for (const [name, cn, san] of [
+      ['broker', 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
+      ['client', 'berth-test-client', 'extendedKeyUsage=clientAuth'],
+    ] as const) {
+      writeFileSync(f(`${name}.ext`), `${san}\n`);
+      await openssl(
+        'req',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        `/CN=${cn}`,
+        '-keyout',
+        f(`${name}.key`),
+        '-out',
+        f(`${name}.csr`),
+      );
+      await openssl(
+        'x509',
+        '-req',
+        '-in',
+        f(`${name}.csr`),
+        '-CA',
+        f('ca.pem'),
+        '-CAkey',
+        f('ca.key'),
+        '-CAcreateserial',
+        '-days',
+        '2',
+        '-extfile',
+        f(`${name}.ext`),
+        '-out',
+        f(`${name}.pem`),
+      );
+    }
+    writeFileSync(
+      f('broker-keystore.pem'),
+      [f('broker.key'), f('broker.pem'), f('ca.pem')].map((p) => readFileSync(p, 'utf8')).join(''),
+    );
+  }
+
+  /** server.properties lines of the SASL_SSL listener (PLAIN users in its JAAS config). */
+  private saslSslProperties(): string {
+    const sasl = this.sasl;
+    if (sasl === null) return '';
+    const tls = join(this.dir, 'tls');
+    const plainUsers = Object.entries(sasl.plainUsers ?? {})
+      .map(([name, password]) => ` user_${name}="${password}"`)
+      .join('');
+    const prefix = 'listener.name.sasl_ssl';
+    return `${prefix}.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+${prefix}.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required${plainUsers};
+${prefix}.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+${prefix}.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+${prefix}.ssl.keystore.type=PEM
+${prefix}.ssl.keystore.location=${join(tls, 'broker-keystore.pem')}
+${prefix}.ssl.truststore.type=PEM
+${prefix}.ssl.truststore.location=${join(tls, 'ca.pem')}
+${prefix}.ssl.client.auth=${sasl.clientAuth ?? 'none'}
+`;
+  }
+
   private writeConfig(): void {
     const log4j = join(this.dir, 'log4j2.properties');
+    const direct = this.directPort === this.port ? '' : `,DIRECT://${HOST}:${this.directPort}`;
+    const secure = this.securePort === null ? '' : `,SASL_SSL://${HOST}:${this.securePort}`;
     writeFileSync(
       this.propsFile,
       `process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=${HOST}:${this.controllerPort}
-listeners=PLAINTEXT://${HOST}:${this.port},CONTROLLER://${HOST}:${this.controllerPort}${this.directPort === this.port ? '' : `,DIRECT://${HOST}:${this.directPort}`}
-advertised.listeners=PLAINTEXT://${HOST}:${this.advertisedPort}${this.directPort === this.port ? '' : `,DIRECT://${HOST}:${this.directPort}`}
+listeners=PLAINTEXT://${HOST}:${this.port},CONTROLLER://${HOST}:${this.controllerPort}${direct}${secure}
+advertised.listeners=PLAINTEXT://${HOST}:${this.advertisedPort}${direct}${secure}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,DIRECT:PLAINTEXT
-log.dirs=${join(this.dir, 'data')}
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,DIRECT:PLAINTEXT,SASL_SSL:SASL_SSL
+${this.saslSslProperties()}log.dirs=${join(this.dir, 'data')}
 num.partitions=1
 auto.create.topics.enable=false
 offsets.topic.replication.factor=1
@@ -175,6 +306,12 @@ logger.apache.level = WARN
   private async format(): Promise<void> {
     // Kafka's Uuid: 16 random bytes, base64url without padding (what StorageTool random-uuid prints).
     const clusterId = randomBytes(16).toString('base64url');
+    const scram = Object.entries(this.sasl?.scramUsers ?? {}).flatMap(([name, password]) =>
+      ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => [
+        '--add-scram',
+        `${m}=[name=${name},password=${password}]`,
+      ]),
+    );
     await run('java', [
       '-cp',
       `${this.lib}/*`,
@@ -185,6 +322,7 @@ logger.apache.level = WARN
       clusterId,
       '-c',
       this.propsFile,
+      ...scram,
     ]);
   }
 

@@ -13,7 +13,9 @@ const help = `usage: berth infra up | down | status [--json]
 environment:
   BERTH_STATE_DIR (~/.berth)  BERTH_CACHE_DIR (~/.cache/berth)  BERTH_KAFKA_PORT (9092)
   BERTH_KAFKA_CONTROLLER_PORT (port+1)  BERTH_KAFKA_VERSION (4.4.0)  BERTH_KAFKA_HEAP_MB (512)
-  BERTH_TOPIC_PREFIX (berth)  BERTH_TASKS_PARTITIONS (6)  DOCKER_HOST (unix:///var/run/docker.sock)`;
+  BERTH_TOPIC_PREFIX (berth)  BERTH_TASKS_PARTITIONS (6)  DOCKER_HOST (unix:///var/run/docker.sock)
+  BERTH_KAFKA_SSL*, BERTH_KAFKA_SASL_* (or --kafka-* flags): TLS/SASL towards a secured broker
+  already on the port (status, topic creation); the broker 'up' starts is plaintext on loopback`;
 
 const log = (line: string) => console.error(`berth infra: ${line}`);
 

@@ -4,6 +4,7 @@ import { WORKER_SETTINGS, type WorkerSettingKey } from '../../config/worker-sett
 import { InfraError } from '../../domain/infra-error.js';
 import { startWorkerProcess } from '../../worker/main.js';
 import { type Command, UsageError } from '../command.js';
+import { kafkaSecurityHelp } from '../kafka-security-flags.js';
 
 const keys = Object.keys(WORKER_SETTINGS) as WorkerSettingKey[];
 
@@ -20,6 +21,8 @@ function helpText(): string {
     'Every option also reads its BERTH_* variable; a flag wins. SIGTERM/SIGINT drain and exit 0.',
     '',
     ...rows,
+    '',
+    ...kafkaSecurityHelp(),
   ].join('\n');
 }
 
