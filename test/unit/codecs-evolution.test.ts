@@ -220,6 +220,7 @@ describe('CodePackage v2 as shipped (manifest handler, id 5002)', () => {
       maxConcurrency: 2,
       isolation: 'HOT',
       handler: 'validate.js:handle',
+      secrets: [],
     },
     tarball: Buffer.from('tar'),
     createdAtMs: 5,
