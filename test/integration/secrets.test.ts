@@ -259,7 +259,7 @@ describe('secrets of code packages through a real worker process', () => {
     });
     const failed = result('fn-2');
     expect(failed.status).toBe('FAILED');
-    expect(failed.reason).toBe('cannot connect with [redacted:DB_PASSWORD]');
+    expect(failed.reason).toBe('Error: cannot connect with [redacted:DB_PASSWORD]');
     expect(text(failed.stderr)).toContain('cannot connect with [redacted:DB_PASSWORD]');
   });
 
