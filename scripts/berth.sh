@@ -3,4 +3,5 @@
 set -eu
 root="$(cd "$(dirname "$0")/.." && pwd)"
 sh "$root/scripts/ensure-node.sh"
-exec node "$root/dist/cli/main.js" "$@"
+# --max-semi-space-size: see src/worker/worker-node-flags.ts (the worker's CPU per task).
+exec node --max-semi-space-size=64 "$root/dist/cli/main.js" "$@"

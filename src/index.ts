@@ -16,12 +16,21 @@ export { codePackageCodec } from './codecs/code-package-codec.js';
 export type { Codec } from './codecs/codec.js';
 export { DecodeError, type DecodeErrorKind, isRuleViolation, RuleViolationError } from './codecs/codec.js';
 export { controlCodec } from './codecs/control-codec.js';
-export { enableSchemaRegistry, enableSchemaRegistryFromEnv } from './codecs/schema-registry.js';
+export {
+  enableSchemaRegistry,
+  enableSchemaRegistryFromEnv,
+  registrySubject,
+} from './codecs/schema-registry.js';
 export { taskEventCodec } from './codecs/task-event-codec.js';
 export { taskEventViolation } from './codecs/task-event-rules.js';
 export { taskResultCodec } from './codecs/task-result-codec.js';
 export { frame, MAGIC_BYTE, unframe } from './codecs/wire-frame.js';
 export { workerStatsCodec } from './codecs/worker-stats-codec.js';
+export {
+  parseSchemaRegistrySettings,
+  type SchemaRegistryInput,
+  type SchemaRegistrySettings,
+} from './config/schema-registry-settings.js';
 export { DEFAULT_PAYLOAD_CAP_BYTES } from './config/worker-settings.js';
 export type { CodeManifest, CodePackage, IsolationMode } from './domain/code-package.js';
 export type { Control, ControlAction } from './domain/control.js';

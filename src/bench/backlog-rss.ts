@@ -23,6 +23,8 @@ export interface BacklogRssOptions {
   readonly containerLabels?: Readonly<Record<string, string>>;
   /** More `berth worker` flags (e.g. ['--slots', '4']). */
   readonly workerArgs?: readonly string[];
+  /** Flags for node itself when it runs the worker. */
+  readonly workerNodeArgs?: readonly string[];
   /** Give up on the drain after this long; default 30 minutes. */
   readonly timeoutMs?: number;
   readonly log?: (line: string) => void;
@@ -97,6 +99,7 @@ export async function backlogRss(opts: BacklogRssOptions): Promise<BacklogRssFig
 
     const worker = new WorkerProcess({
       topicPrefix: prefix,
+      ...(opts.workerNodeArgs === undefined ? {} : { nodeArgs: opts.workerNodeArgs }),
       workerId: `${prefix}-worker`,
       ...(opts.brokers === undefined ? {} : { brokers: opts.brokers }),
       ...(opts.containerLabels === undefined ? {} : { containerLabels: opts.containerLabels }),

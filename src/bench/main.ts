@@ -39,10 +39,11 @@ import { BenchWorker, burstTasksPerSecond, sequentialLatency } from './worker-th
  * Sections (env, or `npm run bench -- --name=value` for BENCH_NAME; an env setting wins):
  *   BENCH_CORE=1          handover, engine ceiling, executor hot vs fresh (BENCH_EXECUTOR_TASKS=100),
  *                         in-process worker with fresh isolation (BENCH_TASKS=60), naive loop
- *   BENCH_FN=1            function mode through an in-process worker, trivial Node and Python handlers
+ *   BENCH_FN=1            function mode through a worker process (BENCH_FN_WORKER=process; in-process runs
+ *                         it in the bench, with span stretches), trivial Node and Python handlers
  *                         (BENCH_FN_LANGS=node,python): BENCH_FN_TASKS=20000 after BENCH_FN_WARMUP=300,
- *                         every result checked; package maxConcurrency BENCH_FN_CONCURRENCY=2, worker
- *                         BENCH_FN_SLOTS=2, BENCH_FN_PREFETCH=256, BENCH_FN_DEPTH=8 (pipeline depth);
+ *                         every result checked; package maxConcurrency BENCH_FN_CONCURRENCY=4, worker
+ *                         BENCH_FN_SLOTS=2, BENCH_FN_PREFETCH=1024, BENCH_FN_DEPTH=32 (pipeline depth);
  *                         then BENCH_FN_PACED_RATE=200 tasks/s for BENCH_FN_PACED_SECONDS=5 through the
  *                         same worker: overhead and span stretches without a backlog (rate 0: skipped);
  *                         BENCH_FN_PIN_REVISION=1: tasks name the pushed revision instead of the newest
@@ -57,6 +58,7 @@ import { BenchWorker, burstTasksPerSecond, sequentialLatency } from './worker-th
  *                         Node handler with the BENCH_FN_* settings, or BENCH_OFFERED_PACKAGE=dir to push
  *                         and call), shell or rejected
  *   BENCH_WORKER_ARGS     extra `berth worker` flags for the worker processes ("--slots 4 …")
+ *   BENCH_WORKER_NODE_ARGS node flags for the worker processes (default: WORKER_NODE_FLAGS)
  */
 for (const arg of process.argv.slice(2)) {
   const m = /^--([a-z0-9-]+)=(.*)$/.exec(arg);
@@ -98,6 +100,13 @@ const FN_TIMEOUT_S = n('BENCH_FN_TIMEOUT_S', 300);
 const FN_PACED_RATE = n('BENCH_FN_PACED_RATE', 200);
 const FN_PACED_SECONDS = n('BENCH_FN_PACED_SECONDS', 5);
 const FN_PIN_REVISION = on('BENCH_FN_PIN_REVISION', false);
+/** `process`: the function-mode worker runs as `berth worker` (as users run it); `in-process`: in the bench. */
+const FN_WORKER_MODE = process.env.BENCH_FN_WORKER ?? 'process';
+/** Node flags of the bench's worker processes (function mode, backlog, offered latency); default the worker's own. */
+const WORKER_NODE_ARGS =
+  process.env.BENCH_WORKER_NODE_ARGS === undefined
+    ? undefined
+    : process.env.BENCH_WORKER_NODE_ARGS.split(' ').filter((s) => s !== '');
 const HOT = on('BENCH_HOT', true);
 const HOT_TASKS = n('BENCH_HOT_TASKS', 300);
 const HOT_WARMUP = n('BENCH_HOT_WARMUP', 20);
@@ -338,6 +347,9 @@ async function packageSection(
     timeoutMs: FN_TIMEOUT_S * 1000,
     paced,
     pinRevision: FN_PIN_REVISION,
+    ...(fnWorkerProcess()
+      ? { workerProcess: { args: WORKER_ARGS, ...(WORKER_NODE_ARGS ? { nodeArgs: WORKER_NODE_ARGS } : {}) } }
+      : {}),
     log: (l) => console.log(`  ${l}`),
   });
   line(
@@ -353,7 +365,9 @@ async function packageSection(
     '  overhead (consumed → acked − run) p50/p99/max',
     `${fmt(r.overhead.p50Ms, 2)} / ${fmt(r.overhead.p99Ms, 2)} / ${fmt(r.overhead.maxMs, 1)} ms (${r.overhead.count} tasks)`,
   );
-  line('  span stretches p50 ms', phasesText(r.phases));
+  if (r.workerMode === 'in-process') line('  span stretches p50 ms', phasesText(r.phases));
+  if (r.workerCpuMsPerTask !== null)
+    line('  worker process CPU (user + system) per task', `${fmt(r.workerCpuMsPerTask * 1000, 0)} µs`);
   const p = r.paced;
   if (p) {
     const at = `  paced ${p.latency.offeredPerSecond}/s for ${FN_PACED_SECONDS} s`;
@@ -366,10 +380,18 @@ async function packageSection(
       `${at}: overhead p50/p99/max`,
       `${fmt(p.overhead.p50Ms, 2)} / ${fmt(p.overhead.p99Ms, 2)} / ${fmt(p.overhead.maxMs, 1)} ms (${p.overhead.count} tasks)`,
     );
-    line(`${at}: span stretches p50 ms`, phasesText(p.phases));
-    line(`${at}: span stretches p99 ms`, phasesText(p.phases, 'p99Ms'));
+    if (r.workerMode === 'in-process') {
+      line(`${at}: span stretches p50 ms`, phasesText(p.phases));
+      line(`${at}: span stretches p99 ms`, phasesText(p.phases, 'p99Ms'));
+    }
   }
   return r;
+}
+
+function fnWorkerProcess(): boolean {
+  if (FN_WORKER_MODE === 'process') return true;
+  if (FN_WORKER_MODE === 'in-process') return false;
+  throw new Error(`BENCH_FN_WORKER must be process or in-process, got '${FN_WORKER_MODE}'`);
 }
 
 function hotKind(): BenchPackageKind {
@@ -387,6 +409,7 @@ async function backlogSection(ctx: RunContext): Promise<BacklogRssFigures> {
     brokers: ctx.brokers,
     containerLabels: ctx.labels,
     workerArgs: WORKER_ARGS,
+    ...(WORKER_NODE_ARGS ? { workerNodeArgs: WORKER_NODE_ARGS } : {}),
     timeoutMs: BACKLOG_TIMEOUT_S * 1000,
     log: (l) => console.log(`  ${l}`),
   });
@@ -442,6 +465,7 @@ async function offeredSection(ctx: RunContext): Promise<WorkerOfferedLatencyFigu
     brokers: ctx.brokers,
     containerLabels: ctx.labels,
     workerArgs: offeredWorkerArgs(kind),
+    ...(WORKER_NODE_ARGS ? { workerNodeArgs: WORKER_NODE_ARGS } : {}),
     log: (l) => console.log(`  ${l}`),
   }).finally(() => (scratch === null ? undefined : rm(scratch, { recursive: true, force: true })));
   line(

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { pushCodePackage } from '../code/code-push.js';
 import { taskEventCodec } from '../codecs/task-event-codec.js';
 import { taskResultCodec } from '../codecs/task-result-codec.js';
-import { loadWorkerConfig } from '../config/worker-config.js';
 import type { TaskEvent } from '../domain/task-event.js';
 import { KafkaCodeTopic } from '../kafka/code-topic.js';
 import { deleteBerthTopics, ensureTopics } from '../kafka/kafka-admin.js';
@@ -13,26 +12,14 @@ import { RecordProducer } from '../kafka/record-producer.js';
 import { TailConsumer } from '../kafka/tail-consumer.js';
 import { topicNames } from '../kafka/topic-names.js';
 import type { OutgoingRecord } from '../publishing/record-producer-port.js';
-import { composeWorker } from '../worker/compose-worker.js';
-import type { Worker } from '../worker/worker.js';
 import { type BenchPackage, benchPayload, writeBenchPackage } from './bench-packages.js';
 import { startFollower } from './follow-results.js';
+import { type BenchWorkerSettings, type MeasuredWorker, startMeasuredWorker } from './measured-worker.js';
 import { type OfferedLatencyFigures, offeredLatency } from './offered-latency.js';
-import {
-  type OverheadFigures,
-  OverheadRecorder,
-  overheadFigures,
-  type PhaseFigures,
-  phaseFigures,
-} from './overhead-recorder.js';
+import type { OverheadFigures, PhaseFigures } from './overhead-recorder.js';
 import { ResultTally, type TallySummary, tallyVerdict } from './result-tally.js';
 
-/** The in-process worker's settings (a 2-core machine: 2 slots, deep prefetch, pipelined calls). */
-export interface BenchWorkerSettings {
-  readonly slots: number;
-  readonly prefetch: number;
-  readonly functionPipelineDepth: number;
-}
+export type { BenchWorkerSettings } from './measured-worker.js';
 
 export interface PackageThroughputOptions {
   readonly kafka: ReturnType<typeof createKafka>;
@@ -60,6 +47,13 @@ export interface PackageThroughputOptions {
   readonly paced?: { readonly ratePerSecond: number; readonly seconds: number } | null;
   /** Give up waiting for the timed results after this long; default 10 minutes. */
   readonly timeoutMs?: number;
+  /**
+   * Run the worker as a child process (`berth worker`, as users run it) instead of in this
+   * process: the bench's own producing and following then does not share its event loop. Its
+   * overhead figures come from its berth_task_overhead_seconds histogram (no span stretches, no
+   * max), and its CPU time per task is measured. Absent: an in-process worker.
+   */
+  readonly workerProcess?: { readonly args?: readonly string[]; readonly nodeArgs?: readonly string[] };
   readonly log?: (line: string) => void;
 }
 
@@ -83,6 +77,10 @@ export interface PackageThroughputFigures {
   readonly phases: PhaseFigures;
   readonly paced: PacedFigures | null;
   readonly undecodable: number;
+  /** Where the worker ran. */
+  readonly workerMode: 'in-process' | 'process';
+  /** The worker process's CPU time (user + system) per timed task, ms; null in process. */
+  readonly workerCpuMsPerTask: number | null;
 }
 
 /** Tasks offered at a fixed rate through the warm worker after the timed run. */
@@ -139,9 +137,10 @@ async function waitUntil(done: () => boolean, timeoutMs: number, what: string): 
 }
 
 /**
- * Throughput of one code package through a real worker, in this process: fresh topics, the
- * package pushed to berth.code, an in-process worker (composeWorker with a telemetry that keeps
- * each task's platform overhead) and a follower of berth.results. A warm-up of `warmup` tasks is
+ * Throughput of one code package through a real worker: fresh topics, the package pushed to
+ * berth.code, a worker (a child process, or in this process with a telemetry that keeps each
+ * task's platform overhead and span stretches; see `workerProcess`) and a follower of
+ * berth.results. A warm-up of `warmup` tasks is
  * answered first; then `tasks` tasks with distinct payloads are produced at once, and the clock
  * runs from the first produce to the last result. Every result is checked (one per task,
  * SUCCEEDED, answering its own payload). Results are decoded as they arrive and only tallied.
@@ -151,8 +150,7 @@ export async function packageThroughput(opts: PackageThroughputOptions): Promise
   const prefix = opts.topicPrefix;
   const topics = topicNames(prefix);
   const scratch = await mkdtemp(join(tmpdir(), `berth-bench-${opts.pkg.kind}-`));
-  const workerLog: string[] = [];
-  let worker: Worker | null = null;
+  let worker: MeasuredWorker | null = null;
   let follower: TailConsumer | null = null;
   const producer = new RecordProducer(opts.kafka);
   try {
@@ -197,32 +195,14 @@ export async function packageThroughput(opts: PackageThroughputOptions): Promise
     );
     await producer.connect();
 
-    const telemetry = new OverheadRecorder();
-    const config = loadWorkerConfig(
-      {
-        brokers: opts.brokers.join(','),
-        topicPrefix: prefix,
-        workerId: `${prefix}-worker`,
-        slots: String(opts.worker.slots),
-        prefetch: String(opts.worker.prefetch),
-        functionPipelineDepth: String(opts.worker.functionPipelineDepth),
-        warmPoolSize: '0',
-        metricsPort: '0',
-        codeCacheDir: join(scratch, 'code-cache'),
-        containerLabels: Object.entries(opts.containerLabels)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(','),
-      },
-      {},
-    );
-    worker = composeWorker(config, {
-      telemetry,
-      log: (l) => {
-        workerLog.push(l);
-        workerLog.splice(0, Math.max(0, workerLog.length - 10));
-      },
+    worker = await startMeasuredWorker({
+      brokers: opts.brokers,
+      topicPrefix: prefix,
+      settings: opts.worker,
+      codeCacheDir: join(scratch, 'code-cache'),
+      containerLabels: opts.containerLabels,
+      ...(opts.workerProcess === undefined ? {} : { process: opts.workerProcess }),
     });
-    await worker.start();
 
     const w0 = Date.now();
     const warmIds = Array.from({ length: opts.warmup }, (_, i) => `${prefix}-w${i}`);
@@ -233,12 +213,12 @@ export async function packageThroughput(opts: PackageThroughputOptions): Promise
     log(
       `${opts.pkg.kind}: warm-up of ${opts.warmup} tasks answered in ${((Date.now() - w0) / 1000).toFixed(1)} s`,
     );
-    telemetry.take();
-    telemetry.takeStretches();
+    await worker.take();
 
     // Encoded before the clock starts: the timed part is Kafka, the worker and the containers.
     const ids = Array.from({ length: opts.tasks }, (_, i) => `${prefix}-${i}`);
     const records = encodeTasks(ids, code, timed);
+    const cpu0 = await worker.cpuSeconds();
     const t0 = Date.now();
     for (let i = 0; i < records.length; i += CHUNK)
       await producer.send(topics.tasks, records.slice(i, i + CHUNK));
@@ -260,8 +240,10 @@ export async function packageThroughput(opts: PackageThroughputOptions): Promise
     ).catch((err: Error) => log(`${err.message} (${timed.answered} results)`));
     const tally = timed.summary();
     const seconds = ((tally.lastArrivalMs ?? Date.now()) - t0) / 1000;
-    const overhead = overheadFigures(telemetry.take());
-    const phases = phaseFigures(telemetry.takeStretches());
+    const cpu1 = await worker.cpuSeconds();
+    const workerCpuMsPerTask =
+      cpu0 === null || cpu1 === null || tally.answered === 0 ? null : ((cpu1 - cpu0) * 1000) / tally.answered;
+    const { overhead, phases } = await worker.take();
 
     let pacedFigures: PacedFigures | null = null;
     if (opts.paced && opts.paced.ratePerSecond > 0 && opts.paced.seconds > 0) {
@@ -290,10 +272,11 @@ export async function packageThroughput(opts: PackageThroughputOptions): Promise
         drainTimeoutMs: 30_000,
       });
       const pacedTally = paced.summary();
+      const pacedTake = await worker.take();
       pacedFigures = {
         latency,
-        overhead: overheadFigures(telemetry.take()),
-        phases: phaseFigures(telemetry.takeStretches()),
+        overhead: pacedTake.overhead,
+        phases: pacedTake.phases,
         tally: pacedTally,
         verdict: tallyVerdict(pacedTally),
       };
@@ -313,12 +296,14 @@ export async function packageThroughput(opts: PackageThroughputOptions): Promise
       phases,
       paced: pacedFigures,
       undecodable,
+      workerMode: worker.mode,
+      workerCpuMsPerTask,
     };
   } catch (err) {
-    for (const l of workerLog) log(`worker: ${l}`);
+    for (const l of worker?.logTail() ?? []) log(`worker: ${l}`);
     throw err;
   } finally {
-    await worker?.close().catch(() => undefined);
+    await worker?.close();
     await follower?.stop();
     await producer.disconnect();
     await deleteBerthTopics(opts.kafka, prefix).catch(() => undefined);

@@ -9,16 +9,11 @@ import type { createKafka } from '../kafka/kafka-connection.js';
 import { RecordProducer } from '../kafka/record-producer.js';
 import { TailConsumer } from '../kafka/tail-consumer.js';
 import { topicNames } from '../kafka/topic-names.js';
-import { METRIC } from '../observability/metric-names.js';
 import { startFollower } from './follow-results.js';
 import { type ArrivedResult, type OfferedLatencyFigures, offeredLatency } from './offered-latency.js';
-import {
-  type HistogramSnapshot,
-  histogramDelta,
-  histogramQuantile,
-  parseHistogram,
-} from './prometheus-histogram.js';
+import { histogramDelta, histogramQuantile } from './prometheus-histogram.js';
 import { type TrivialTaskKind, trivialTaskEvent } from './trivial-task-events.js';
+import { scrapeOverhead } from './worker-metrics-scrape.js';
 import { berthCli, WorkerProcess } from './worker-process.js';
 
 export interface WorkerOfferedLatencyOptions {
@@ -33,6 +28,8 @@ export interface WorkerOfferedLatencyOptions {
   readonly brokers?: readonly string[];
   readonly containerLabels?: Readonly<Record<string, string>>;
   readonly workerArgs?: readonly string[];
+  /** Flags for node itself when it runs the worker. */
+  readonly workerNodeArgs?: readonly string[];
   readonly tasksPartitions?: number;
   /** Fresh prefix for the seven topics (deleted afterwards); default `offered-<random>`. */
   readonly topicPrefix?: string;
@@ -50,17 +47,6 @@ export interface WorkerOfferedLatencyFigures extends OfferedLatencyFigures {
    * the drain less after the warm-up; quantiles interpolated within buckets); null when unread.
    */
   readonly overhead: { readonly count: number; readonly p50Ms: number; readonly p99Ms: number } | null;
-}
-
-/** The worker's overhead histogram now; null when /metrics cannot be read. */
-async function scrapeOverhead(url: string | null): Promise<HistogramSnapshot | null> {
-  if (url === null) return null;
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-    return res.ok ? parseHistogram(await res.text(), METRIC.taskOverheadSeconds) : null;
-  } catch {
-    return null;
-  }
 }
 
 function pushPackage(dir: string, prefix: string, brokers: readonly string[]): Promise<void> {
@@ -142,6 +128,7 @@ export async function workerOfferedLatency(
     follower = await startFollower(newFollower);
     worker = new WorkerProcess({
       topicPrefix: prefix,
+      ...(opts.workerNodeArgs === undefined ? {} : { nodeArgs: opts.workerNodeArgs }),
       workerId: `${prefix}-worker`,
       brokers,
       ...(opts.containerLabels === undefined ? {} : { containerLabels: opts.containerLabels }),

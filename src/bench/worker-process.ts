@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WORKER_NODE_FLAGS } from '../worker/worker-node-flags.js';
 
 export interface WorkerProcessOptions {
   readonly topicPrefix: string;
@@ -10,6 +11,8 @@ export interface WorkerProcessOptions {
   readonly containerLabels?: Readonly<Record<string, string>>;
   /** More `berth worker` flags, e.g. ['--slots', '4']. */
   readonly args?: readonly string[];
+  /** Flags for node itself, before the CLI; default `WORKER_NODE_FLAGS`. */
+  readonly nodeArgs?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -60,7 +63,7 @@ export class WorkerProcess {
   readonly spawnedAtMs = Date.now();
 
   constructor(opts: WorkerProcessOptions) {
-    this.child = spawn(process.execPath, workerArgv(opts), {
+    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? WORKER_NODE_FLAGS), ...workerArgv(opts)], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: opts.env ?? process.env,
     });

@@ -63,7 +63,7 @@ export async function withSession(
   };
   try {
     await preflight(brokers);
-    await enableSchemaRegistryFromEnv();
+    await enableSchemaRegistryFromEnv({ topicPrefix: process.env.BERTH_TOPIC_PREFIX ?? 'berth' });
     return await fn(session);
   } catch (err) {
     if (err instanceof BrokerUnreachableError) throw unreachable(brokers);

@@ -1,6 +1,13 @@
+import { DecodeError } from '../codecs/codec.js';
 import { controlCodec } from '../codecs/control-codec.js';
+import { enableSchemaRegistry } from '../codecs/schema-registry.js';
 import { taskEventCodec } from '../codecs/task-event-codec.js';
 import { taskResultCodec } from '../codecs/task-result-codec.js';
+import {
+  parseSchemaRegistrySettings,
+  type SchemaRegistryInput,
+  type SchemaRegistrySettings,
+} from '../config/schema-registry-settings.js';
 import type { TaskEvent } from '../domain/task-event.js';
 import type { TaskResult } from '../domain/task-result.js';
 import { createClientKafka, type KafkaInstance } from '../kafka/client-kafka.js';
@@ -28,6 +35,14 @@ export type BerthClientOptions = (
    * sent. Default: the worker's default cap, `DEFAULT_PAYLOAD_CAP_BYTES` (64 KiB); set it to the workers' `BERTH_PAYLOAD_CAP_BYTES`.
    */
   readonly payloadCapBytes?: number;
+  /**
+   * Schema registry mode, as the workers' `BERTH_SCHEMA_REGISTRY_*` (docs/wire-format.md): `url`
+   * (user:password@ allowed), `username`, `password`, `requestTimeoutMs`, `caFile`. Before its
+   * first send or read the client registers Berth's schemas under `<topic>-value` subjects, then
+   * frames with the registry's ids and looks unknown ids up. Process-wide: every Berth codec in
+   * the process uses the registry from then on. Default: fixed ids (schemas/ids.json).
+   */
+  readonly schemaRegistry?: SchemaRegistryInput;
 };
 
 /** Results as an async iterator; `ready` resolves once results produced from then on are seen. */
@@ -51,16 +66,21 @@ export interface ResultsOptions {
  */
 export class BerthClient {
   readonly topics: TopicNames;
+  private readonly topicPrefix: string;
   private readonly kafka: KafkaInstance;
   private readonly brokers: readonly string[] | undefined;
   private readonly payloadCapBytes: number;
   private readonly producer: ClientProducer;
   private readonly listener: ResultListener;
   private readonly openStreams = new Set<AsyncQueue<TaskResult>>();
+  private readonly registry: SchemaRegistrySettings | null;
+  private registryEnabled: Promise<void> | null = null;
 
   constructor(opts: BerthClientOptions) {
-    this.topics = topicNames(opts.topicPrefix ?? 'berth');
+    this.topicPrefix = opts.topicPrefix ?? 'berth';
+    this.topics = topicNames(this.topicPrefix);
     this.payloadCapBytes = payloadCapOf(opts.payloadCapBytes);
+    this.registry = opts.schemaRegistry ? parseSchemaRegistrySettings(opts.schemaRegistry) : null;
     this.brokers = opts.brokers;
     this.kafka =
       opts.kafka ??
@@ -82,17 +102,23 @@ export class BerthClient {
   /** Publishes tasks in one batch (all validated first); returns their ids in order. */
   async submitMany(tasks: readonly TaskInput[]): Promise<string[]> {
     const now = Date.now();
-    const records: OutgoingRecord[] = [];
-    const ids: string[] = [];
+    const pending: { key: string; event: TaskEvent; headers: Record<string, string> }[] = [];
     for (const input of tasks) {
       const event = this.toEvent(input, now);
+      taskEventCodec.encode(event); // throws TypeError for a value that does not fit, before any I/O
       const headers: Record<string, string> = {};
       injectTraceHeaders(headers);
-      records.push({ key: input.key ?? event.id, value: taskEventCodec.encode(event), headers });
-      ids.push(event.id);
+      pending.push({ key: input.key ?? event.id, event, headers });
     }
-    if (records.length > 0) await this.producer.send(this.topics.tasks, records);
-    return ids;
+    if (pending.length === 0) return [];
+    await this.registryReady(); // registry mode: encode with the registry's id
+    const records: OutgoingRecord[] = pending.map((p) => ({
+      key: p.key,
+      value: taskEventCodec.encode(p.event),
+      headers: p.headers,
+    }));
+    await this.producer.send(this.topics.tasks, records);
+    return pending.map((p) => p.event.id);
   }
 
   /** The TaskEvent for `input`; throws before anything is sent when it is invalid or too large. */
@@ -109,6 +135,7 @@ export class BerthClient {
   async submitAndWait(task: TaskInput, opts: { readonly timeoutMs?: number } = {}): Promise<TaskResult> {
     const timeoutMs = opts.timeoutMs ?? 5 * 60_000;
     const event = this.toEvent(task, Date.now());
+    await this.registryReady();
     await this.listener.start();
     let off = () => {};
     const result = new Promise<TaskResult>((resolve, reject) => {
@@ -149,23 +176,27 @@ export class BerthClient {
       from: opts.from ?? 'latest',
       brokers: this.brokers,
       groupPrefix: 'berth-client-results',
-      onRecord: (r) => {
+      onRecord: async (r) => {
         if (!r.value || (ids && !ids.has(r.key?.toString() ?? ''))) return;
         try {
-          queue.push(taskResultCodec.decode(r.value));
-        } catch {
-          // Not a TaskResult: skipped, like any consumer of the topic would.
+          queue.push(await taskResultCodec.decodeAsync(r.value));
+        } catch (err) {
+          // Not a TaskResult: skipped, like any consumer of the topic would. A schema registry
+          // that cannot answer is not a reason to skip: the stream fails with its InfraError.
+          if (!(err instanceof DecodeError)) queue.fail(err);
         }
       },
     });
     this.openStreams.add(queue);
-    const ready = reader.start();
+    const started = reader;
+    const ready = this.registryReady().then(() => started.start());
     ready.catch((err) => queue.fail(err));
     return Object.assign(queue, { ready });
   }
 
   /** Asks workers to cancel a task (a Control on the control topic, keyed by task id). */
   async cancel(taskId: string, reason?: string): Promise<void> {
+    await this.registryReady();
     const value = controlCodec.encode({
       taskId,
       action: 'CANCEL',
@@ -173,6 +204,20 @@ export class BerthClient {
       requestedAtMs: Date.now(),
     });
     await this.producer.send(this.topics.control, [{ key: taskId, value }]);
+  }
+
+  /** Registry mode: registers once (a failed try is repeated by the next call); else nothing. */
+  private registryReady(): Promise<void> {
+    const settings = this.registry;
+    if (settings === null) return Promise.resolve();
+    this.registryEnabled ??= enableSchemaRegistry(settings, { topicPrefix: this.topicPrefix }).then(
+      () => undefined,
+      (err: unknown) => {
+        this.registryEnabled = null;
+        throw err;
+      },
+    );
+    return this.registryEnabled;
   }
 
   /** Stops result streams and disconnects; idempotent. */

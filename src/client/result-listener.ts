@@ -1,3 +1,4 @@
+import { DecodeError } from '../codecs/codec.js';
 import { taskResultCodec } from '../codecs/task-result-codec.js';
 import type { TaskResult } from '../domain/task-result.js';
 import type { KafkaInstance } from '../kafka/client-kafka.js';
@@ -56,14 +57,16 @@ export class ResultListener {
     await this.reader?.close();
   }
 
-  private dispatch(r: TopicRecord): void {
+  private async dispatch(r: TopicRecord): Promise<void> {
     if (!r.value) return;
     const id = r.key?.toString();
     if (id === undefined || !this.waiters.has(id)) return; // decode only what someone waits for
     let result: TaskResult;
     try {
-      result = taskResultCodec.decode(r.value);
-    } catch {
+      result = await taskResultCodec.decodeAsync(r.value);
+    } catch (err) {
+      // A registry that cannot answer fails the read (the record is read again), never a skip.
+      if (!(err instanceof DecodeError)) throw err;
       this.undecodable++;
       return;
     }

@@ -151,7 +151,7 @@ export class CodeCatalog implements CodeResolverPort {
     if (record.value === null) return;
     let pkg: CodePackage;
     try {
-      pkg = codePackageCodec.decode(record.value);
+      pkg = await codePackageCodec.decodeAsync(record.value);
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       this.undecodable++;

@@ -3,6 +3,8 @@ import { type Codec, DecodeError, RuleViolationError } from './codec.js';
 import { defaultSchemaCatalog, type SchemaCatalog, type SchemaVersion } from './schema-catalog.js';
 import { frame, unframe } from './wire-frame.js';
 
+const MAX_RESOLVERS = 1000;
+
 /** How one domain type maps to and from the plain objects avsc reads and writes. */
 export interface AvroMapping<T> {
   /** Avro full name of the record, e.g. `io.berth.TaskEvent`. */
@@ -49,6 +51,11 @@ class AvroCodec<T> implements Codec<T> {
     return frame(this.schemaId, body);
   }
 
+  async decodeAsync(bytes: Uint8Array): Promise<T> {
+    await this.catalog.ensureKnown(unframe(bytes).schemaId);
+    return this.decode(bytes);
+  }
+
   decode(bytes: Uint8Array): T {
     const value = this.mapping.fromAvro(this.readRecord(bytes));
     const reason = this.mapping.violation?.(value) ?? null;
@@ -73,7 +80,13 @@ class AvroCodec<T> implements Codec<T> {
       // (enforced by test/unit/schema-files.test.ts), so its body starts with a current-version body.
       return decodeBody(this.reader.type, body, null, schemaId, true);
     }
-    throw new DecodeError(`unknown schema id ${schemaId} (not in schemas/ids.json)`);
+    const why = this.catalog.unusableReason(schemaId);
+    const where =
+      why ??
+      (this.catalog.schemaSource === null
+        ? 'not in schemas/ids.json'
+        : 'not looked up in the schema registry');
+    throw new DecodeError(`unknown schema id ${schemaId} (${where})`);
   }
 
   private resolverFor(version: SchemaVersion): Resolver | null {
@@ -87,6 +100,8 @@ class AvroCodec<T> implements Codec<T> {
           `schema id ${version.id} cannot be read as ${version.fullName}: ${errText(err)}`,
         );
       }
+      // Registry ids come and go from the catalog's bounded cache: bound the resolvers alike.
+      if (this.resolvers.size >= MAX_RESOLVERS) this.resolvers.clear();
       this.resolvers.set(version.id, resolver);
     }
     return resolver;

@@ -14,6 +14,13 @@ export interface Codec<T> {
    * that breaks the domain rules (`invalid`, a `RuleViolationError`).
    */
   decode(bytes: Uint8Array): T;
+  /**
+   * `decode`, after looking a schema id the catalog does not know up in the schema registry when
+   * one is enabled (`GET /schemas/ids/{id}`, cached). Rejects with `DecodeError` like `decode`
+   * (an id the registry does not have is `undecodable`), and with a retriable `InfraError` when
+   * the registry cannot answer: the bytes may be fine, so the caller must retry, never drop them.
+   */
+  decodeAsync(bytes: Uint8Array): Promise<T>;
 }
 
 /**

@@ -5,6 +5,7 @@ import avsc, { type Schema, type Type } from 'avsc';
 export interface SchemaVersion {
   /** Avro full name, e.g. `io.berth.TaskEvent`. */
   readonly fullName: string;
+  /** 1, 2, …; 0 for a schema fetched by id from a registry (its subject version is not asked). */
   readonly version: number;
   readonly id: number;
   readonly type: Type;
@@ -18,6 +19,21 @@ interface IdsFile {
     { readonly versions: readonly { version: number; id: number; file: string }[] }
   >;
 }
+
+/**
+ * Where ids not in `schemas/ids.json` are looked up (a schema registry). Resolves the schema text
+ * for an id, null when the source has no such id; rejects with an `InfraError` when it cannot answer.
+ */
+export interface SchemaSource {
+  /** For messages, e.g. `the schema registry at http://registry:8081`. */
+  readonly description: string;
+  schemaById(id: number): Promise<{ schema: string; schemaType: string } | null>;
+}
+
+/** Registry-fetched ids kept at most (least recently fetched dropped first; fetched again when met). */
+export const DEFAULT_MAX_FETCHED_IDS = 1000;
+/** How long an id the registry does not have is remembered as missing before it is asked again. */
+export const MISSING_ID_MEMORY_MS = 60_000;
 
 /** Fixed ids of one schema's versions share a block of this size (see schemas/ids.json). */
 export const ID_BLOCK = 1000;
@@ -34,6 +50,13 @@ export class SchemaCatalog {
   private readonly byIdMap = new Map<number, SchemaVersion>();
   private readonly currentMap = new Map<string, SchemaVersion>();
   private readonly writerIds = new Map<string, number>();
+  private source: SchemaSource | null = null;
+  private maxFetchedIds = DEFAULT_MAX_FETCHED_IDS;
+  /** Ids learnt from the source, oldest first (Map keeps insertion order). */
+  private readonly fetched = new Set<number>();
+  /** Ids the source could not give a usable schema for: why, and until when that is believed. */
+  private readonly unusable = new Map<number, { reason: string; untilMs: number }>();
+  private readonly inflight = new Map<number, Promise<void>>();
 
   /** Registers a version; throws on a duplicate id bound to a different schema. */
   add(entry: SchemaVersion): void {
@@ -67,6 +90,70 @@ export class SchemaCatalog {
     return this.writerIds.get(fullName) ?? this.current(fullName).id;
   }
 
+  /**
+   * Looks ids that are not in the catalog up in `source` from now on (`ensureKnown`), keeping at
+   * most `maxFetchedIds` of them.
+   */
+  attachSource(source: SchemaSource, maxFetchedIds = DEFAULT_MAX_FETCHED_IDS): void {
+    this.source = source;
+    this.maxFetchedIds = maxFetchedIds;
+  }
+
+  /** The attached schema source (a registry), or null in fixed-id mode. */
+  get schemaSource(): SchemaSource | null {
+    return this.source;
+  }
+
+  /**
+   * Makes `id` known when the attached source has it: fetches, parses and adds it (one request per
+   * id at a time, however many callers wait). Resolves without change when no source is attached,
+   * the id is already known, or the source has no usable schema for it (`unusableReason` then
+   * says why). Rejects with the source's `InfraError` when it cannot answer: nothing is remembered.
+   */
+  async ensureKnown(id: number, nowMs: number = Date.now()): Promise<void> {
+    if (this.source === null || this.byIdMap.has(id)) return;
+    const miss = this.unusable.get(id);
+    if (miss && miss.untilMs > nowMs) return;
+    let pending = this.inflight.get(id);
+    if (pending === undefined) {
+      pending = this.fetch(this.source, id, nowMs).finally(() => this.inflight.delete(id));
+      this.inflight.set(id, pending);
+    }
+    await pending;
+  }
+
+  /** Why the attached source could not give `id` (not found, not Avro), or null. */
+  unusableReason(id: number): string | null {
+    return this.unusable.get(id)?.reason ?? null;
+  }
+
+  private async fetch(source: SchemaSource, id: number, nowMs: number): Promise<void> {
+    const answer = await source.schemaById(id);
+    const remember = (reason: string) => {
+      this.unusable.delete(id);
+      this.unusable.set(id, { reason, untilMs: nowMs + MISSING_ID_MEMORY_MS });
+      if (this.unusable.size > this.maxFetchedIds) this.unusable.delete(first(this.unusable.keys()));
+    };
+    if (answer === null) return remember(`${source.description} has no schema with this id`);
+    if (answer.schemaType.toUpperCase() !== 'AVRO')
+      return remember(`${source.description} says it is a ${answer.schemaType} schema, not Avro`);
+    let type: Type;
+    try {
+      type = parseSchema(answer.schema);
+    } catch (err) {
+      return remember(`${source.description} gave a schema avsc cannot parse: ${(err as Error).message}`);
+    }
+    if (this.byIdMap.has(id)) return;
+    this.byIdMap.set(id, { fullName: type.name ?? '(unnamed)', version: 0, id, type, registered: true });
+    this.fetched.add(id);
+    this.unusable.delete(id);
+    if (this.fetched.size > this.maxFetchedIds) {
+      const oldest = first(this.fetched.values());
+      this.fetched.delete(oldest);
+      this.byIdMap.delete(oldest);
+    }
+  }
+
   byId(id: number): SchemaVersion | undefined {
     return this.byIdMap.get(id);
   }
@@ -93,6 +180,10 @@ export class SchemaCatalog {
       .filter((v) => v.fullName === fullName)
       .sort((a, b) => a.version - b.version);
   }
+}
+
+function first<T>(it: IterableIterator<T>): T {
+  return it.next().value as T;
 }
 
 /** Parses an Avro schema given as JSON text or object. */

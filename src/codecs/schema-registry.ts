@@ -1,87 +1,84 @@
-import { InfraError } from '../domain/infra-error.js';
-import { withRetry } from '../resilience/retry.js';
-import { defaultSchemaCatalog, parseSchema, type SchemaCatalog } from './schema-catalog.js';
+import {
+  type SchemaRegistrySettings,
+  schemaRegistrySettingsFromEnv,
+} from '../config/schema-registry-settings.js';
+import { type TopicNames, topicNames } from '../kafka/topic-names.js';
+import { defaultSchemaCatalog, type SchemaCatalog, type SchemaSource } from './schema-catalog.js';
+import { SchemaRegistryClient } from './schema-registry-client.js';
 
-/** Record full names Berth writes; each is a registry subject (RecordNameStrategy). */
-export const BERTH_SUBJECTS = [
-  'io.berth.TaskEvent',
-  'io.berth.TaskResult',
-  'io.berth.WorkerStats',
-  'io.berth.Control',
-  'io.berth.CodePackage',
-] as const;
-
-const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
+/** Which topics carry each Berth schema; the first one's subject gives the id Berth frames with. */
+export const SCHEMA_TOPICS: Readonly<Record<string, readonly (keyof TopicNames)[]>> = Object.freeze({
+  'io.berth.TaskEvent': ['tasks', 'retry'],
+  'io.berth.TaskResult': ['results'],
+  'io.berth.WorkerStats': ['metrics'],
+  'io.berth.Control': ['control'],
+  'io.berth.CodePackage': ['code'],
+});
 
 /**
- * Switches `catalog` to a Confluent-compatible schema registry: registers the current version of
- * every Berth schema (subject = record full name), makes encoders frame with the registry's ids,
- * and loads every registered version so decoders read them. Fixed ids keep decoding.
- * Contract: call once at startup, before producing; ids registered later by other producers are
- * unknown until the next call. Fails with a retriable `InfraError` when the registry is unreachable.
+ * The subject a topic's values are registered under: Confluent's default TopicNameStrategy,
+ * `<topic>-value` (e.g. `berth.tasks-value`), so Confluent serializers with default settings
+ * find the same subjects.
  */
-export async function enableSchemaRegistry(
-  url: string,
-  catalog: SchemaCatalog = defaultSchemaCatalog(),
-): Promise<void> {
-  const base = url.replace(/\/+$/, '');
-  for (const subject of BERTH_SUBJECTS) {
-    const current = catalog.current(subject);
-    const path = `/subjects/${encodeURIComponent(subject)}/versions`;
-    const { id } = (await call(base, path, { schema: JSON.stringify(current.type.schema()) })) as {
-      id: number;
-    };
-    const versions = (await call(base, path)) as number[];
-    for (const v of versions) {
-      const entry = (await call(base, `${path}/${v}`)) as { id: number; schema: string };
-      if (catalog.byId(entry.id)?.fullName === subject) continue;
-      catalog.add({
-        fullName: subject,
-        version: v,
-        id: entry.id,
-        type: parseSchema(entry.schema),
-        registered: true,
-      });
-    }
-    catalog.setWriterId(subject, id);
-  }
+export function registrySubject(topic: string): string {
+  return `${topic}-value`;
 }
 
-/** `enableSchemaRegistry` when BERTH_SCHEMA_REGISTRY_URL is set; otherwise fixed ids stay in use. */
-export async function enableSchemaRegistryFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
-  const url = env.BERTH_SCHEMA_REGISTRY_URL;
-  if (!url) return false;
-  await enableSchemaRegistry(url);
+export interface EnableRegistryOptions {
+  /** Topic prefix of the installation (subjects are named after its topics); default `berth`. */
+  readonly topicPrefix?: string;
+  readonly catalog?: SchemaCatalog;
+}
+
+/**
+ * Switches `catalog` (default: the process-wide one every Berth codec uses) to registry mode:
+ * registers the current version of each Berth schema under the subject of every topic that carries
+ * it, makes encoders frame with the registry's id, and attaches the registry so decoders look up
+ * ids they do not know (`GET /schemas/ids/{id}`, bounded cache). Fixed ids from schemas/ids.json
+ * keep decoding. Contract: call before producing; idempotent for the same registry. Rejects with a
+ * retriable `InfraError` when the registry cannot be reached, a non-retriable one when it refuses
+ * (credentials, incompatible schema).
+ */
+export async function enableSchemaRegistry(
+  settings: SchemaRegistrySettings,
+  opts: EnableRegistryOptions = {},
+): Promise<SchemaRegistryClient> {
+  const catalog = opts.catalog ?? defaultSchemaCatalog();
+  const topics = topicNames(opts.topicPrefix ?? 'berth');
+  const client = new SchemaRegistryClient(settings);
+  for (const [fullName, carriers] of Object.entries(SCHEMA_TOPICS)) {
+    const current = catalog.current(fullName);
+    const text = JSON.stringify(current.type.schema());
+    let writerId: number | null = null;
+    for (const key of carriers) {
+      const id = await client.register(registrySubject(topics[key]), text);
+      writerId ??= id;
+      if (catalog.byId(id) === undefined)
+        catalog.add({ fullName, version: current.version, id, type: current.type, registered: true });
+    }
+    if (writerId !== null) catalog.setWriterId(fullName, writerId);
+  }
+  catalog.attachSource(registrySource(client));
+  return client;
+}
+
+/**
+ * `enableSchemaRegistry` with the `BERTH_SCHEMA_REGISTRY_*` variables; resolves false (fixed ids
+ * stay in use) when BERTH_SCHEMA_REGISTRY_URL is unset.
+ */
+export async function enableSchemaRegistryFromEnv(
+  opts: EnableRegistryOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<boolean> {
+  const settings = schemaRegistrySettingsFromEnv(env);
+  if (settings === null) return false;
+  await enableSchemaRegistry(settings, opts);
   return true;
 }
 
-async function call(base: string, path: string, body?: object): Promise<unknown> {
-  return withRetry(
-    async () => {
-      let res: Response;
-      try {
-        res = await fetch(base + path, {
-          method: body ? 'POST' : 'GET',
-          headers: { 'content-type': CONTENT_TYPE, accept: CONTENT_TYPE },
-          body: body ? JSON.stringify(body) : undefined,
-          signal: AbortSignal.timeout(5000),
-        });
-      } catch (err) {
-        throw new InfraError(`schema registry ${base} unreachable`, {
-          retriable: true,
-          component: 'other',
-          cause: err,
-        });
-      }
-      if (!res.ok) {
-        const text = (await res.text()).slice(0, 200);
-        throw new InfraError(`schema registry ${path}: HTTP ${res.status} ${text}`, {
-          retriable: res.status >= 500,
-          component: 'other',
-        });
-      }
-      return res.json();
-    },
-    { attempts: 3, baseDelayMs: 200, maxDelayMs: 1000 },
-  );
+function registrySource(client: SchemaRegistryClient): SchemaSource {
+  return {
+    description: `the schema registry at ${client.settings.url}`,
+    schemaById: (id) => client.schemaById(id),
+  };
 }

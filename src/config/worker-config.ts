@@ -4,6 +4,7 @@ import { InfraError } from '../domain/infra-error.js';
 import { INSTALLATION_ID_PATTERN } from '../domain/installation.js';
 import { MAX_TASK_TIMEOUT_MS } from '../domain/task-event.js';
 import { parseSecretsConfig, type SecretsConfig } from '../secrets/secrets-config.js';
+import { parseSchemaRegistrySettings, type SchemaRegistrySettings } from './schema-registry-settings.js';
 import { WORKER_SETTINGS, type WorkerSettingKey, type WorkerSettingSpec } from './worker-settings.js';
 
 /**
@@ -65,6 +66,8 @@ export interface WorkerConfig {
   readonly containerLabels: Readonly<Record<string, string>>;
   /** Where secret values come from on this host (`--secrets-dir`, `--secrets-from-env`); names only. */
   readonly secrets: SecretsConfig;
+  /** Schema registry mode (docs/wire-format.md); null: fixed ids of schemas/ids.json. */
+  readonly schemaRegistry: SchemaRegistrySettings | null;
 }
 
 export type WorkerFlags = Readonly<Partial<Record<WorkerSettingKey, string | undefined>>>;
@@ -186,6 +189,13 @@ export function loadWorkerConfig(
     ),
     containerLabels: labelsSetting(listSetting('containerLabels', flags, env)),
     secrets: secretsSetting(flags, env),
+    schemaRegistry: parseSchemaRegistrySettings({
+      url: rawValue('schemaRegistryUrl', flags, env),
+      username: rawValue('schemaRegistryUsername', flags, env),
+      password: rawValue('schemaRegistryPassword', flags, env),
+      requestTimeoutMs: int('schemaRegistryTimeoutMs'),
+      caFile: rawValue('schemaRegistryCaFile', flags, env),
+    }),
   };
   checkRelations(config);
   return Object.freeze({

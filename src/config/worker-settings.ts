@@ -268,6 +268,38 @@ export const WORKER_SETTINGS = {
     min: 0,
     help: 'cancel remembered for',
   },
+  schemaRegistryUrl: {
+    flag: 'schema-registry-url',
+    env: 'BERTH_SCHEMA_REGISTRY_URL',
+    fallback: '',
+    help: 'Confluent-compatible schema registry (user:password@ allowed); unset: fixed ids of schemas/ids.json',
+  },
+  schemaRegistryUsername: {
+    flag: 'schema-registry-username',
+    env: 'BERTH_SCHEMA_REGISTRY_USERNAME',
+    fallback: '',
+    help: 'schema registry basic-auth user',
+  },
+  schemaRegistryPassword: {
+    flag: 'schema-registry-password',
+    env: 'BERTH_SCHEMA_REGISTRY_PASSWORD',
+    fallback: '',
+    help: 'schema registry basic-auth password (prefer the variable: flags show in ps)',
+  },
+  schemaRegistryTimeoutMs: {
+    flag: 'schema-registry-timeout-ms',
+    env: 'BERTH_SCHEMA_REGISTRY_TIMEOUT_MS',
+    fallback: 5000,
+    min: 100,
+    max: 120_000,
+    help: 'schema registry request timeout',
+  },
+  schemaRegistryCaFile: {
+    flag: 'schema-registry-ca-file',
+    env: 'BERTH_SCHEMA_REGISTRY_CA_FILE',
+    fallback: '',
+    help: 'PEM CA bundle trusted for an https schema registry',
+  },
 } as const satisfies Record<string, WorkerSettingSpec>;
 
 export type WorkerSettingKey = keyof typeof WORKER_SETTINGS;

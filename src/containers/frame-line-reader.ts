@@ -29,10 +29,16 @@ export class FrameLineReader {
     for (;;) {
       const nl = chunk.indexOf(0x0a, start);
       if (nl === -1) break;
-      this.append(chunk.subarray(start, nl));
-      lines.push(Buffer.concat(this.pending, this.pendingBytes).toString('utf8'));
-      this.pending = [];
-      this.pendingBytes = 0;
+      if (this.pendingBytes === 0) {
+        // The whole line is in this chunk: decode it in place, no copy.
+        if (nl - start > this.maxLineBytes) this.append(chunk.subarray(start, nl));
+        lines.push(chunk.toString('utf8', start, nl));
+      } else {
+        this.append(chunk.subarray(start, nl));
+        lines.push(Buffer.concat(this.pending, this.pendingBytes).toString('utf8'));
+        this.pending = [];
+        this.pendingBytes = 0;
+      }
       start = nl + 1;
     }
     if (start < chunk.length) this.append(chunk.subarray(start));

@@ -77,9 +77,12 @@ export class FunctionExecutor {
     }
     if (session === null) return emptyOutcome('CANCELLED', 'cancelled before start', null);
     const deadlineMs = Date.now() + request.timeoutMs;
-    const ended = session.call(request, request.labels ?? {}, deadlineMs);
+    // Backstop for a launcher that stops answering: calls ahead of this one may each use their
+    // whole timeout, so the wait is bounded by the pipeline, not by this call alone.
+    const backstopMs = request.timeoutMs * this.options.pipelineDepth + this.options.backstopGraceMs;
+    const ended = session.call(request, request.labels ?? {}, deadlineMs, backstopMs);
     try {
-      return await this.await(session, request, ended, signal);
+      return await this.await(session, request, ended, backstopMs, signal);
     } finally {
       pool.release(session);
     }
@@ -101,20 +104,14 @@ export class FunctionExecutor {
     session: FunctionSession,
     request: ExecutionRequest,
     ended: Promise<CallEnd>,
+    backstopMs: number,
     signal: AbortSignal,
   ): Promise<ExecutionOutcome> {
     const onAbort = () => session.cancel(request.taskId);
     signal.addEventListener('abort', onAbort, { once: true });
-    // Backstop for a launcher that stops answering: calls ahead of this one may each use their
-    // whole timeout, so the wait is bounded by the pipeline, not by this call alone.
-    const backstopMs = request.timeoutMs * this.options.pipelineDepth + this.options.backstopGraceMs;
-    let timer: NodeJS.Timeout | undefined;
-    const backstop = new Promise<'backstop'>((resolve) => {
-      timer = setTimeout(() => resolve('backstop'), backstopMs);
-    });
     try {
-      const end = await Promise.race([ended, backstop]);
-      if (end === 'backstop') {
+      const end = await ended;
+      if (end.kind === 'backstop') {
         await this.engine.kill(session.containerId).catch(() => {});
         session.close();
         return emptyOutcome(
@@ -130,7 +127,6 @@ export class FunctionExecutor {
       }
       return outcomeOfCall(end.frame, request.memoryBytes);
     } finally {
-      clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
     }
   }

@@ -24,15 +24,24 @@ export class HandlerLoadError extends Error {
   }
 }
 
-/** How one call ended: the launcher's result frame, or the container went away first. */
+/**
+ * How one call ended: the launcher's result frame, the container went away first, or the call's
+ * backstop passed with no answer (a launcher that stopped answering).
+ */
 export type CallEnd =
   | { readonly kind: 'result'; readonly frame: CallResultFrame }
-  | { readonly kind: 'lost'; readonly why: string };
+  | { readonly kind: 'lost'; readonly why: string }
+  | { readonly kind: 'backstop' };
 
 interface PendingCall {
   readonly taskId: string;
+  /** Epoch ms after which the call ends as `backstop` if the launcher has not answered. */
+  readonly backstopAtMs: number;
   readonly settle: (end: CallEnd) => void;
 }
+
+/** How often a session looks for calls past their backstop (one timer per session, not per call). */
+const BACKSTOP_CHECK_MS = 1_000;
 
 /**
  * A function-mode container (docs/function-runtimes.md): on the launcher's ready frame it sends
@@ -42,7 +51,8 @@ interface PendingCall {
  * Contract: `ready` resolves once the handler is loaded and rejects with `HandlerLoadError` (the
  * package is broken) or `InfraError` (the container failed). `call` never rejects: it resolves
  * with the call's result frame, or `lost` when the container's output ended or broke before it —
- * the call may or may not have run. `cancel` asks the launcher to cancel a queued or running
+ * the call may or may not have run — or `backstop` once `backstopMs` passed without an answer
+ * (checked about once a second; the caller decides what to do with the container). `cancel` asks the launcher to cancel a queued or running
  * call (its result then says `cancelled`). Frames longer than `maxFrameBytes` break the session.
  */
 export class FunctionSession {
@@ -55,6 +65,7 @@ export class FunctionSession {
   private settleReady: ((err: Error | null) => void) | null = null;
   /** Frames written in this tick, sent together (one write on the attach socket for many calls). */
   private outgoing: string[] = [];
+  private backstopTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly identity: SessionIdentity,
@@ -89,19 +100,33 @@ export class FunctionSession {
     return this.pending.length;
   }
 
-  /** Queues a call; the promise settles once, with its result or `lost`. */
+  /** Queues a call; the promise settles once, with its result, `lost` or `backstop`. */
   call(
     request: ExecutionRequest,
     labels: Readonly<Record<string, string>>,
     deadlineMs: number,
+    backstopMs: number,
   ): Promise<CallEnd> {
     if (this.state !== 'serving')
       return Promise.resolve({ kind: 'lost', why: `function session is ${this.state}` });
-    this.lastUsedMs = Date.now();
+    const now = Date.now();
+    this.lastUsedMs = now;
+    this.backstopTimer ??= setInterval(() => this.checkBackstops(), BACKSTOP_CHECK_MS).unref();
     return new Promise<CallEnd>((settle) => {
-      this.pending.push({ taskId: request.taskId, settle });
+      this.pending.push({ taskId: request.taskId, backstopAtMs: now + backstopMs, settle });
       this.write(encodeCallFrame(request, labels, deadlineMs));
     });
+  }
+
+  private checkBackstops(): void {
+    const now = Date.now();
+    for (let i = 0; i < this.pending.length; ) {
+      const p = this.pending[i];
+      if (p !== undefined && now > p.backstopAtMs) {
+        this.pending.splice(i, 1);
+        p.settle({ kind: 'backstop' });
+      } else i++;
+    }
   }
 
   cancel(taskId: string): void {
@@ -185,6 +210,8 @@ export class FunctionSession {
   private die(why: string): void {
     if (this.state === 'dead') return;
     this.state = 'dead';
+    if (this.backstopTimer !== null) clearInterval(this.backstopTimer);
+    this.backstopTimer = null;
     const tail = this.diagnostics();
     this.settle(
       new InfraError(`function container not ready: ${why}${tail ? `; stderr: ${tail.slice(-500)}` : ''}`, {

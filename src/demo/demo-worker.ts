@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { sleep } from '../resilience/retry.js';
+import { WORKER_NODE_FLAGS } from '../worker/worker-node-flags.js';
 
 /** A `berth worker` running as its own process for the demo, logging to a file. */
 export interface DemoWorker {
@@ -17,9 +18,13 @@ export async function startDemoWorker(
   metricsPort: number,
 ): Promise<DemoWorker> {
   const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [cli, 'worker', ...args, '--metrics-port', String(metricsPort)], {
-    stdio: ['ignore', log, log],
-  });
+  const child = spawn(
+    process.execPath,
+    [...WORKER_NODE_FLAGS, cli, 'worker', ...args, '--metrics-port', String(metricsPort)],
+    {
+      stdio: ['ignore', log, log],
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const metricsUrl = `http://127.0.0.1:${metricsPort}`;
   const deadline = Date.now() + 120_000;

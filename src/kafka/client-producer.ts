@@ -1,5 +1,6 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { kafkaFailure } from './client-errors.js';
+import { keyPartitioner } from './key-partitioner.js';
 
 export interface OutgoingRecord {
   readonly key: string | Buffer | null;
@@ -25,6 +26,7 @@ export class ClientProducer {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      createPartitioner: keyPartitioner,
       retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
     });
   }

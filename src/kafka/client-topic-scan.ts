@@ -8,7 +8,7 @@ import { TopicReader, type TopicRecord } from './client-topic-reader.js';
 export async function scanTopic(
   kafka: Kafka,
   topic: string,
-  onRecord: (record: TopicRecord) => void,
+  onRecord: (record: TopicRecord) => void | Promise<void>,
   opts: { readonly brokers?: readonly string[]; readonly timeoutMs?: number } = {},
 ): Promise<void> {
   const reader = new TopicReader({

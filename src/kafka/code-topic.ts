@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { type CodeFeedPort, type CodeRecord, type CodeTopicPort, codeRecordKey } from '../code/code-ports.js';
 import { codePackageCodec } from '../codecs/code-package-codec.js';
+import { DecodeError } from '../codecs/codec.js';
 import type { CodePackage } from '../domain/code-package.js';
 import { ClientProducer } from './client-producer.js';
 import { TopicReader } from './client-topic-reader.js';
@@ -30,12 +31,14 @@ export class KafkaCodeTopic implements CodeTopicPort {
       brokers: this.opts.brokers,
       groupPrefix: 'berth-code-read',
       maxWaitMs: 100,
-      onRecord: (r) => {
+      onRecord: async (r) => {
         if (!r.value) return;
         try {
-          packages.push(codePackageCodec.decode(r.value));
-        } catch {
-          // An undecodable record is not a package; the catalog reports such records.
+          packages.push(await codePackageCodec.decodeAsync(r.value));
+        } catch (err) {
+          // An undecodable record is not a package; the catalog reports such records. A schema
+          // registry that cannot answer fails the read instead.
+          if (!(err instanceof DecodeError)) throw err;
         }
       },
     });

@@ -6,6 +6,7 @@ import {
   RecordTooLargeError,
   type TopicRecords,
 } from '../publishing/record-producer-port.js';
+import { keyPartitioner } from './key-partitioner.js';
 
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
 
@@ -47,7 +48,12 @@ export class RecordProducer implements RecordProducerPort {
   }
 
   private create(): Producer {
-    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 3 } });
+    return this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      retry: { retries: 3 },
+      createPartitioner: keyPartitioner,
+    });
   }
 
   async connect(): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import {
   type Context,
+  ProxyTracerProvider,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -12,6 +13,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
+import { noOpTelemetry } from '../domain/no-op-telemetry.js';
 import type { TaskStatus } from '../domain/task-result.js';
 import type { TaskPhase, TaskSpan } from '../domain/telemetry-port.js';
 import {
@@ -47,6 +49,9 @@ export class TaskTracer {
   }
 
   startTask(headers: Readonly<Record<string, string>>, attrs: TaskSpanAttrs): TaskSpan {
+    // No tracer provider registered: every span would be a no-op, so skip building one (its
+    // attributes, the parent context, the span context) — a per-task cost of the worker path.
+    if (!tracingActive()) return NO_SPAN;
     const tracer = trace.getTracer(TRACER_NAME, this.#opts.version);
     const parent = extractTraceContext(headers);
     const span = tracer.startSpan(
@@ -71,6 +76,17 @@ export class TaskTracer {
     );
     return new OtelTaskSpan(tracer, span);
   }
+}
+
+const NO_SPAN: TaskSpan = noOpTelemetry.startTask({}, { taskId: '', topic: '', partition: 0, offset: '0' });
+
+/**
+ * False while no tracer provider is registered (the API's global proxy has no delegate); checked
+ * per task, so a provider registered after the worker started is used from then on.
+ */
+function tracingActive(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegateTracer(TRACER_NAME) !== undefined;
 }
 
 /** A task span plus the currently open phase child span. */

@@ -1,3 +1,4 @@
+import { enableSchemaRegistry } from '../codecs/schema-registry.js';
 import type { WorkerConfig } from '../config/worker-config.js';
 import { checkEngine, probeEngine } from '../containers/engine-probe.js';
 import { checkBroker, probeBroker } from '../kafka/broker-probe.js';
@@ -31,7 +32,25 @@ async function preflight(config: WorkerConfig): Promise<boolean> {
   ]);
   if (!kafka.ok) log(`cannot reach Kafka at ${config.brokers.join(',')}: ${kafka.reason}`);
   if (!docker.ok) log(`cannot reach the Docker engine at ${socket}: ${docker.reason}`);
-  return kafka.ok && docker.ok;
+  return kafka.ok && docker.ok && (await registryPreflight(config));
+}
+
+/**
+ * Registry mode: registers Berth's schemas (subjects `<topic>-value`) so results, retries and
+ * stats are framed with the registry's ids; from then on unknown ids are looked up per record.
+ * Logs one line and returns false when the registry cannot be reached or refuses.
+ */
+async function registryPreflight(config: WorkerConfig): Promise<boolean> {
+  const registry = config.schemaRegistry;
+  if (registry === null) return true;
+  try {
+    await enableSchemaRegistry(registry, { topicPrefix: config.topicPrefix });
+    log(`schema registry mode: ${registry.url}`);
+    return true;
+  } catch (err) {
+    log(`cannot use the schema registry at ${registry.url}: ${(err as Error).message}`);
+    return false;
+  }
 }
 
 /**

@@ -36,13 +36,13 @@ export class PeerFollowers {
       groupId: `${o.topicPrefix}-control-${o.workerId}`,
       // Cancels published shortly before this worker joined still apply to tasks it gets.
       rewindMs: o.cancels.memoryMs,
-      onRecord: (r) => this.onControl(r.value),
+      onRecord: (r) => void this.onControl(r.value),
     });
     this.heartbeats = new TailConsumer({
       kafka: o.kafka,
       topic: o.topics.metrics,
       groupId: `${o.topicPrefix}-heartbeats-${o.workerId}`,
-      onRecord: (r) => this.onHeartbeat(r.value),
+      onRecord: (r) => void this.onHeartbeat(r.value),
     });
   }
 
@@ -55,10 +55,10 @@ export class PeerFollowers {
     await Promise.all([this.control.stop(), this.heartbeats.stop()]);
   }
 
-  private onControl(value: Buffer | null): void {
+  private async onControl(value: Buffer | null): Promise<void> {
     if (value === null) return;
     try {
-      const control = this.o.controlCodec.decode(value);
+      const control = await this.o.controlCodec.decodeAsync(value);
       if (control.action !== 'CANCEL') return;
       const n = this.o.cancels.cancel(control.taskId, control.reason ?? 'cancel requested');
       this.o.log(`cancel ${control.taskId}: ${n} running attempt(s) aborted`);
@@ -67,10 +67,10 @@ export class PeerFollowers {
     }
   }
 
-  private onHeartbeat(value: Buffer | null): void {
+  private async onHeartbeat(value: Buffer | null): Promise<void> {
     if (value === null) return;
     try {
-      const stats = this.o.statsCodec.decode(value);
+      const stats = await this.o.statsCodec.decodeAsync(value);
       this.o.liveness.seen(stats.workerId, stats.state === 'STOPPED');
     } catch {
       // A record from a newer or foreign writer: not a heartbeat we can use.

@@ -65,6 +65,8 @@ type Decoded = { ok: true; event: TaskEvent } | { ok: false; reason: string };
  */
 export class TaskRunner {
   private readonly now: () => number;
+  /** Aborts when the worker drains or stops (made once, on the first task that needs it). */
+  private stopping: AbortSignal | null = null;
 
   constructor(private readonly d: TaskRunnerDeps) {
     this.now = d.now ?? Date.now;
@@ -72,7 +74,15 @@ export class TaskRunner {
 
   async run(task: HeldTask): Promise<boolean> {
     const { record } = task;
-    const decoded = this.decode(task);
+    let decoded: Decoded;
+    try {
+      decoded = await this.decode(task);
+    } catch (err) {
+      // Only an InfraError gets here (the schema registry cannot answer) and only once the worker
+      // stops or drains: the record stays uncommitted and is delivered again.
+      if (this.d.shutdown.aborted || this.d.draining.aborted) return false;
+      throw err;
+    }
     const span = this.d.telemetry.startTask(record.headers, {
       taskId: decoded.ok ? decoded.event.id : `${record.topic}/${record.partition}@${record.offset}`,
       topic: record.topic,
@@ -97,7 +107,7 @@ export class TaskRunner {
     }
   }
 
-  private decode(task: HeldTask): Decoded {
+  private async decode(task: HeldTask): Promise<Decoded> {
     const value = task.record.value;
     if (value === null) return { ok: false, reason: 'undecodable: record has no value' };
     if (value.byteLength > this.d.payloadCapBytes + ENVELOPE_BYTES) {
@@ -105,8 +115,9 @@ export class TaskRunner {
     }
     let event: TaskEvent;
     try {
-      event = this.d.eventCodec.decode(value);
+      event = await this.decodeAwaitingRegistry(task, value);
     } catch (err) {
+      if (err instanceof InfraError) throw err;
       return { ok: false, reason: decodeFailureReason(err) };
     }
     if (event.payload.byteLength > this.d.payloadCapBytes) {
@@ -116,6 +127,36 @@ export class TaskRunner {
       };
     }
     return { ok: true, event };
+  }
+
+  /**
+   * Decodes, looking an unknown schema id up in the schema registry. While the registry cannot
+   * answer (unreachable, 5xx, even refusing credentials) the task waits and retries with backoff,
+   * saying so in the log: its bytes may be fine, so it is neither dead-lettered nor committed. Its
+   * partition's commit waits with it and intake stops once its room is full. Rejects with the
+   * InfraError only when the worker drains or stops.
+   */
+  private async decodeAwaitingRegistry(task: HeldTask, value: Uint8Array): Promise<TaskEvent> {
+    // The common case first, without the retry machinery (it is on every task's path).
+    try {
+      return await this.d.eventCodec.decodeAsync(value);
+    } catch (err) {
+      if (!(err instanceof InfraError)) throw err;
+    }
+    const r = task.record;
+    this.stopping ??= AbortSignal.any([this.d.draining, this.d.shutdown]);
+    return withRetry(() => this.d.eventCodec.decodeAsync(value), {
+      attempts: Number.POSITIVE_INFINITY,
+      baseDelayMs: 500,
+      maxDelayMs: 10_000,
+      signal: this.stopping,
+      shouldRetry: (err) => err instanceof InfraError,
+      onRetry: (err, attempt, delayMs) => {
+        this.d.log?.(
+          `task at ${r.topic}/${r.partition}@${r.offset} waits for the schema registry (attempt ${attempt}, retrying in ${delayMs} ms): ${(err as Error).message}`,
+        );
+      },
+    });
   }
 
   /**

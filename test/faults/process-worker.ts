@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WORKER_NODE_FLAGS } from '../../src/worker/worker-node-flags.js';
 import type { WorkerHarness } from '../integration/worker-harness.js';
 
 /** A `berth worker` process of a fault scenario: the real CLI, so kill -9 and SIGSTOP are real. */
@@ -32,7 +33,12 @@ export class ProcessWorker {
     };
     this.child = spawn(
       process.execPath,
-      ['dist/cli/main.js', 'worker', ...Object.entries(all).map(([k, v]) => `--${k}=${v}`)],
+      [
+        ...WORKER_NODE_FLAGS,
+        'dist/cli/main.js',
+        'worker',
+        ...Object.entries(all).map(([k, v]) => `--${k}=${v}`),
+      ],
       { stdio: ['ignore', 'ignore', process.env.BERTH_TEST_LOG ? 'inherit' : 'ignore'] },
     );
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));

@@ -1,3 +1,4 @@
+import { DecodeError } from '../../codecs/codec.js';
 import { taskResultCodec } from '../../codecs/task-result-codec.js';
 import type { TaskResult } from '../../domain/task-result.js';
 import { scanTopic } from '../../kafka/client-topic-scan.js';
@@ -38,13 +39,14 @@ const results: Command = {
         await scanTopic(
           s.kafka,
           s.topics.results,
-          (rec) => {
+          async (rec) => {
             if (!rec.value || (ids && !ids.has(rec.key?.toString() ?? ''))) return;
             try {
-              print(taskResultCodec.decode(rec.value));
+              print(await taskResultCodec.decodeAsync(rec.value));
               count++;
-            } catch {
-              // Not a TaskResult; skipped.
+            } catch (err) {
+              // Not a TaskResult: skipped. A registry that cannot answer is an error, not a skip.
+              if (!(err instanceof DecodeError)) throw err;
             }
           },
           { brokers: s.brokers },

@@ -1,3 +1,4 @@
+import { DecodeError } from '../../codecs/codec.js';
 import { workerStatsCodec } from '../../codecs/worker-stats-codec.js';
 import type { WorkerStats } from '../../domain/worker-stats.js';
 import { scanTopic } from '../../kafka/client-topic-scan.js';
@@ -54,14 +55,15 @@ const status: Command = {
       await scanTopic(
         s.kafka,
         s.topics.metrics,
-        (rec) => {
+        async (rec) => {
           if (!rec.value) return;
           try {
-            const w = workerStatsCodec.decode(rec.value);
+            const w = await workerStatsCodec.decodeAsync(rec.value);
             const cur = latest.get(w.workerId);
             if (!cur || w.reportedAtMs >= cur.reportedAtMs) latest.set(w.workerId, w);
-          } catch {
-            // Not WorkerStats; skipped.
+          } catch (err) {
+            // Not WorkerStats: skipped. A registry that cannot answer is an error, not a skip.
+            if (!(err instanceof DecodeError)) throw err;
           }
         },
         { brokers: s.brokers },

@@ -1,3 +1,4 @@
+import { DecodeError } from '../../codecs/codec.js';
 import { taskResultCodec } from '../../codecs/task-result-codec.js';
 import type { TaskResult } from '../../domain/task-result.js';
 import { scanTopic } from '../../kafka/client-topic-scan.js';
@@ -32,12 +33,13 @@ const task: Command = {
       await scanTopic(
         s.kafka,
         s.topics.results,
-        (rec) => {
+        async (rec) => {
           if (!rec.value || rec.key?.toString() !== id) return;
           try {
-            found.push(taskResultCodec.decode(rec.value));
-          } catch {
-            // Not a TaskResult; skipped.
+            found.push(await taskResultCodec.decodeAsync(rec.value));
+          } catch (err) {
+            // Not a TaskResult: skipped. A registry that cannot answer is an error, not a skip.
+            if (!(err instanceof DecodeError)) throw err;
           }
         },
         { brokers: s.brokers },
