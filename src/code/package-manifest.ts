@@ -1,5 +1,6 @@
-import type { CodeManifest, IsolationMode } from '../domain/code-package.js';
+import type { CodeManifest, IsolationMode, SecretDeclaration } from '../domain/code-package.js';
 import { MAX_TASK_TIMEOUT_MS } from '../domain/task-event.js';
+import { secretNameProblem } from '../secrets/secret-name.js';
 
 /** Defaults for fields a `berth.json` leaves out. */
 export const MANIFEST_DEFAULTS = Object.freeze({
@@ -39,6 +40,7 @@ const KNOWN = new Set([
   'maxConcurrency',
   'isolation',
   'handler',
+  'secrets',
   'description',
 ]);
 
@@ -81,19 +83,21 @@ export async function parseManifest(text: string, ctx: ManifestContext): Promise
     errors.push(
       'handler: needs "isolation": "HOT" (a runtime kept alive across tasks); leave isolation out or set it to HOT',
     );
+  const env = envOf(o.env, errors);
   const manifest: CodeManifest = {
     name,
     stack,
     command,
     timeoutMs: int(o, 'timeoutMs', MANIFEST_DEFAULTS.timeoutMs, 1, MAX_TASK_TIMEOUT_MS, errors),
     memoryBytes: int(o, 'memoryBytes', MANIFEST_DEFAULTS.memoryBytes, 4 * 1024 * 1024, 2 ** 40, errors),
-    env: envOf(o.env, errors),
+    env,
     network: bool(o, 'network', MANIFEST_DEFAULTS.network, errors),
     maxAttempts: int(o, 'maxAttempts', MANIFEST_DEFAULTS.maxAttempts, 1, 100, errors),
     retryDelayMs: int(o, 'retryDelayMs', MANIFEST_DEFAULTS.retryDelayMs, 0, MAX_TASK_TIMEOUT_MS, errors),
     maxConcurrency: int(o, 'maxConcurrency', MANIFEST_DEFAULTS.maxConcurrency, 0, 10_000, errors),
     isolation,
     handler,
+    secrets: secretsOf(o.secrets, env, errors),
   };
   return errors.length > 0 ? { ok: false, errors } : { ok: true, manifest: Object.freeze(manifest) };
 }
@@ -144,6 +148,43 @@ function envOf(v: unknown, errors: string[]): Record<string, string> {
     else env[k] = val;
   }
   return env;
+}
+
+/**
+ * `secrets`: names (delivered as env) or `{"name": N, "as": "env" | "file"}`; names valid as
+ * variables, unique, not reserved and not also in `env`.
+ */
+function secretsOf(v: unknown, env: Readonly<Record<string, string>>, errors: string[]): SecretDeclaration[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) {
+    errors.push('secrets: must be an array of names or {"name", "as"} objects');
+    return [];
+  }
+  const out: SecretDeclaration[] = [];
+  const seen = new Set<string>();
+  v.forEach((item: unknown, i) => {
+    const o =
+      typeof item === 'object' && item !== null && !Array.isArray(item)
+        ? (item as Record<string, unknown>)
+        : null;
+    const name = o === null ? item : o.name;
+    const as = o === null ? 'env' : (o.as ?? 'env');
+    const extra = o === null ? [] : Object.keys(o).filter((k) => k !== 'name' && k !== 'as');
+    const problem = secretNameProblem(name);
+    if (problem !== null) errors.push(`secrets[${i}]: ${problem}`);
+    else if (extra.length > 0)
+      errors.push(`secrets[${i}]: unknown field ${extra.map((k) => `"${k}"`).join(', ')}`);
+    else if (as !== 'env' && as !== 'file')
+      errors.push(`secrets[${i}]: "as" must be "env" or "file", got ${JSON.stringify(as)}`);
+    else if (seen.has(name as string)) errors.push(`secrets[${i}]: "${name}" is declared twice`);
+    else if (Object.hasOwn(env, name as string))
+      errors.push(`secrets[${i}]: "${name}" is also in env (env values are not secret; drop it there)`);
+    else {
+      seen.add(name as string);
+      out.push(Object.freeze({ name: name as string, as }));
+    }
+  });
+  return out;
 }
 
 function handlerOf(v: unknown, ctx: ManifestContext, errors: string[]): string | null {

@@ -1,4 +1,4 @@
-import type { CodeManifest, CodePackage } from '../domain/code-package.js';
+import type { CodeManifest, CodePackage, SecretDeclaration } from '../domain/code-package.js';
 import { asBuffer, createAvroCodec } from './avro-codec.js';
 import type { Codec } from './codec.js';
 import { defaultSchemaCatalog, type SchemaCatalog } from './schema-catalog.js';
@@ -10,7 +10,12 @@ function toAvro(p: CodePackage): unknown {
     name: p.name,
     revision: p.revision,
     digest: p.digest,
-    manifest: { ...p.manifest, command: [...p.manifest.command], env: { ...p.manifest.env } },
+    manifest: {
+      ...p.manifest,
+      command: [...p.manifest.command],
+      env: { ...p.manifest.env },
+      secrets: p.manifest.secrets.map((s) => ({ name: s.name, as: s.as === 'file' ? 'FILE' : 'ENV' })),
+    },
     tarball: asBuffer(p.tarball),
     createdAtMs: p.createdAtMs,
   };
@@ -22,6 +27,9 @@ function fromAvro(r: AvroRecord): CodePackage {
     ...m,
     env: { ...(m.env as Record<string, string>) },
     handler: (m.handler as string | null | undefined) ?? null,
+    secrets: ((m.secrets as AvroRecord[] | undefined) ?? []).map(
+      (s): SecretDeclaration => ({ name: s.name as string, as: s.as === 'FILE' ? 'file' : 'env' }),
+    ),
   } as unknown as CodeManifest;
   return {
     name: r.name as string,

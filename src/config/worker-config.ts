@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { InfraError } from '../domain/infra-error.js';
 import { INSTALLATION_ID_PATTERN } from '../domain/installation.js';
 import { MAX_TASK_TIMEOUT_MS } from '../domain/task-event.js';
+import { parseSecretsConfig, type SecretsConfig } from '../secrets/secrets-config.js';
 import { type KafkaSecurityConfig, kafkaSecurityFromEnv } from './kafka-security-config.js';
 import { parseSchemaRegistrySettings, type SchemaRegistrySettings } from './schema-registry-settings.js';
 import { WORKER_SETTINGS, type WorkerSettingKey, type WorkerSettingSpec } from './worker-settings.js';
@@ -66,6 +67,8 @@ export interface WorkerConfig {
   readonly codeCacheDir: string;
   /** Extra labels on every task container; the reaper only considers containers carrying them. */
   readonly containerLabels: Readonly<Record<string, string>>;
+  /** Where secret values come from on this host (`--secrets-dir`, `--secrets-from-env`); names only. */
+  readonly secrets: SecretsConfig;
   /** Schema registry mode (docs/wire-format.md); null: fixed ids of schemas/ids.json. */
   readonly schemaRegistry: SchemaRegistrySettings | null;
 }
@@ -116,6 +119,14 @@ function labelsSetting(pairs: readonly string[]): Record<string, string> {
     labels[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return labels;
+}
+
+function secretsSetting(flags: WorkerFlags, env: NodeJS.ProcessEnv): SecretsConfig {
+  try {
+    return parseSecretsConfig(rawValue('secretsDir', flags, env), listSetting('secretsFromEnv', flags, env));
+  } catch (err) {
+    return fail((err as Error).message);
+  }
 }
 
 function defaultWorkerId(): string {
@@ -181,6 +192,7 @@ export function loadWorkerConfig(
         join(env.BERTH_STATE_DIR ?? join(homedir(), '.berth'), 'code-cache'),
     ),
     containerLabels: labelsSetting(listSetting('containerLabels', flags, env)),
+    secrets: secretsSetting(flags, env),
     schemaRegistry: parseSchemaRegistrySettings({
       url: rawValue('schemaRegistryUrl', flags, env),
       username: rawValue('schemaRegistryUsername', flags, env),

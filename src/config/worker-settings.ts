@@ -249,6 +249,18 @@ export const WORKER_SETTINGS = {
     fallback: '',
     help: 'verified code tarballs by digest (default $BERTH_STATE_DIR/code-cache, ~/.berth/code-cache)',
   },
+  secretsDir: {
+    flag: 'secrets-dir',
+    env: 'BERTH_SECRETS_DIR',
+    fallback: '',
+    help: 'directory of secret files, one per name (<dir>/<NAME>), for packages that declare secrets',
+  },
+  secretsFromEnv: {
+    flag: 'secrets-from-env',
+    env: 'BERTH_SECRETS_FROM_ENV',
+    fallback: '',
+    help: "names of this worker's environment variables packages may receive as secrets (NAME1,NAME2)",
+  },
   cancelMemoryMs: {
     flag: 'cancel-memory-ms',
     env: 'BERTH_CANCEL_MEMORY_MS',

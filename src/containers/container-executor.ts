@@ -6,6 +6,7 @@ import type { LauncherSession } from './launcher-session.js';
 import { emptyOutcome, needsOomCheck, oomReason, outcomeFromResult } from './outcome-mapping.js';
 import { RefillGate } from './refill-gate.js';
 import { RemovalTracker } from './removal-tracker.js';
+import { writeSecretFiles } from './secret-files.js';
 import { SessionFactory } from './session-factory.js';
 import { raceVerdict } from './task-verdict.js';
 import { WarmPool } from './warm-pool.js';
@@ -25,7 +26,8 @@ export type ExecutorLog = (message: string) => void;
  * gets them by a cgroup update of the warm container before handover (measured at tens of ms,
  * far below a cold create+start); if the update fails the container is discarded and a fresh one
  * is created with the request's limits. Network cannot be changed on a created container, so a
- * task with network always takes the cold path.
+ * task with network always takes the cold path. Secret files (`request.secretFiles`) are written
+ * into the container's /run/secrets tmpfs after it is acquired and before the handover.
  */
 export class ContainerExecutor implements ExecutorPort {
   private readonly removals: RemovalTracker;
@@ -51,6 +53,9 @@ export class ContainerExecutor implements ExecutorPort {
     const session = await this.acquire(request, signal);
     if (session === null) return emptyOutcome('CANCELLED', 'cancelled before start', null);
     try {
+      // A warm container was started before its task was known: its secret files come now.
+      if (request.secretFiles !== undefined && request.secretFiles.length > 0)
+        await writeSecretFiles(this.engine, session.containerId, request.secretFiles);
       return await this.run(session, request, signal);
     } finally {
       session.close();

@@ -1,4 +1,5 @@
 import type { ContainerCreateOptions } from 'dockerode';
+import { SECRETS_MOUNT_DIR } from '../secrets/secret-name.js';
 import type { ContainerLimits } from './docker-engine-port.js';
 
 /** uid and gid every task runs as; stack images carry a `berth` user with these ids. */
@@ -17,6 +18,8 @@ export const LABEL_CREATED_MS = 'berth.created-ms';
  */
 export const LABEL_INSTALLATION = 'berth.installation';
 export const ROLE_TASK = 'task';
+/** Size of the tmpfs at /run/secrets (secret files, at most 64 KiB each); only used pages count. */
+export const SECRETS_TMPFS_BYTES = 4 * 1024 * 1024;
 
 export interface TaskContainerInput {
   /** Pinned image id (sha256:…): the container runs exactly this image. */
@@ -48,6 +51,8 @@ export interface TaskContainerInput {
  * - tmpfs at /task (exec, scripts run from /task/code) and /tmp (exec too: runtimes such as the
  *   JVM and Python's ctypes map native code from /tmp), both nosuid,nodev, owned by 10001 and
  *   size-limited; tmpfs pages count against the memory limit;
+ * - tmpfs at /run/secrets (noexec, mode 0700, owned by 10001): secret files of the package are
+ *   written there (mode 0400) before the task starts, never to disk;
  * - no network unless asked (`NetworkMode: none` leaves only loopback);
  * - memory limit with MemorySwap equal (no swap), OOM killer enabled, OOM score raised so the
  *   host's own processes are never chosen first; CPU quota (NanoCpus); pids limit (fork bombs);
@@ -90,6 +95,7 @@ export function taskContainerSpec(input: TaskContainerInput): ContainerCreateOpt
       Tmpfs: {
         '/task': tmpfsOptions(input.taskTmpfsBytes, '0755'),
         '/tmp': tmpfsOptions(input.tmpTmpfsBytes, '1777'),
+        [SECRETS_MOUNT_DIR]: `rw,noexec,nosuid,nodev,size=${SECRETS_TMPFS_BYTES},uid=${TASK_UID},gid=${TASK_GID},mode=0700`,
       },
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],

@@ -34,6 +34,20 @@ export interface ContainerState {
   readonly exitCode: number | null;
 }
 
+/** A command run inside a running container, fed `stdin` (then end of input). */
+export interface ExecRequest {
+  readonly command: readonly string[];
+  /** `uid:gid` the command runs as. */
+  readonly user: string;
+  readonly stdin: Uint8Array;
+}
+
+export interface ExecResult {
+  readonly exitCode: number | null;
+  /** What the command wrote on stdout and stderr, at most a few KiB, for diagnostics. */
+  readonly output: string;
+}
+
 /**
  * The small slice of the Docker engine the executor, pool and reaper need. The production
  * implementation is `DockerodeEngine`; unit tests use an in-memory fake.
@@ -53,6 +67,8 @@ export interface DockerEnginePort {
   /** Force-remove the container (and its anonymous volumes). */
   remove(id: string): Promise<void>;
   inspect(id: string): Promise<ContainerState | null>;
+  /** Runs a command in a running container and waits for it to end. */
+  exec(id: string, request: ExecRequest): Promise<ExecResult>;
   /** Containers (running or not) that carry every `key=value` label given. */
   listByLabels(labels: Readonly<Record<string, string>>): Promise<readonly ContainerSummary[]>;
 }

@@ -6,6 +6,8 @@ import type {
   ContainerState,
   ContainerSummary,
   DockerEnginePort,
+  ExecRequest,
+  ExecResult,
 } from './docker-engine-port.js';
 import { isConflict, isNotFound, toDockerInfraError } from './docker-error.js';
 
@@ -111,6 +113,38 @@ export class DockerodeEngine implements DockerEnginePort {
     }
   }
 
+  async exec(id: string, request: ExecRequest): Promise<ExecResult> {
+    try {
+      const exec = await this.control.getContainer(id).exec({
+        Cmd: [...request.command],
+        User: request.user,
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+      });
+      // Hijacked: stdin is written and half-closed, output read (multiplexed) until the end.
+      const socket = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
+      const output: Buffer[] = [];
+      let kept = 0;
+      const ended = new Promise<void>((resolve, reject) => {
+        socket.on('data', (chunk: Buffer) => {
+          if (kept < 4096) output.push(chunk);
+          kept += chunk.byteLength;
+        });
+        socket.on('end', resolve);
+        socket.on('close', resolve);
+        socket.on('error', reject);
+      });
+      socket.end(Buffer.from(request.stdin.buffer, request.stdin.byteOffset, request.stdin.byteLength));
+      await ended;
+      const info = await exec.inspect();
+      return { exitCode: info.ExitCode ?? null, output: printable(Buffer.concat(output)) };
+    } catch (err) {
+      throw toDockerInfraError(err, 'exec');
+    }
+  }
+
   async listByLabels(labels: Readonly<Record<string, string>>): Promise<readonly ContainerSummary[]> {
     const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
     try {
@@ -151,6 +185,20 @@ function demultiplex(docker: Docker, socket: Duplex): AttachedStreams {
       socket.destroy();
     },
   };
+}
+
+/** Output of a multiplexed stream as text, frame headers and control bytes dropped. */
+function printable(raw: Buffer): string {
+  const parts: Buffer[] = [];
+  for (let at = 0; at + 8 <= raw.byteLength; ) {
+    const size = raw.readUInt32BE(at + 4);
+    parts.push(raw.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return Buffer.concat(parts)
+    .toString('utf8')
+    .replace(/[^\x20-\x7e\n]/g, '')
+    .trim();
 }
 
 function socketFromEnv(): string {

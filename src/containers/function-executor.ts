@@ -11,6 +11,7 @@ import { KeyedPools } from './keyed-pools.js';
 import { maxFrameBytes } from './launcher-frames.js';
 import { emptyOutcome, oomReason } from './outcome-mapping.js';
 import { RemovalTracker } from './removal-tracker.js';
+import { writeSecretFiles } from './secret-files.js';
 import { packageSessionRequest, SessionFactory } from './session-factory.js';
 
 export interface FunctionExecutorOptions {
@@ -146,11 +147,17 @@ export class FunctionExecutor {
     };
     // A result frame carries stdout, stderr and the return value (capped like output files).
     const frameCap = maxFrameBytes(request);
+    // Secret files must exist before the runtime loads the handler (it may read them at load):
+    // written between the launcher's ready frame and the init frame. The pool's key holds the
+    // secrets' fingerprint, so every container of this pool gets the same files.
+    const files = request.secretFiles ?? [];
+    const prepare = (containerId: string) =>
+      files.length === 0 ? undefined : () => writeSecretFiles(this.engine, containerId, files);
     return new FunctionPool({
       open: () =>
         this.sessions.openWith(
           sessionRequest,
-          (id, streams) => new FunctionSession(id, streams, init, frameCap),
+          (id, streams) => new FunctionSession(id, streams, init, frameCap, prepare(id.containerId)),
         ),
       discard: (s) => {
         s.close();
@@ -159,7 +166,7 @@ export class FunctionExecutor {
       maxContainers: Math.max(1, hot.maxContainers),
       depth: this.options.pipelineDepth,
       idleMs: this.options.idleMs,
-      log: this.log,
+      log: (line) => this.log(request.redactText?.(line) ?? line),
     });
   }
 }

@@ -72,6 +72,8 @@ export class FunctionSession {
     private readonly streams: AttachedStreams,
     private readonly init: FunctionInit,
     maxFrameBytes: number,
+    /** Run after the launcher's ready frame, before the init frame (secret files); may reject. */
+    private readonly prepare?: () => Promise<void>,
   ) {
     this.reader = new FrameLineReader(maxFrameBytes);
     this.ready = new Promise<void>((resolve, reject) => {
@@ -167,7 +169,17 @@ export class FunctionSession {
       const o = JSON.parse(line) as { type?: unknown };
       if (o.type !== 'ready') throw new Error(`expected ready, got ${line.slice(0, 80)}`);
       this.state = 'loading';
-      this.streams.stdin.write(encodeInitFrame(this.init));
+      if (this.prepare === undefined) this.streams.stdin.write(encodeInitFrame(this.init));
+      else
+        this.prepare().then(
+          () => {
+            if (this.state === 'loading') this.streams.stdin.write(encodeInitFrame(this.init));
+          },
+          (err: unknown) => {
+            this.die(`preparing the container failed: ${(err as Error).message}`);
+            this.streams.close();
+          },
+        );
       return;
     }
     const frame = parseFunctionFrame(line);

@@ -84,7 +84,11 @@ export class HotExecutor {
 
   private poolFor(request: ExecutionRequest, hot: HotIsolation): HotPool {
     return this.pools.get(hot.packageKey, () => {
-      const sessionRequest = packageSessionRequest(request, 'hot', hot.packageName);
+      // The key holds the secrets' fingerprint: every container of this pool gets the same files.
+      const sessionRequest = {
+        ...packageSessionRequest(request, 'hot', hot.packageName),
+        ...(request.secretFiles ? { secretFiles: request.secretFiles } : {}),
+      };
       return new HotPool({
         open: () => this.sessions.openWith(sessionRequest, (id, streams) => new HotSession(id, streams)),
         discard: (s) => {

@@ -1,9 +1,10 @@
-import type { ExecutionRequest } from '../domain/executor-port.js';
+import type { ExecutionRequest, SecretFile } from '../domain/executor-port.js';
 import { InfraError } from '../domain/infra-error.js';
 import { taskContainerSpec } from './container-spec.js';
 import type { AttachedStreams, ContainerLimits, DockerEnginePort } from './docker-engine-port.js';
 import { LauncherSession, type SessionIdentity } from './launcher-session.js';
 import type { RemovalTracker } from './removal-tracker.js';
+import { writeSecretFiles } from './secret-files.js';
 
 export interface SessionFactoryOptions {
   readonly workerId: string;
@@ -23,6 +24,8 @@ export interface SessionRequest {
   readonly network: boolean;
   /** Labels added to the executor's extra labels (cannot override the Berth labels). */
   readonly labels?: Readonly<Record<string, string>>;
+  /** Written to /run/secrets once the launcher is ready, before the session is handed out. */
+  readonly secretFiles?: readonly SecretFile[];
 }
 
 /** Label naming how a long-lived container serves its package (`hot` or `function`). */
@@ -52,7 +55,8 @@ export function packageSessionRequest(
 export type SessionMaker<S> = (identity: SessionIdentity, streams: AttachedStreams) => S;
 
 /**
- * Creates, attaches and starts a task container and waits for its launcher to be ready.
+ * Creates, attaches and starts a task container, waits for its launcher to be ready and writes
+ * the request's secret files.
  * Contract: resolves a ready `LauncherSession` or rejects with `InfraError`; on failure the
  * container (if it was created) is handed to the removal tracker, so nothing is left behind.
  */
@@ -85,10 +89,12 @@ export class SessionFactory {
     let streams: AttachedStreams | null = null;
     try {
       streams = await this.engine.attach(containerId);
-      const { labels: _labels, ...identity } = request;
+      const { labels: _labels, secretFiles, ...identity } = request;
       const session = make({ containerId, ...identity }, streams);
       await this.engine.start(containerId);
       await withDeadline(session.ready, this.options.readyTimeoutMs, request.stack);
+      if (secretFiles !== undefined && secretFiles.length > 0)
+        await writeSecretFiles(this.engine, containerId, secretFiles);
       return session;
     } catch (err) {
       streams?.close();

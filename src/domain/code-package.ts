@@ -4,6 +4,19 @@
  */
 export type IsolationMode = 'FRESH' | 'HOT';
 
+/** How a declared secret reaches the task: an environment variable, or a file under /run/secrets. */
+export type SecretDelivery = 'env' | 'file';
+
+/**
+ * A secret the package needs, by name only (schema v3): the value never travels on Kafka, each
+ * worker resolves it from its own host (docs/code-packages.md "Secrets").
+ */
+export interface SecretDeclaration {
+  /** Environment variable name, or file name under /run/secrets. */
+  readonly name: string;
+  readonly as: SecretDelivery;
+}
+
 export interface CodeManifest {
   readonly name: string;
   readonly stack: string;
@@ -24,6 +37,8 @@ export interface CodeManifest {
    * per task.
    */
   readonly handler: string | null;
+  /** Secrets the package needs, by name (schema v3; empty for older revisions). */
+  readonly secrets: readonly SecretDeclaration[];
 }
 
 export interface CodePackage {

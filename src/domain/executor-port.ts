@@ -25,6 +25,20 @@ export interface ExecutionRequest {
   readonly hot?: HotIsolation;
   /** The task's labels (function mode hands them to the handler's context). */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * Secrets the package declared `"as": "file"`, resolved on this worker: written to
+   * `/run/secrets/<name>` (tmpfs, mode 0400, task user) before the task starts. Secrets delivered
+   * as environment variables are already in `env`. Never logged, never published.
+   */
+  readonly secretFiles?: readonly SecretFile[];
+  /** Hides the task's secret values in text an executor logs; absent when it has none. */
+  readonly redactText?: (text: string) => string;
+}
+
+/** One secret value to be written as a file into the task container. */
+export interface SecretFile {
+  readonly name: string;
+  readonly data: Uint8Array;
 }
 
 /** Which long-lived containers may serve a HOT task. */

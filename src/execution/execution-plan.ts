@@ -1,4 +1,5 @@
 import type { ExecutionRequest } from '../domain/executor-port.js';
+import type { SecretRedactor } from '../secrets/secret-redactor.js';
 
 /** What the worker needs besides the request to run and report one attempt. */
 export interface ExecutionPlan {
@@ -15,6 +16,11 @@ export interface ExecutionPlan {
   /** Running tasks of this code package per worker; 0 = unlimited. */
   readonly maxConcurrency: number;
   readonly priority: number;
+  /**
+   * Hides this task's secret values in its outcome and in error text before anything is
+   * published or logged; null when the task has no secrets.
+   */
+  readonly redactor: SecretRedactor | null;
 }
 
 /** A task that will not run: the reason goes into a REJECTED result. */

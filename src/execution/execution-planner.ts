@@ -3,6 +3,8 @@ import type { CodeResolution, CodeResolverPort } from '../domain/code-resolver-p
 import type { ExecutionRequest, HotIsolation } from '../domain/executor-port.js';
 import type { StackCatalogPort } from '../domain/stack-catalog-port.js';
 import { MAX_TASK_TIMEOUT_MS, type TaskEvent } from '../domain/task-event.js';
+import type { ResolvedSecrets, SecretResolverPort } from '../secrets/secret-resolver.js';
+import { SecretResolver } from '../secrets/secret-resolver.js';
 import type { ExecutionDefaults } from './execution-defaults.js';
 import type { PlanResult, Rejection } from './execution-plan.js';
 
@@ -10,6 +12,9 @@ const MIN_MEMORY_BYTES = 8 * 1024 * 1024;
 
 /** No code packages on this worker: every `code` task is rejected as unknown. */
 export const noCodePackages: CodeResolverPort = { resolve: async () => null };
+
+/** No secret sources: a package declaring a secret is rejected with a reason saying so. */
+const noSecrets: SecretResolverPort = new SecretResolver([]);
 
 interface Source {
   readonly stack: string;
@@ -23,13 +28,16 @@ interface Source {
  * stack image, then applies task → package → worker defaults and the limits. Contract: never
  * throws for anything about the task itself — an unknown stack or package, a limit beyond what
  * this worker allows — but returns a rejection whose reason ends up in a REJECTED result.
- * Infrastructure failures of the ports (InfraError) propagate.
+ * Infrastructure failures of the ports (InfraError) propagate. The package's declared secrets
+ * are resolved on this worker (`secrets`): environment ones join `env`, file ones become
+ * `secretFiles`, a missing one rejects the task naming it and where the worker looked.
  */
 export class ExecutionPlanner {
   constructor(
     private readonly stacks: StackCatalogPort,
     private readonly code: CodeResolverPort,
     private readonly defaults: ExecutionDefaults,
+    private readonly secrets: SecretResolverPort = noSecrets,
   ) {}
 
   async plan(event: TaskEvent): Promise<PlanResult> {
@@ -47,6 +55,15 @@ export class ExecutionPlanner {
       ok: false,
       rejection: { ...base, imageId, reason },
     });
+    let secrets: ResolvedSecrets | null = null;
+    if (pkg !== null && pkg.manifest.secrets.length > 0) {
+      const resolved = await this.secrets.resolve(
+        pkg.manifest.secrets,
+        `code package '${pkg.name}@${pkg.revision}'`,
+      );
+      if (!resolved.ok) return reject(resolved.reason);
+      secrets = resolved.secrets;
+    }
     const stack = await this.stacks.resolve(source.stack);
     if (!stack) return reject(`unknown stack '${source.stack}': not built on this worker`);
     const handler = pkg?.manifest.isolation === 'HOT' ? pkg.manifest.handler : null;
@@ -70,7 +87,7 @@ export class ExecutionPlanner {
       stack: stack.name,
       imageId: stack.imageId,
       command: source.command,
-      env: source.env,
+      env: secrets === null ? source.env : { ...source.env, ...secrets.env },
       payload: event.payload,
       codeTar: pkg?.tarball ?? null,
       timeoutMs: limits.timeoutMs,
@@ -82,7 +99,11 @@ export class ExecutionPlanner {
       stderrCapBytes: this.defaults.stderrCapBytes,
       outputCapBytes: this.defaults.outputCapBytes,
       labels: event.labels,
-      ...(pkg?.manifest.isolation === 'HOT' ? { hot: hotIsolation(pkg) } : {}),
+      ...(pkg?.manifest.isolation === 'HOT' ? { hot: hotIsolation(pkg, secrets) } : {}),
+      ...(secrets !== null && secrets.files.length > 0 ? { secretFiles: secrets.files } : {}),
+      ...(secrets !== null && !secrets.redactor.empty
+        ? { redactText: (text: string) => secrets.redactor.text(text) }
+        : {}),
     };
     return {
       ok: true,
@@ -97,6 +118,7 @@ export class ExecutionPlanner {
         retryDelayMs: pkg?.manifest.retryDelayMs ?? this.defaults.retryBaseDelayMs,
         maxConcurrency: pkg?.manifest.maxConcurrency ?? 0,
         priority: event.priority,
+        redactor: secrets?.redactor ?? null,
       },
     };
   }
@@ -142,14 +164,16 @@ export class ExecutionPlanner {
 }
 
 /**
- * HOT packages run in long-lived containers per revision: at most `maxConcurrency` of them per
+ * HOT packages run in long-lived containers per revision: at most `maxContainers` of them per
  * worker, or one when the manifest leaves concurrency unlimited (0). With a handler they run in
- * function mode: a runtime per container serves the package's calls.
+ * function mode: a runtime per container serves the package's calls. With secrets, the key also
+ * carries their fingerprint: a rotated value gets new containers, never one holding the old value.
  */
-function hotIsolation(pkg: CodePackage): HotIsolation {
+function hotIsolation(pkg: CodePackage, secrets: ResolvedSecrets | null): HotIsolation {
   const m = pkg.manifest;
+  const secretsTag = secrets === null || secrets.fingerprint === '' ? '' : `#secrets:${secrets.fingerprint}`;
   return {
-    packageKey: `${pkg.name}@${pkg.revision}#${pkg.digest}`,
+    packageKey: `${pkg.name}@${pkg.revision}#${pkg.digest}${secretsTag}`,
     packageName: pkg.name,
     maxContainers: m.maxConcurrency > 0 ? m.maxConcurrency : 1,
     ...(m.handler !== null ? { handler: m.handler } : {}),

@@ -15,6 +15,7 @@ import type { OutcomePublisher } from '../publishing/outcome-publisher.js';
 import { routeOutcome } from '../publishing/outcome-router.js';
 import { resultFromOutcome, resultWithoutRun, timingsOf } from '../publishing/result-builder.js';
 import { withRetry } from '../resilience/retry.js';
+import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { PackageLimiter } from '../slots/package-limiter.js';
 import type { SlotLease, SlotPool } from '../slots/slot-pool.js';
 import { type CancelRegistry, TaskAbort } from './cancel-registry.js';
@@ -242,10 +243,18 @@ export class TaskRunner {
       const grantedAtMs = this.now();
       span.phase('start');
       span.setAttributes({ [ATTR.stack]: plan.stack, [ATTR.taskAttempt]: ctx.event.attempt });
+      // Secret values are replaced before the outcome goes anywhere (result, retry reason, span).
+      const redactor = plan.redactor;
       const outcome = await this.infraRetry(
         executeWithLossLimit(this.d.executor, plan.request, signal, () => this.now()),
         signal,
         'docker',
+        redactor,
+      ).then(
+        (o) => redactor?.outcome(o) ?? o,
+        (err: unknown) => {
+          throw redactor?.error(err) ?? err;
+        },
       );
       // The executor reports when the task process started: the run phase begins there.
       if (outcome.startedAtMs !== null) span.phase('run', outcome.startedAtMs);
@@ -350,6 +359,7 @@ export class TaskRunner {
     fn: () => Promise<T>,
     signal: AbortSignal,
     component: 'docker' | 'kafka',
+    redactor: SecretRedactor | null = null,
   ): Promise<T> {
     return withRetry(fn, {
       attempts: Number.POSITIVE_INFINITY,
@@ -361,7 +371,8 @@ export class TaskRunner {
       onRetry: (err, attempt, delayMs) => {
         const failed = err instanceof InfraError ? err.component : component;
         this.d.telemetry.infraError(failed === 'kafka' || failed === 'docker' ? failed : component);
-        const msg = err instanceof InfraError ? err.message : String(err);
+        const raw = err instanceof InfraError ? err.message : String(err);
+        const msg = redactor === null ? raw : redactor.text(raw);
         this.d.log?.(`infrastructure error (attempt ${attempt}, retrying in ${delayMs} ms): ${msg}`);
       },
     }).catch((err: unknown) => {

@@ -9,6 +9,7 @@ import type { TaskResult } from '../domain/task-result.js';
 import type { TelemetryPort } from '../domain/telemetry-port.js';
 import type { WorkerStats } from '../domain/worker-stats.js';
 import type { createKafka } from '../kafka/kafka-connection.js';
+import type { SecretResolverPort } from '../secrets/secret-resolver.js';
 import type { WorkerLiveness } from './worker-liveness.js';
 
 /** The containers' orphan reaper, as the worker drives it. */
@@ -48,4 +49,6 @@ export interface WorkerDeps {
   readonly installation: InstallationPort;
   readonly reaper: ReaperPort | null;
   readonly log: (line: string) => void;
+  /** Secrets of code packages; default: from `config.secrets` (directory, allow-listed env). */
+  readonly secrets?: SecretResolverPort;
 }

@@ -11,6 +11,7 @@ import { InFlightLedger } from '../ledger/in-flight-ledger.js';
 import { OutcomePublisher } from '../publishing/outcome-publisher.js';
 import { RecordBatcher } from '../publishing/record-batcher.js';
 import { sleep, withRetry } from '../resilience/retry.js';
+import { createSecretResolver } from '../secrets/secret-resolver.js';
 import { PackageLimiter } from '../slots/package-limiter.js';
 import { SlotPool } from '../slots/slot-pool.js';
 import { CancelRegistry, TaskAbort } from './cancel-registry.js';
@@ -163,7 +164,12 @@ export class Worker {
     return new TaskRunner({
       workerId: c.workerId,
       eventCodec: this.d.codecs.event,
-      planner: new ExecutionPlanner(this.d.stacks, this.d.code, c),
+      planner: new ExecutionPlanner(
+        this.d.stacks,
+        this.d.code,
+        c,
+        this.d.secrets ?? createSecretResolver(c.secrets),
+      ),
       slots: this.slots,
       packages: new PackageLimiter(),
       executor: this.d.executor,

@@ -50,6 +50,7 @@ function pkg(name: string, revision: number, content: string): CodePackage {
       maxConcurrency: 0,
       isolation: 'FRESH',
       handler: null,
+      secrets: [],
     },
     tarball,
     createdAtMs: revision,

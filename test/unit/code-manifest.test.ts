@@ -27,6 +27,7 @@ describe('berth.json validation', () => {
         maxConcurrency: 0,
         isolation: 'FRESH',
         handler: null,
+        secrets: [],
       },
     });
   });

@@ -220,6 +220,7 @@ describe('CodePackage v2 as shipped (manifest handler, id 5002)', () => {
       maxConcurrency: 2,
       isolation: 'HOT',
       handler: 'validate.js:handle',
+      secrets: [],
     },
     tarball: Buffer.from('tar'),
     createdAtMs: 5,
@@ -235,5 +236,66 @@ describe('CodePackage v2 as shipped (manifest handler, id 5002)', () => {
     expect(fresh.readUInt32BE(1)).toBe(5002);
     expect(v2.decode(fresh).manifest.handler).toBe('validate.js:handle');
     expect(v1.decode(fresh).manifest.handler).toBeNull();
+  });
+});
+
+describe('CodePackage v3 as shipped (manifest secrets by name, id 5003)', () => {
+  const codec = (versions: number[]) => {
+    const c = new SchemaCatalog();
+    for (const v of versions) {
+      c.add({
+        fullName: 'io.berth.CodePackage',
+        version: v,
+        id: 5000 + v,
+        type: parseSchema(v1Schema(`code-package.v${v}.avsc`)),
+      });
+    }
+    return createCodePackageCodec(c);
+  };
+  const pkg: CodePackage = {
+    name: 'db',
+    revision: 1,
+    digest: `sha256:${'b'.repeat(64)}`,
+    manifest: {
+      name: 'db',
+      stack: 'node-20',
+      command: ['node', 'a.js'],
+      timeoutMs: 1000,
+      memoryBytes: 64 * 1024 * 1024,
+      env: { MODE: 'x' },
+      network: false,
+      maxAttempts: 1,
+      retryDelayMs: 1000,
+      maxConcurrency: 0,
+      isolation: 'FRESH',
+      handler: null,
+      secrets: [
+        { name: 'DB_PASSWORD', as: 'env' },
+        { name: 'TLS_KEY', as: 'file' },
+      ],
+    },
+    tarball: Buffer.from('tar'),
+    createdAtMs: 5,
+  };
+
+  it('backward: a v3 reader reads v1 and v2 bytes with no secrets', () => {
+    for (const old of [1, 2]) {
+      const bytes = codec([old]).encode({ ...pkg, manifest: { ...pkg.manifest, secrets: [] } });
+      expect(bytes.readUInt32BE(1)).toBe(5000 + old);
+      const back = codec([1, 2, 3]).decode(bytes);
+      expect(back.manifest.secrets).toEqual([]);
+      expect(back.manifest.env).toEqual({ MODE: 'x' });
+    }
+  });
+
+  it('forward: v1 and v2 readers read v3 bytes without the secrets; v3 round-trips them', () => {
+    const fresh = codec([1, 2, 3]).encode(pkg);
+    expect(fresh.readUInt32BE(1)).toBe(5003);
+    expect(codec([1, 2, 3]).decode(fresh).manifest.secrets).toEqual(pkg.manifest.secrets);
+    for (const old of [[1], [1, 2]]) {
+      const back = codec(old).decode(fresh);
+      expect(back.manifest.secrets).toEqual([]);
+      expect(back.manifest.command).toEqual(['node', 'a.js']);
+    }
   });
 });

@@ -153,6 +153,7 @@ describe('codecs round-trip every field', () => {
         maxConcurrency: 0,
         isolation: 'HOT',
         handler: 'validate.js:handle',
+        secrets: [],
       },
       tarball: Buffer.from('tar'),
       createdAtMs: 9,

@@ -6,6 +6,8 @@ import type {
   ContainerState,
   ContainerSummary,
   DockerEnginePort,
+  ExecRequest,
+  ExecResult,
 } from '../../src/containers/docker-engine-port.js';
 import { InfraError } from '../../src/domain/infra-error.js';
 
@@ -22,6 +24,8 @@ export class FakeContainer {
   attached = false;
   limits: ContainerLimits;
   tasks: Record<string, unknown>[] = [];
+  /** Commands run with `exec`, with the stdin each was fed. */
+  execs: { command: readonly string[]; user: string; stdin: string }[] = [];
 
   constructor(
     readonly id: string,
@@ -63,6 +67,8 @@ export interface FakeEngineOptions {
   startDelayMs?: number;
   /** The launcher does not print ready on start. */
   silentOnStart?: boolean;
+  /** Exit code of every `exec` (default 0). */
+  execExitCode?: number;
 }
 
 /** In-memory Docker engine: containers are stream pairs driven by a scripted launcher. */
@@ -125,6 +131,17 @@ export class FakeEngine implements DockerEnginePort {
     const c = this.containers.get(id);
     if (c === undefined || c.removed) return null;
     return { running: c.running, oomKilled: c.oomKilled, exitCode: c.running ? null : 0 };
+  }
+
+  async exec(id: string, request: ExecRequest): Promise<ExecResult> {
+    this.calls.push('exec');
+    const c = this.get(id);
+    c.execs.push({
+      command: request.command,
+      user: request.user,
+      stdin: Buffer.from(request.stdin).toString(),
+    });
+    return { exitCode: this.options.execExitCode ?? 0, output: '' };
   }
 
   async listByLabels(labels: Readonly<Record<string, string>>): Promise<readonly ContainerSummary[]> {

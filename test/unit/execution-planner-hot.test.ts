@@ -42,6 +42,7 @@ function planner(manifest: Partial<CodePackage['manifest']>): ExecutionPlanner {
       maxConcurrency: 4,
       isolation: 'FRESH',
       handler: null,
+      secrets: [],
       ...manifest,
     },
     tarball: new Uint8Array([1]),

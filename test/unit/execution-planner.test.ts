@@ -39,6 +39,7 @@ const pkg = (over: Partial<CodePackage['manifest']> = {}): CodePackage => ({
     maxConcurrency: 2,
     isolation: 'FRESH',
     handler: null,
+    secrets: [],
     ...over,
   },
   tarball: new Uint8Array([1]),

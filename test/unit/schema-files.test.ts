@@ -82,7 +82,7 @@ describe('schemas/ directory', () => {
         if (JSON.stringify(next.slice(0, prev.length)) !== JSON.stringify(prev)) nestedGrowth++;
       }
     }
-    expect(nestedGrowth).toBe(1); // CodePackage v2: CodeManifest.handler
+    expect(nestedGrowth).toBe(2); // CodePackage v2: CodeManifest.handler; v3: CodeManifest.secrets
   });
 
   it('top-level fields all have defaults, so they can be dropped later', () => {

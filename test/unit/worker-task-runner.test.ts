@@ -127,6 +127,7 @@ const pkg: CodePackage = {
     maxConcurrency: 1,
     isolation: 'FRESH',
     handler: null,
+    secrets: [],
   },
   tarball: Buffer.from('tar'),
   createdAtMs: 0,

@@ -19,7 +19,8 @@ const help = `usage: berth code push DIR | list | show NAME[@REV]   [--json]
 
 berth.json fields: name, stack, command (argv) or entry (file run via the stack's run template),
 timeoutMs (<= 3600000), memoryBytes, env, network, maxAttempts, retryDelayMs, maxConcurrency,
-isolation (FRESH|HOT). See docs/code-packages.md.
+isolation (FRESH|HOT), handler, secrets (names only; values come from each worker's host).
+See docs/code-packages.md.
 
 exit codes: 0 ok, 1 failed (package too big, unknown package), 2 usage or invalid package,
 3 broker unreachable. Environment: BERTH_KAFKA_BROKERS, BERTH_TOPIC_PREFIX, BERTH_STACKS_DIR.`;
@@ -152,6 +153,11 @@ function show(
               .map(([k, v]) => `${k}=${v}`)
               .join(' ')
       }`,
+      `secrets      ${
+        m.secrets.length === 0
+          ? '-'
+          : m.secrets.map((s) => (s.as === 'file' ? `${s.name} (file)` : s.name)).join(' ')
+      }  (names only: values never leave the workers' hosts)`,
     ].join('\n'),
   );
   return EXIT.ok;
