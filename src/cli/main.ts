@@ -1,11 +1,18 @@
 #!/usr/bin/env node
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InfraError } from '../domain/infra-error.js';
 import { type Command, UsageError } from './command.js';
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
+
+/** `berth <version>` from the package's package.json (two levels up from src/cli and dist/cli). */
+async function versionLine(): Promise<string> {
+  const file = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json');
+  const pkg = JSON.parse(await readFile(file, 'utf8')) as { name?: string; version?: string };
+  return `${pkg.name ?? 'berth'} ${pkg.version ?? 'unknown'}`;
+}
 
 /** Names of the available commands (one module per file in commands/). */
 async function commandNames(): Promise<string[]> {
@@ -43,13 +50,17 @@ function usage(commands: Map<string, Command | Error>): string {
     'commands:',
     ...lines,
     '',
-    'berth <command> --help for details',
+    'berth <command> --help for details; berth --version prints the version',
   ].join('\n');
 }
 
 /** Entry point: dispatch, turn user-facing errors into one line and an exit code. */
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    console.log(await versionLine());
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage(await loadAll()));
     return name === undefined ? 2 : 0;

@@ -58,8 +58,11 @@ export type ResultStream = AsyncIterableIterator<TaskResult> & { readonly ready:
 export interface ResultsOptions {
   /** Only results of these task ids. */
   readonly ids?: readonly string[];
-  /** `latest` (default): results produced from now on; `earliest`: everything still on the topic. */
-  readonly from?: 'latest' | 'earliest';
+  /**
+   * `latest` (default): results produced from now on; `earliest`: everything still on the topic;
+   * `{ timestampMs }`: from the first result published at or after that time (offsets for times).
+   */
+  readonly from?: 'latest' | 'earliest' | { readonly timestampMs: number };
   /** Aborting ends the iteration (the pending `next()` resolves done) and closes its reader. */
   readonly signal?: AbortSignal;
 }

@@ -48,7 +48,11 @@ export class TopicScanResultSource implements ResultSource {
 export function finalResult(results: readonly TaskResult[]): TaskResult | null {
   let best: TaskResult | null = null;
   for (const r of results) {
-    if (!best || r.attempt > best.attempt || (r.attempt === best.attempt && r.finishedAtMs > best.finishedAtMs))
+    if (
+      !best ||
+      r.attempt > best.attempt ||
+      (r.attempt === best.attempt && r.finishedAtMs > best.finishedAtMs)
+    )
       best = r;
   }
   return best;

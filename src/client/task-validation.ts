@@ -26,7 +26,8 @@ function stringRecord(v: unknown, path: string, issues: Issues): void {
     return;
   }
   for (const [k, s] of Object.entries(v)) {
-    if (typeof s !== 'string') issues.push({ path: `${path}.${k}`, message: `${path}.${k} ${show(s)} is not a string` });
+    if (typeof s !== 'string')
+      issues.push({ path: `${path}.${k}`, message: `${path}.${k} ${show(s)} is not a string` });
   }
 }
 
@@ -41,7 +42,8 @@ function integerIn(v: unknown, path: string, min: number, max: number, issues: I
 function codeIssues(code: unknown, issues: Issues): void {
   if (typeof code === 'string') {
     const at = code.lastIndexOf('@');
-    if (code.length === 0 || at === 0) issues.push({ path: 'code', message: `code ${show(code)} has no package name` });
+    if (code.length === 0 || at === 0)
+      issues.push({ path: 'code', message: `code ${show(code)} has no package name` });
     else if (at > 0 && !/^[1-9]\d*$/.test(code.slice(at + 1)))
       issues.push({
         path: 'code',
@@ -50,7 +52,10 @@ function codeIssues(code: unknown, issues: Issues): void {
     return;
   }
   if (typeof code !== 'object' || code === null) {
-    issues.push({ path: 'code', message: `code ${show(code)} is not "name", "name@rev" or { name, revision }` });
+    issues.push({
+      path: 'code',
+      message: `code ${show(code)} is not "name", "name@rev" or { name, revision }`,
+    });
     return;
   }
   nonEmptyString(field(code, 'name'), 'code.name', issues);
@@ -64,12 +69,16 @@ function inlineIssues(inline: unknown, issues: Issues): void {
   }
   nonEmptyString(field(inline, 'stack'), 'inline.stack', issues);
   const command = field(inline, 'command');
-  if (!Array.isArray(command)) issues.push({ path: 'inline.command', message: 'inline.command is not an array of strings' });
+  if (!Array.isArray(command))
+    issues.push({ path: 'inline.command', message: 'inline.command is not an array of strings' });
   else if (command.length === 0) issues.push({ path: 'inline.command', message: 'inline.command is empty' });
   else
     command.forEach((arg, i) => {
       if (typeof arg !== 'string')
-        issues.push({ path: `inline.command[${i}]`, message: `inline.command[${i}] ${show(arg)} is not a string` });
+        issues.push({
+          path: `inline.command[${i}]`,
+          message: `inline.command[${i}] ${show(arg)} is not a string`,
+        });
     });
   stringRecord(field(inline, 'env'), 'inline.env', issues);
 }
@@ -80,7 +89,8 @@ function inlineIssues(inline: unknown, issues: Issues): void {
  */
 export function taskInputIssues(input: unknown): TaskValidationIssue[] {
   const issues: Issues = [];
-  if (typeof input !== 'object' || input === null) return [{ path: '', message: `task ${show(input)} is not an object` }];
+  if (typeof input !== 'object' || input === null)
+    return [{ path: '', message: `task ${show(input)} is not an object` }];
   const id = field(input, 'id');
   if (id !== undefined) nonEmptyString(id, 'id', issues);
   const code = field(input, 'code');
@@ -97,8 +107,15 @@ export function taskInputIssues(input: unknown): TaskValidationIssue[] {
   if (priority !== undefined && priority !== 0 && priority !== 1 && priority !== 2)
     issues.push({ path: 'priority', message: `priority ${show(priority)} is not 0, 1 or 2` });
   const timeoutMs = field(input, 'timeoutMs');
-  if (timeoutMs !== undefined && timeoutMs !== null && !(typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs <= MAX_TASK_TIMEOUT_MS))
-    issues.push({ path: 'timeoutMs', message: `timeoutMs ${show(timeoutMs)} is outside 1..${MAX_TASK_TIMEOUT_MS}` });
+  if (
+    timeoutMs !== undefined &&
+    timeoutMs !== null &&
+    !(typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs <= MAX_TASK_TIMEOUT_MS)
+  )
+    issues.push({
+      path: 'timeoutMs',
+      message: `timeoutMs ${show(timeoutMs)} is outside 1..${MAX_TASK_TIMEOUT_MS}`,
+    });
   integerIn(field(input, 'maxAttempts'), 'maxAttempts', 1, Number.MAX_SAFE_INTEGER, issues);
   integerIn(field(input, 'memoryBytes'), 'memoryBytes', 1, Number.MAX_SAFE_INTEGER, issues);
   const network = field(input, 'network');

@@ -20,7 +20,7 @@ export interface ScanOptions {
 export async function scanTopic(
   kafka: Kafka,
   topic: string,
-  onRecord: (record: TopicRecord) => boolean | undefined | void,
+  onRecord: (record: TopicRecord) => unknown,
   opts: ScanOptions = {},
 ): Promise<void> {
   opts.signal?.throwIfAborted();
