@@ -27,7 +27,9 @@ describe('CLI durations', () => {
   it('other junk is refused with examples', () => {
     for (const bad of ['soon', '-5s', '5 s', '5d', '', 's', '1e3ms']) {
       expect(() => parseDurationMs(bad, 'wait-timeout'), bad).toThrow(
-        new RegExp(`^--wait-timeout: '${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}' is not a duration \\(e\\.g\\. 500ms, 30s, 10m, 1h\\)$`),
+        new RegExp(
+          `^--wait-timeout: '${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}' is not a duration \\(e\\.g\\. 500ms, 30s, 10m, 1h\\)$`,
+        ),
       );
     }
   });
