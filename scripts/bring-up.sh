@@ -1,9 +1,10 @@
 #!/bin/sh
 # Everything the demo, the tests and the fault suite need, from nothing: npm dependencies and a
-# build, Debian packages, the Docker engine, the Kafka broker and topics, the stack images.
+# build, `berth` on PATH, Debian packages, the Docker engine, the Kafka broker and topics, the stack images.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/ensure-node.sh
+sh scripts/link-cli.sh
 sh scripts/test-prerequisites.sh
 node dist/cli/main.js infra up
 node dist/cli/main.js stacks build

@@ -8,8 +8,17 @@ export {
   type BerthClientOptions,
   type ResultStream,
   type ResultsOptions,
+  type SubmitAndWaitOptions,
+  type WaitOptions,
 } from './client/berth-client.js';
-export { PayloadTooLargeError, ResultTimeoutError } from './client/client-errors.js';
+export {
+  AbortError,
+  PayloadTooLargeError,
+  ResultTimeoutError,
+  TaskValidationError,
+  type TaskValidationIssue,
+} from './client/client-errors.js';
+export { type ResultSource, TopicScanResultSource } from './client/result-source.js';
 export { parseCodeRef, type TaskInput, toTaskEvent } from './client/task-input.js';
 export { CodeCatalog, type CodeCatalogOptions, type Resolution } from './code/code-catalog.js';
 export { codePackageCodec } from './codecs/code-package-codec.js';

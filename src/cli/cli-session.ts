@@ -13,9 +13,10 @@ import { withRetry } from '../resilience/retry.js';
 import { UsageError } from './command.js';
 
 /**
- * Exit codes of the producer-facing commands (submit, run, results, task, cancel, status, code):
- * 0 ok; 1 the task or operation failed; 2 usage error (bad flag, bad JSON, invalid manifest, bad
- * TLS/SASL setting); 3 no Kafka broker reachable, or it refused the credentials or TLS handshake.
+ * Exit codes of the producer-facing commands (submit, results, task, cancel, status, code):
+ * 0 ok; 1 the operation failed; 2 usage error (bad flag, bad JSON, invalid manifest, bad TLS/SASL
+ * setting); 3 no Kafka broker reachable, or it refused the credentials or TLS handshake. Commands
+ * that wait for a task (run, submit --wait) use `TASK_EXIT` instead.
  */
 export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2, unreachable: 3 });
 
@@ -24,6 +25,7 @@ export interface CliSession {
   readonly brokers: readonly string[];
   /** TLS and SASL from the `BERTH_KAFKA_SSL*` / `BERTH_KAFKA_SASL_*` variables (and flags). */
   readonly security: KafkaSecurityConfig;
+  readonly topicPrefix: string;
   readonly topics: TopicNames;
   readonly kafka: KafkaInstance;
   client(): BerthClient;
@@ -49,18 +51,20 @@ export async function withSession(
 ): Promise<number> {
   const brokers = brokersFromEnv();
   const security = securityFromEnv();
-  const topics = topicNames(process.env.BERTH_TOPIC_PREFIX ?? 'berth');
+  const topicPrefix = process.env.BERTH_TOPIC_PREFIX ?? 'berth';
+  const topics = topicNames(topicPrefix);
   const kafka = createClientKafka(brokers, `berth-cli-${command}`, 1500, security);
   let client: BerthClient | null = null;
   const session: CliSession = {
     brokers,
     security,
+    topicPrefix,
     topics,
     kafka,
     client: () => {
       client ??= new BerthClient({
         kafka,
-        topicPrefix: process.env.BERTH_TOPIC_PREFIX ?? 'berth',
+        topicPrefix,
         payloadCapBytes: opts.payloadCapBytes,
       });
       return client;
@@ -113,14 +117,6 @@ async function preflight(brokers: readonly string[], security: KafkaSecurityConf
   ).catch(() => null);
   if (check === null) throw unreachable(brokers);
   if (!check.ok) throw new UsageError(brokerFailureLine(check, brokers), EXIT.unreachable);
-}
-
-/** Parses `500ms`, `30s`, `5m`, `1h` or a plain number of milliseconds. */
-export function parseDurationMs(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`--${flag}: '${text}' is not a duration (e.g. 500ms, 30s, 5m, 1h)`);
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(m[1]) * factor);
 }
 
 /** Parses repeated `KEY=VALUE` flags into a record. */

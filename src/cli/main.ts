@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --max-semi-space-size=64
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InfraError } from '../domain/infra-error.js';
@@ -7,6 +7,13 @@ import { type Command, UsageError } from './command.js';
 import { kafkaSecurityHelp, takeKafkaSecurityFlags } from './kafka-security-flags.js';
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
+
+/** `berth <version>` from the package's package.json (two levels up from src/cli and dist/cli). */
+async function versionLine(): Promise<string> {
+  const file = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json');
+  const pkg = JSON.parse(await readFile(file, 'utf8')) as { name?: string; version?: string };
+  return `${pkg.name ?? 'berth'} ${pkg.version ?? 'unknown'}`;
+}
 
 /** Names of the available commands (one module per file in commands/). */
 async function commandNames(): Promise<string[]> {
@@ -46,13 +53,17 @@ function usage(commands: Map<string, Command | Error>): string {
     '',
     ...kafkaSecurityHelp(),
     '',
-    'berth <command> --help for details',
+    'berth <command> --help for details; berth --version prints the version',
   ].join('\n');
 }
 
 /** Entry point: dispatch, turn user-facing errors into one line and an exit code. */
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    console.log(await versionLine());
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage(await loadAll()));
     return name === undefined ? 2 : 0;

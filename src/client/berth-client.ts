@@ -17,8 +17,9 @@ import { TopicReader } from '../kafka/client-topic-reader.js';
 import { type TopicNames, topicNames } from '../kafka/topic-names.js';
 import { injectTraceHeaders } from '../observability/trace-context.js';
 import { AsyncQueue } from './async-queue.js';
-import { ResultTimeoutError } from './client-errors.js';
+import { AbortError, ResultTimeoutError } from './client-errors.js';
 import { ResultListener } from './result-listener.js';
+import { finalResult, type ResultSource, TopicScanResultSource } from './result-source.js';
 import { checkPayloadCap, payloadCapOf, type TaskInput, toTaskEvent } from './task-input.js';
 
 export type BerthClientOptions = (
@@ -50,7 +51,28 @@ export type BerthClientOptions = (
    * the process uses the registry from then on. Default: fixed ids (schemas/ids.json).
    */
   readonly schemaRegistry?: SchemaRegistryInput;
+  /**
+   * Where `getResult` and `waitForResult` look up results published before the call; default a
+   * scan of the results topic.
+   */
+  readonly resultSource?: ResultSource;
 };
+
+/** How long a wait may take and how to stop it. */
+export interface WaitOptions {
+  /** Reject with `ResultTimeoutError` after this long; default 5 minutes. */
+  readonly timeoutMs?: number;
+  /**
+   * Aborting rejects the wait with `AbortError` and releases its timer and result subscription;
+   * the task itself keeps running (`cancel(id)` stops it).
+   */
+  readonly signal?: AbortSignal;
+}
+
+export interface SubmitAndWaitOptions extends WaitOptions {
+  /** Called once Kafka acknowledged the task, before its result arrives (e.g. to allow a cancel). */
+  readonly onSubmitted?: (taskId: string) => void;
+}
 
 /** Results as an async iterator; `ready` resolves once results produced from then on are seen. */
 export type ResultStream = AsyncIterableIterator<TaskResult> & { readonly ready: Promise<void> };
@@ -58,18 +80,24 @@ export type ResultStream = AsyncIterableIterator<TaskResult> & { readonly ready:
 export interface ResultsOptions {
   /** Only results of these task ids. */
   readonly ids?: readonly string[];
-  /** `latest` (default): results produced from now on; `earliest`: everything still on the topic. */
-  readonly from?: 'latest' | 'earliest';
+  /**
+   * `latest` (default): results produced from now on; `earliest`: everything still on the topic;
+   * `{ timestampMs }`: from the first result published at or after that time (offsets for times).
+   */
+  readonly from?: 'latest' | 'earliest' | { readonly timestampMs: number };
+  /** Aborting ends the iteration (the pending `next()` resolves done) and closes its reader. */
+  readonly signal?: AbortSignal;
 }
 
 /**
  * Submits tasks to Berth and reads their results, for any Node service. Contract: `submit`
  * resolves once the TaskEvent is acknowledged by Kafka (acks=all, idempotent producer) and
  * returns its id; Kafka failures reject with `InfraError` (`BrokerUnreachableError` when no broker
- * answers), invalid tasks with `TypeError` (`PayloadTooLargeError` for a payload over the cap)
- * before anything is sent or connected. The W3C trace context active at `submit` travels in
- * the record headers. Berth publishes one result when a task ends (retries publish none), so
- * `submitAndWait` resolves with the first result for the id.
+ * answers), invalid tasks with `TaskValidationError` (a `TypeError` listing field paths;
+ * `PayloadTooLargeError` for a payload over the cap) before anything is sent or connected. The
+ * W3C trace context active at `submit` travels in the record headers. Berth publishes one result
+ * when a task ends (retries publish none), so waits resolve with the first result for the id.
+ * Every wait takes an `AbortSignal`; aborting rejects with `AbortError` and frees what it held.
  */
 export class BerthClient {
   readonly topics: TopicNames;
@@ -79,6 +107,7 @@ export class BerthClient {
   private readonly payloadCapBytes: number;
   private readonly producer: ClientProducer;
   private readonly listener: ResultListener;
+  private readonly resultSource: ResultSource;
   private readonly openStreams = new Set<AsyncQueue<TaskResult>>();
   private readonly registry: SchemaRegistrySettings | null;
   private registryEnabled: Promise<void> | null = null;
@@ -99,6 +128,8 @@ export class BerthClient {
       );
     this.producer = new ClientProducer(this.kafka, this.brokers ?? null);
     this.listener = new ResultListener(this.kafka, this.topics.results, this.brokers);
+    this.resultSource =
+      opts.resultSource ?? new TopicScanResultSource(this.kafka, this.topics.results, this.brokers);
   }
 
   /** Publishes one task; returns its id. */
@@ -138,32 +169,114 @@ export class BerthClient {
 
   /**
    * Submits and resolves with the task's result, or rejects with `ResultTimeoutError` after
-   * `timeoutMs` (default 5 minutes). The results reader is running before the task is sent.
+   * `timeoutMs` (default 5 minutes) or `AbortError` when `signal` aborts. The results reader is
+   * running before the task is sent, so the result cannot be missed.
    */
-  async submitAndWait(task: TaskInput, opts: { readonly timeoutMs?: number } = {}): Promise<TaskResult> {
-    const timeoutMs = opts.timeoutMs ?? 5 * 60_000;
+  async submitAndWait(task: TaskInput, opts: SubmitAndWaitOptions = {}): Promise<TaskResult> {
     const event = this.toEvent(task, Date.now());
     await this.registryReady();
-    await this.listener.start();
-    let off = () => {};
-    const result = new Promise<TaskResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off();
-        reject(new ResultTimeoutError(event.id, timeoutMs));
-      }, timeoutMs);
-      off = this.listener.on(event.id, (r) => {
-        clearTimeout(timer);
-        off();
-        resolve(r);
-      });
-    });
+    const result = await this.liveWait(event.id, opts);
     try {
       await this.submit({ ...task, id: event.id });
     } catch (err) {
-      off();
+      result.release();
       throw err;
     }
-    return result;
+    opts.onSubmitted?.(event.id);
+    return result.promise;
+  }
+
+  /**
+   * Resolves with the result of task `id`, submitted earlier by anyone: one already published
+   * (looked up through the result source) or the first one to arrive. Rejects with
+   * `ResultTimeoutError` after `timeoutMs` (default 5 minutes) or `AbortError` when `signal`
+   * aborts. The live subscription starts before the lookup, so a result published in between is
+   * not missed.
+   */
+  async waitForResult(id: string, opts: WaitOptions = {}): Promise<TaskResult> {
+    const live = await this.liveWait(id, opts);
+    const lookup = new AbortController();
+    const stopLookup = () => lookup.abort();
+    opts.signal?.addEventListener('abort', stopLookup, { once: true });
+    live.promise.then(stopLookup, stopLookup);
+    this.resultSource
+      .resultsFor(id, { signal: lookup.signal })
+      .then((found) => {
+        const r = finalResult(found);
+        if (r) live.settle(r);
+      })
+      .catch((err: unknown) => {
+        // A lookup stopped because the wait ended is expected; any other failure ends the wait.
+        if (!lookup.signal.aborted) live.fail(err);
+      })
+      .finally(() => opts.signal?.removeEventListener('abort', stopLookup));
+    return live.promise;
+  }
+
+  /**
+   * The result of task `id` if one was published (the final attempt's when several were), else
+   * null; does not wait for a task still running (`waitForResult` does). Aborting `signal` rejects
+   * with `AbortError` and stops the lookup.
+   */
+  async getResult(id: string, opts: { readonly signal?: AbortSignal } = {}): Promise<TaskResult | null> {
+    const { signal } = opts;
+    if (signal?.aborted) throw new AbortError(`getResult(${id})`, signal);
+    try {
+      return finalResult(await this.resultSource.resultsFor(id, { signal }));
+    } catch (err) {
+      if (signal?.aborted) throw new AbortError(`getResult(${id})`, signal);
+      throw err;
+    }
+  }
+
+  /**
+   * Subscribes to the results of `id` from the live reader (started first) with timeout and abort.
+   * `promise` settles once; `release` drops the subscription without settling (the task was
+   * not sent); `settle`/`fail` end it from outside (a result found by lookup, a lookup failure).
+   */
+  private async liveWait(
+    id: string,
+    opts: WaitOptions,
+  ): Promise<{
+    promise: Promise<TaskResult>;
+    release(): void;
+    settle(r: TaskResult): void;
+    fail(err: unknown): void;
+  }> {
+    const { signal } = opts;
+    const what = `waiting for the result of task ${id}`;
+    if (signal?.aborted) throw new AbortError(what, signal);
+    const timeoutMs = opts.timeoutMs ?? 5 * 60_000;
+    await this.listener.start();
+    if (signal?.aborted) throw new AbortError(what, signal);
+    let resolveFn: (r: TaskResult) => void = () => {};
+    let rejectFn: (e: unknown) => void = () => {};
+    const promise = new Promise<TaskResult>((resolve, reject) => {
+      resolveFn = resolve;
+      rejectFn = reject;
+    });
+    let done = false;
+    const release = () => {
+      done = true;
+      clearTimeout(timer);
+      off();
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const end = (fn: () => void) => {
+      if (done) return;
+      release();
+      fn();
+    };
+    const onAbort = () => end(() => rejectFn(new AbortError(what, signal as AbortSignal)));
+    const timer = setTimeout(() => end(() => rejectFn(new ResultTimeoutError(id, timeoutMs))), timeoutMs);
+    const off = this.listener.on(id, (r) => end(() => resolveFn(r)));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    return {
+      promise,
+      release,
+      settle: (r) => end(() => resolveFn(r)),
+      fail: (err) => end(() => rejectFn(err)),
+    };
   }
 
   /**
@@ -196,6 +309,11 @@ export class BerthClient {
       },
     });
     this.openStreams.add(queue);
+    if (opts.signal) {
+      const stop = () => void queue.return();
+      if (opts.signal.aborted) stop();
+      else opts.signal.addEventListener('abort', stop, { once: true });
+    }
     const started = reader;
     const ready = this.registryReady().then(() => started.start());
     ready.catch((err) => queue.fail(err));

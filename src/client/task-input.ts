@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { taskEventViolation } from '../codecs/task-event-rules.js';
 import { DEFAULT_PAYLOAD_CAP_BYTES, WORKER_SETTINGS } from '../config/worker-settings.js';
 import type { CodeRef, InlineTask, TaskEvent } from '../domain/task-event.js';
-import { PayloadTooLargeError } from './client-errors.js';
+import { PayloadTooLargeError, TaskValidationError } from './client-errors.js';
+import { taskInputIssues } from './task-validation.js';
 
 /** What a caller gives `submit`: a TaskEvent with defaults for everything but the work itself. */
 export interface TaskInput {
@@ -27,13 +28,15 @@ export interface TaskInput {
   readonly key?: string;
 }
 
-/** Parses `name` or `name@rev`. */
+/** Parses `name` or `name@rev`; a bad revision throws `TaskValidationError` (path `code`). */
 export function parseCodeRef(ref: string): CodeRef {
   const at = ref.lastIndexOf('@');
   if (at <= 0) return { name: ref, revision: null };
   const rev = ref.slice(at + 1);
   if (!/^[1-9]\d*$/.test(rev))
-    throw new TypeError(`code reference '${ref}': revision must be a positive integer`);
+    throw new TaskValidationError(null, [
+      { path: 'code', message: `code reference '${ref}': revision must be a positive integer` },
+    ]);
   return { name: ref.slice(0, at), revision: Number(rev) };
 }
 
@@ -45,10 +48,14 @@ function payloadBytes(payload: unknown): Uint8Array {
 }
 
 /**
- * Builds the TaskEvent for `input` (attempt 1, created now). Throws `TypeError` naming the rule a
- * task breaks (neither code nor inline, priority out of range, timeout over 60 minutes, …).
+ * Builds the TaskEvent for `input` (attempt 1, created now). Throws `TaskValidationError` (a
+ * `TypeError`) listing every rule the task breaks with its field path (neither code nor inline,
+ * priority out of range, timeout over 60 minutes, a command argument that is not a string, …).
  */
 export function toTaskEvent(input: TaskInput, nowMs = Date.now()): TaskEvent {
+  const issues = taskInputIssues(input);
+  const givenId = typeof input?.id === 'string' ? input.id : null;
+  if (issues.length > 0) throw new TaskValidationError(givenId, issues);
   const code: CodeRef | null =
     input.code === undefined
       ? null
@@ -73,8 +80,10 @@ export function toTaskEvent(input: TaskInput, nowMs = Date.now()): TaskEvent {
     labels: { ...input.labels },
     createdAtMs: nowMs,
   };
+  // The codec's own rules, as a backstop: the field is the violation's first word.
   const violation = taskEventViolation(event);
-  if (violation !== null) throw new TypeError(`invalid task: ${violation}`);
+  if (violation !== null)
+    throw new TaskValidationError(givenId, [{ path: violation.split(' ')[0] ?? '', message: violation }]);
   return event;
 }
 

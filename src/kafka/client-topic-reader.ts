@@ -16,8 +16,12 @@ export interface TopicRecord {
 export interface TopicReaderOptions {
   readonly kafka: Kafka;
   readonly topic: string;
-  /** `earliest`: every record still on the topic; `latest`: only records produced after `start()`. */
-  readonly from: 'earliest' | 'latest';
+  /**
+   * `earliest`: every record still on the topic; `latest`: only records produced after `start()`;
+   * `{ timestampMs }`: from each partition's first record stamped at or after that time (the
+   * broker's offsets-for-times lookup, so nothing before it is read).
+   */
+  readonly from: 'earliest' | 'latest' | { readonly timestampMs: number };
   /** Called once per record, in offset order within a partition. Errors stop the reader. */
   readonly onRecord: (record: TopicRecord) => void | Promise<void>;
   /** Brokers, for error messages only. */
@@ -62,7 +66,7 @@ export class TopicReader {
     this.started = true;
     try {
       await this.admin.connect();
-      const startOffsets = this.opts.from === 'latest' ? await this.highWatermarks() : null;
+      const startOffsets = await this.startOffsets();
       await this.consumer.connect();
       await this.consumer.subscribe({ topics: [this.opts.topic], fromBeginning: true });
       this.consumer.on(this.consumer.events.CRASH, (e) => {
@@ -110,6 +114,15 @@ export class TopicReader {
   async close(): Promise<void> {
     await this.consumer.disconnect().catch(() => undefined);
     await this.admin.disconnect().catch(() => undefined);
+  }
+
+  /** Where each partition starts, or null to read from the earliest offset. */
+  private async startOffsets(): Promise<Map<number, bigint> | null> {
+    const from = this.opts.from;
+    if (from === 'earliest') return null;
+    if (from === 'latest') return this.highWatermarks();
+    const offsets = await this.admin.fetchTopicOffsetsByTimestamp(this.opts.topic, from.timestampMs);
+    return new Map(offsets.map((o) => [o.partition, BigInt(o.offset)]));
   }
 
   /** High watermark per partition; partitions whose low equals high count as empty (0). */

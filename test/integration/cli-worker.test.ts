@@ -115,7 +115,7 @@ describe('berth CLI with a real worker', () => {
     const task = await runBerth(['task', id ?? 'missing'], env());
     expect(task.stdout).toMatch(new RegExp(`^${id} attempt 1: SUCCEEDED, exit 0, stack python-3.11`));
     const failed = await runBerth(['run', 'shell', '--', 'sh', '-c', 'echo oops >&2; exit 3'], env());
-    expect(failed.code).toBe(1);
+    expect(failed.code).toBe(3); // the task's own exit code
     expect(failed.stderr).toMatch(/oops\n.*FAILED, exit 3/s);
   });
 

@@ -2,22 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXIT, parseDurationMs, parsePairs } from '../../src/cli/cli-session.js';
+import { EXIT, parsePairs } from '../../src/cli/cli-session.js';
 import { UsageError } from '../../src/cli/command.js';
 import { checkedTask, intFlag, payloadCapFlag, readPayload } from '../../src/cli/commands/submit.js';
 import { resultLine } from '../../src/cli/result-printer.js';
 import { DEFAULT_PAYLOAD_CAP_BYTES } from '../../src/config/worker-settings.js';
 
 describe('CLI flag parsing', () => {
-  it('durations', () => {
-    expect(parseDurationMs('500ms', 't')).toBe(500);
-    expect(parseDurationMs('30s', 't')).toBe(30_000);
-    expect(parseDurationMs('1.5m', 't')).toBe(90_000);
-    expect(parseDurationMs('1h', 't')).toBe(3_600_000);
-    expect(parseDurationMs('250', 't')).toBe(250);
-    expect(() => parseDurationMs('soon', 'timeout')).toThrow(/--timeout: 'soon' is not a duration/);
-  });
-
   it('KEY=VALUE pairs and integers', () => {
     expect(parsePairs(['A=1', 'B=x=y'], 'env')).toEqual({ A: '1', B: 'x=y' });
     expect(() => parsePairs(['nope'], 'env')).toThrow(/--env: expected KEY=VALUE/);

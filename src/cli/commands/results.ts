@@ -1,65 +1,121 @@
 import { DecodeError } from '../../codecs/codec.js';
 import { taskResultCodec } from '../../codecs/task-result-codec.js';
-import type { TaskResult } from '../../domain/task-result.js';
+import { TASK_STATUSES, type TaskResult, type TaskStatus } from '../../domain/task-result.js';
 import { scanTopic } from '../../kafka/client-topic-scan.js';
 import { EXIT, parseFlags, withSession } from '../cli-session.js';
 import { type Command, UsageError } from '../command.js';
+import { parseDurationMs } from '../duration-flag.js';
 import { resultJson, resultLine } from '../result-printer.js';
+import { intFlag } from './submit.js';
 
-const help = `usage: berth results [--follow] [--id ID ...] [--json]
+const help = `usage: berth results [--since DUR|TIME] [--limit N] [--status S] [--id ID] [--follow] [--json]
 
 Prints task results: by default every result still on the results topic, then exits; with
---follow only results that arrive from now on, until interrupted (Ctrl-C).
+--follow only results that arrive from now on (or from --since on), until interrupted (Ctrl-C).
 
 options:
-  --follow      wait for new results instead of listing existing ones
-  --id ID       only results of this task id (repeatable)
-  --json        one JSON object per line (stdout/stderr as text, output files base64)
+  --since DUR|TIME  only results published in the last DUR (10m, 2h) or since TIME (ISO 8601,
+                    e.g. 2025-01-31T09:00:00Z); found through the broker's offsets-for-times
+                    lookup, so older results are not read at all
+  --limit N         stop after N matching results (per-partition topic order)
+  --status S        only results with status S (repeatable or comma-separated):
+                    ${TASK_STATUSES.join(', ')}
+  --id ID           only results of this task id (repeatable)
+  --follow          wait for new results instead of listing existing ones
+  --json            one JSON object per line (stdout/stderr as text, output files base64)
 
 exit codes: 0 ok, 2 usage, 3 broker unreachable`;
 
 const options = {
   follow: { type: 'boolean' },
   id: { type: 'string', multiple: true },
+  status: { type: 'string', multiple: true },
+  since: { type: 'string' },
+  limit: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
+/** `--since`: a duration back from `nowMs` (`10m`) or an ISO 8601 time; returns epoch ms. */
+export function parseSince(text: string, nowMs = Date.now()): number {
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    const ms = Date.parse(text);
+    if (Number.isNaN(ms)) throw new UsageError(`--since: '${text}' is not an ISO 8601 time`);
+    return ms;
+  }
+  return nowMs - parseDurationMs(text, 'since');
+}
+
+/** `--status`: repeatable, comma-separated, any case; unknown names are a usage error. */
+export function parseStatuses(values: readonly string[] | undefined): ReadonlySet<TaskStatus> | null {
+  const names = (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim().toUpperCase());
+  if (names.length === 0) return null;
+  for (const n of names) {
+    if (!(TASK_STATUSES as readonly string[]).includes(n))
+      throw new UsageError(`--status: '${n}' is not one of ${TASK_STATUSES.join(', ')}`);
+  }
+  return new Set(names as TaskStatus[]);
+}
+
 const results: Command = {
   name: 'results',
-  summary: 'list task results, or follow new ones',
+  summary: 'list task results (since a time, by status or id, up to a limit), or follow new ones',
   help,
   async run(argv) {
     const { values, positionals } = parseFlags([...argv], options);
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const ids = values.id && values.id.length > 0 ? new Set(values.id) : null;
+    const statuses = parseStatuses(values.status);
+    const sinceMs = values.since === undefined ? null : parseSince(values.since);
+    const limit = intFlag(values.limit, 'limit');
+    if (limit === 0) throw new UsageError('--limit must be at least 1');
     const print = (r: TaskResult) => console.log(values.json ? JSON.stringify(resultJson(r)) : resultLine(r));
+    const wanted = (r: TaskResult) => !statuses || statuses.has(r.status);
+    let count = 0;
     return withSession('results', async (s) => {
       if (!values.follow) {
-        let count = 0;
         await scanTopic(
           s.kafka,
           s.topics.results,
           async (rec) => {
             if (!rec.value || (ids && !ids.has(rec.key?.toString() ?? ''))) return;
+            let r: TaskResult;
             try {
-              print(await taskResultCodec.decodeAsync(rec.value));
-              count++;
+              r = await taskResultCodec.decodeAsync(rec.value);
             } catch (err) {
               // Not a TaskResult: skipped. A registry that cannot answer is an error, not a skip.
               if (!(err instanceof DecodeError)) throw err;
+              return;
             }
+            if (!wanted(r)) return;
+            print(r);
+            count++;
+            return limit === undefined || count < limit;
           },
-          { brokers: s.brokers },
+          { brokers: s.brokers, from: sinceMs === null ? 'earliest' : { timestampMs: sinceMs } },
         );
-        s.progress(`${count} result(s)`);
+        s.progress(`${count} result(s)${limit !== undefined && count >= limit ? ` (--limit ${limit})` : ''}`);
         return EXIT.ok;
       }
-      const stream = s.client().results({ ids: ids ? [...ids] : undefined });
-      const stop = () => void stream.return?.();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      const stop = new AbortController();
+      const stream = s.client().results({
+        ids: ids ? [...ids] : undefined,
+        from: sinceMs === null ? 'latest' : { timestampMs: sinceMs },
+        signal: stop.signal,
+      });
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
       s.progress(`following ${s.topics.results} (Ctrl-C to stop)`);
-      for await (const r of stream) print(r);
+      try {
+        for await (const r of stream) {
+          if (!wanted(r)) continue;
+          print(r);
+          if (limit !== undefined && ++count >= limit) break;
+        }
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
       return EXIT.ok;
     });
   },

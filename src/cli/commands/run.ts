@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { parseDurationMs, parseFlags, parsePairs, withSession } from '../cli-session.js';
+import { parseFlags, parsePairs, withSession } from '../cli-session.js';
 import { type Command, UsageError } from '../command.js';
+import { formatDuration, parseDurationMs } from '../duration-flag.js';
 import { submitWaitAndPrint } from '../result-wait.js';
+import { TASK_EXIT_HELP, withTaskExitCodes } from '../task-exit-code.js';
 import { checkedTask, intFlag, PAYLOAD_CAP_HELP, payloadCapFlag, readPayload } from './submit.js';
 
 const help = `usage: berth run STACK [options] -- COMMAND [ARG...]
 
 Runs COMMAND in a fresh container of STACK (e.g. python-3.11) as an inline task, waits, prints
-the task's stdout and stderr, and exits 0 when it SUCCEEDED, 1 otherwise.
+the task's stdout and stderr, and exits with the task's exit code. Warns on stderr when no worker
+is running. Ctrl-C cancels the task and waits for its result; a second Ctrl-C stops waiting and
+prints how to follow the task.
 
 options:
   --payload JSON|@FILE   payload at /task/payload ($PAYLOAD_FILE)
@@ -19,7 +23,10 @@ ${PAYLOAD_CAP_HELP}
   --wait-timeout DUR     give up waiting after DUR (default 10m)
   --json                 print the result as JSON instead
 
-exit codes: 0 SUCCEEDED, 1 any other status or no result in time, 2 usage, 3 broker unreachable
+durations need a unit: 500ms, 30s, 10m, 1h.
+
+exit codes:
+${TASK_EXIT_HELP}
 example: berth run python-3.11 -- python3 -c 'print(6*7)'`;
 
 const options = {
@@ -33,43 +40,45 @@ const options = {
   json: { type: 'boolean' },
 } as const;
 
+async function runCommand(argv: readonly string[]): Promise<number> {
+  const dash = argv.indexOf('--');
+  if (dash < 0 || dash === argv.length - 1) throw new UsageError('expected STACK -- COMMAND [ARG...]');
+  const { values, positionals } = parseFlags(argv.slice(0, dash), options);
+  if (positionals.length !== 1) throw new UsageError('expected exactly one STACK before --');
+  const payloadCapBytes = payloadCapFlag(values['payload-cap-bytes']);
+  const task = checkedTask(
+    {
+      id: randomUUID(),
+      inline: {
+        stack: positionals[0] as string,
+        command: argv.slice(dash + 1),
+        env: parsePairs(values.env, 'env'),
+      },
+      payload: readPayload(values.payload),
+      timeoutMs: values.timeout === undefined ? undefined : parseDurationMs(values.timeout, 'timeout'),
+      memoryBytes: intFlag(values.memory, 'memory'),
+      network: values.network,
+    },
+    payloadCapBytes,
+  );
+  const waitMs = parseDurationMs(values['wait-timeout'] ?? '10m', 'wait-timeout');
+  return withSession(
+    'run',
+    async (s) => {
+      s.progress(
+        `submitting task ${task.id} to ${s.topics.tasks}, then waiting up to ${formatDuration(waitMs)}`,
+      );
+      return submitWaitAndPrint(s, task, { waitMs, json: values.json === true });
+    },
+    { payloadCapBytes },
+  );
+}
+
 const run: Command = {
   name: 'run',
   summary: 'run a command in a stack as an inline task and print its output',
   help,
-  async run(argv) {
-    const dash = argv.indexOf('--');
-    if (dash < 0 || dash === argv.length - 1) throw new UsageError('expected STACK -- COMMAND [ARG...]');
-    const { values, positionals } = parseFlags(argv.slice(0, dash), options);
-    if (positionals.length !== 1) throw new UsageError('expected exactly one STACK before --');
-    const payloadCapBytes = payloadCapFlag(values['payload-cap-bytes']);
-    const task = checkedTask(
-      {
-        id: randomUUID(),
-        inline: {
-          stack: positionals[0] as string,
-          command: argv.slice(dash + 1),
-          env: parsePairs(values.env, 'env'),
-        },
-        payload: readPayload(values.payload),
-        timeoutMs: values.timeout === undefined ? undefined : parseDurationMs(values.timeout, 'timeout'),
-        memoryBytes: intFlag(values.memory, 'memory'),
-        network: values.network,
-      },
-      payloadCapBytes,
-    );
-    const waitMs = parseDurationMs(values['wait-timeout'] ?? '10m', 'wait-timeout');
-    return withSession(
-      'run',
-      async (s) => {
-        s.progress(
-          `submitting task ${task.id} to ${s.topics.tasks}, then waiting up to ${Math.round(waitMs / 1000)} s`,
-        );
-        return submitWaitAndPrint(s, task, { waitMs, json: values.json === true });
-      },
-      { payloadCapBytes },
-    );
-  },
+  run: (argv) => withTaskExitCodes(() => runCommand(argv)),
 };
 
 export default run;

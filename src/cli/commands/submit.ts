@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import { PayloadTooLargeError } from '../../client/client-errors.js';
 import { checkPayloadCap, type TaskInput, toTaskEvent } from '../../client/task-input.js';
 import { DEFAULT_PAYLOAD_CAP_BYTES, WORKER_SETTINGS } from '../../config/worker-settings.js';
-import { EXIT, parseDurationMs, parseFlags, parsePairs, withSession } from '../cli-session.js';
+import { EXIT, parseFlags, parsePairs, withSession } from '../cli-session.js';
 import { type Command, UsageError } from '../command.js';
+import { formatDuration, parseDurationMs } from '../duration-flag.js';
 import { submitWaitAndPrint } from '../result-wait.js';
+import { TASK_EXIT_HELP, withTaskExitCodes } from '../task-exit-code.js';
 
 const CAP = WORKER_SETTINGS.payloadCapBytes;
 
@@ -20,7 +22,8 @@ Publishes a task running code package CODE (newest revision, or REV) and prints 
 options:
   --payload JSON|@FILE   task payload: inline JSON (validated) or the raw bytes of FILE
 ${PAYLOAD_CAP_HELP}
-  --wait                 wait for the result; print the task's stdout/stderr; exit 0 only if SUCCEEDED
+  --wait                 wait for the result; print the task's stdout/stderr; exit with the task's
+                         exit code (see below); Ctrl-C cancels the task, a second Ctrl-C detaches
   --wait-timeout DUR     give up waiting after DUR (default 10m); the task may still run
   --priority 0|1|2       default 1
   --timeout DUR          per-attempt limit (e.g. 30s, 5m; at most 60m); default: the package's
@@ -30,7 +33,10 @@ ${PAYLOAD_CAP_HELP}
   --label KEY=VALUE      label copied into the result (repeatable)
   --json                 print the id (or, with --wait, the result) as JSON
 
-exit codes: 0 ok, 1 task failed (with --wait), 2 usage, 3 broker unreachable
+durations need a unit: 500ms, 30s, 10m, 1h.
+
+exit codes: 0 ok, 2 usage, 3 broker unreachable; with --wait:
+${TASK_EXIT_HELP}
 environment: BERTH_KAFKA_BROKERS (127.0.0.1:9092), BERTH_TOPIC_PREFIX (berth),
   ${CAP.env} (${DEFAULT_PAYLOAD_CAP_BYTES})`;
 
@@ -96,7 +102,7 @@ export function payloadCapFlag(value: string | undefined, env: NodeJS.ProcessEnv
  * Validates a task built from flags before anything connects: a broken rule or a payload over
  * `payloadCapBytes` is a usage error (exit 2).
  */
-export function checkedTask(task: TaskInput, payloadCapBytes = DEFAULT_PAYLOAD_CAP_BYTES): TaskInput {
+export function checkedTask<T extends TaskInput>(task: T, payloadCapBytes = DEFAULT_PAYLOAD_CAP_BYTES): T {
   try {
     checkPayloadCap(toTaskEvent(task), payloadCapBytes);
   } catch (err) {
@@ -113,39 +119,44 @@ const submit: Command = {
   summary: 'submit a task that runs a pushed code package (optionally wait for its result)',
   help,
   async run(argv) {
-    const { values, positionals } = parseFlags([...argv], options);
-    if (positionals.length !== 1) throw new UsageError('expected exactly one CODE[@REV] argument');
-    const payloadCapBytes = payloadCapFlag(values['payload-cap-bytes']);
-    const task = checkedTask(
-      {
-        code: positionals[0],
-        id: values.id ?? randomUUID(),
-        payload: readPayload(values.payload),
-        priority: intFlag(values.priority, 'priority') as 0 | 1 | 2 | undefined,
-        timeoutMs: values.timeout === undefined ? undefined : parseDurationMs(values.timeout, 'timeout'),
-        maxAttempts: intFlag(values['max-attempts'], 'max-attempts'),
-        key: values.key,
-        labels: parsePairs(values.label, 'label'),
-      },
-      payloadCapBytes,
-    );
-    const waitMs = parseDurationMs(values['wait-timeout'] ?? '10m', 'wait-timeout');
-    return withSession(
-      'submit',
-      async (s) => {
-        if (!values.wait) {
-          const id = await s.client().submit(task);
-          console.log(values.json ? JSON.stringify({ id }) : id);
-          return EXIT.ok;
-        }
-        s.progress(
-          `submitting task ${task.id}, then waiting up to ${Math.round(waitMs / 1000)} s for its result`,
-        );
-        return submitWaitAndPrint(s, task, { waitMs, json: values.json === true });
-      },
-      { payloadCapBytes },
-    );
+    // Waiting passes the task's exit code through, so Berth's own failures exit 125 there.
+    const own = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+    if (own.includes('--wait')) return withTaskExitCodes(() => submitCommand(argv));
+    return submitCommand(argv);
   },
 };
+
+async function submitCommand(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseFlags([...argv], options);
+  if (positionals.length !== 1) throw new UsageError('expected exactly one CODE[@REV] argument');
+  const payloadCapBytes = payloadCapFlag(values['payload-cap-bytes']);
+  const task = checkedTask(
+    {
+      code: positionals[0],
+      id: values.id ?? randomUUID(),
+      payload: readPayload(values.payload),
+      priority: intFlag(values.priority, 'priority') as 0 | 1 | 2 | undefined,
+      timeoutMs: values.timeout === undefined ? undefined : parseDurationMs(values.timeout, 'timeout'),
+      maxAttempts: intFlag(values['max-attempts'], 'max-attempts'),
+      key: values.key,
+      labels: parsePairs(values.label, 'label'),
+    },
+    payloadCapBytes,
+  );
+  const waitMs = parseDurationMs(values['wait-timeout'] ?? '10m', 'wait-timeout');
+  return withSession(
+    'submit',
+    async (s) => {
+      if (!values.wait) {
+        const id = await s.client().submit(task);
+        console.log(values.json ? JSON.stringify({ id }) : id);
+        return EXIT.ok;
+      }
+      s.progress(`submitting task ${task.id}, then waiting up to ${formatDuration(waitMs)} for its result`);
+      return submitWaitAndPrint(s, task, { waitMs, json: values.json === true });
+    },
+    { payloadCapBytes },
+  );
+}
 
 export default submit;
