@@ -45,6 +45,9 @@ build() {
     state=built
   fi
   docker tag "$tag" "berth/deploy-$name:current"
+  # Older builds of this image (other hash tags) go; one still used by a container stays.
+  docker image ls --format '{{.Repository}}:{{.Tag}}' "berth/deploy-$name" \
+    | grep -v -e ":current\$" -e ":$hash\$" | xargs -r docker rmi >/dev/null 2>&1 || true
   echo "$name $tag $state"
 }
 
