@@ -59,7 +59,11 @@ mkdir -p "$w/app"
 cp Dockerfile "$w/Dockerfile"
 cp -R package.json package-lock.json dist schemas stacks monitoring "$w/app/"
 find "$w/app/dist" -name '*.map' -delete
-cp -R "$(npm root -g)/npm" "$w/npm"
+# The host's npm (a self-contained install: bin/npm-cli.js with its own node_modules).
+npm_dir="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")"
+[ -f "$npm_dir/bin/npm-cli.js" ] && [ -d "$npm_dir/node_modules" ] \
+  || { say "cannot find a self-contained npm next to $(command -v npm) ($npm_dir)"; exit 1; }
+cp -R "$npm_dir" "$w/npm"
 cp "${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}" "$w/npm-ca.crt"
 build worker "$w" "$stack" --build-arg "STACK_IMAGE=$stack" --build-arg "NPM_REGISTRY=$(npm config get registry)"
 
