@@ -1,35 +1,47 @@
-# Berth worker image. Task containers are NOT started inside this one: the worker talks to the
-# host's Docker engine through the mounted socket (/var/run/docker.sock) and runs the prebuilt
-# stack images there (build them on the host with `berth stacks build`).
+# Berth worker image, built with no registry: FROM the Berth stack image that carries Node 20
+# (`berth stacks build`), plus the built project and its production dependencies.
+# Build it with scripts/deploy-images.sh, which assembles the context (app/ = dist, schemas,
+# stacks, monitoring, package*.json; npm/ = the host's npm and its CA bundle), passes the pinned stack image, and
+# tags the result with a content hash (berth/deploy-worker:<hash> and :current).
 #
-#   docker build -t berth-worker:local .
-#   docker run --rm -v /var/run/docker.sock:/var/run/docker.sock \
-#     -e BERTH_KAFKA_BROKERS=kafka:9092 -p 9464:9464 berth-worker:local
+# Task containers are NOT started inside this one: the worker talks to the host's Docker engine
+# through the mounted socket (/var/run/docker.sock) and runs the stack images there. Payload,
+# code and outputs travel over the container's attach stream, never through bind mounts, so no
+# host path is needed. The socket is root-equivalent on the host: see docs/deploy.md.
+ARG STACK_IMAGE=berth/stack-node-20:current
 
-FROM node:20-slim AS build
+FROM ${STACK_IMAGE} AS deps
+USER root
+ARG NPM_REGISTRY=https://registry.npmjs.org/
+COPY npm/ /opt/npm/
+# The host's CA bundle (it may trust a proxy's CA); used by npm in this stage only.
+COPY npm-ca.crt /opt/npm-ca.crt
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
-COPY src ./src
-RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+COPY app/package.json app/package-lock.json ./
+# `docker build --network host`: the npm registry is reached through the host's network.
+RUN node /opt/npm/bin/npm-cli.js ci --omit=dev --ignore-scripts --no-audit --no-fund \
+      --registry "$NPM_REGISTRY" --cafile /opt/npm-ca.crt --cache /tmp/npm-cache \
+ && rm -rf /tmp/npm-cache
 
-FROM node:20-slim
+FROM ${STACK_IMAGE}
+USER root
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY app/ ./
 ENV NODE_ENV=production \
+    HOME=/tmp \
     BERTH_METRICS_HOST=0.0.0.0 \
     BERTH_METRICS_PORT=9464
-WORKDIR /app
-COPY --from=build /app/package.json ./package.json
-COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
-COPY schemas ./schemas
-COPY stacks ./stacks
-# Non-root; give it access to the Docker socket with `--group-add <gid of docker.sock>`.
-USER node
+LABEL org.opencontainers.image.title="berth-worker" \
+      berth.deploy.image="worker"
+# Non-root (the stack's `berth` user, 10001). Give it the Docker socket with
+# `--group-add <gid of docker.sock>` (compose: group_add DOCKER_GID).
+USER 10001:10001
 EXPOSE 9464
-HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.BERTH_METRICS_PORT||9464)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# SIGTERM drains: stop intake, finish or hand back running tasks, commit, exit.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.BERTH_METRICS_PORT||9464)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# SIGTERM drains: stop intake, finish or hand back running tasks, commit, remove its containers, exit.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "dist/cli/main.js"]
+# --max-semi-space-size: WORKER_NODE_FLAGS (src/worker/worker-node-flags.ts).
+ENTRYPOINT ["node", "--max-semi-space-size=64", "/app/dist/cli/main.js"]
 CMD ["worker"]

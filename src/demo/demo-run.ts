@@ -19,15 +19,13 @@ export interface DemoRunOptions {
   readonly log: (line: string) => void;
 }
 
-/** Pushes the example packages with `berth code push` (the same command users run). */
+/** Pushes the example packages with `berth code push` (the same command users run) to `opts.brokers`. */
 export async function pushExamples(opts: DemoRunOptions): Promise<void> {
+  const env = { ...process.env, BERTH_KAFKA_BROKERS: opts.brokers.join(',') };
   for (const name of DEMO_PACKAGES) {
-    const { stdout } = await run(process.execPath, [
-      opts.cli,
-      'code',
-      'push',
-      join(opts.examplesDir, name),
-    ]).catch((err: { stderr?: string }) => {
+    const { stdout } = await run(process.execPath, [opts.cli, 'code', 'push', join(opts.examplesDir, name)], {
+      env,
+    }).catch((err: { stderr?: string }) => {
       const why = (err.stderr ?? '').trim().split('\n').pop();
       throw new Error(`pushing example ${name} failed: ${why}`);
     });
@@ -36,7 +34,10 @@ export async function pushExamples(opts: DemoRunOptions): Promise<void> {
 }
 
 /** Submits the workload, collects a result per task, and returns the problems found (empty = all good). */
-export async function runWorkload(opts: DemoRunOptions, worker: DemoWorker): Promise<string[]> {
+export async function runWorkload(
+  opts: DemoRunOptions,
+  worker: Pick<DemoWorker, 'metricsUrl'>,
+): Promise<string[]> {
   const client = new BerthClient({
     brokers: opts.brokers,
     clientId: 'berth-demo',

@@ -1,6 +1,9 @@
-import type { ITopicConfig, Kafka } from 'kafkajs';
+import kafkajs, { type ITopicConfig, type Kafka } from 'kafkajs';
 import { InfraError } from '../domain/infra-error.js';
 import { topicNames } from './topic-names.js';
+
+// kafkajs is CommonJS; Node's ESM loader does not see its enums as named exports.
+const { ConfigResourceTypes } = kafkajs;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -89,6 +92,46 @@ export async function deleteBerthTopics(kafka: Kafka, prefix: string): Promise<v
     const existing = new Set(await admin.listTopics());
     const topics = Object.values(topicNames(prefix)).filter((t) => existing.has(t));
     if (topics.length > 0) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * The configs of `topics` that differ from the values Berth creates them with (`berthTopicConfigs`),
+ * as `topic key=actual (want expected)` lines; empty when all match. Topics that do not exist are
+ * reported as missing. Lets `berth infra topics` say when an existing topic was made elsewhere
+ * with other settings (it never alters them).
+ */
+export async function berthTopicDrift(
+  kafka: Kafka,
+  prefix: string,
+  opts: BerthTopicsOptions,
+): Promise<string[]> {
+  const wanted = berthTopicConfigs(prefix, opts);
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    const present = wanted.filter((c) => existing.has(c.topic));
+    const drift = wanted.filter((c) => !existing.has(c.topic)).map((c) => `${c.topic} missing`);
+    if (present.length === 0) return drift;
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: present.map((c) => ({ type: ConfigResourceTypes.TOPIC, name: c.topic })),
+    });
+    const metadata = await admin.fetchTopicMetadata({ topics: present.map((c) => c.topic) });
+    for (const c of present) {
+      const actual = described.resources.find((r) => r.resourceName === c.topic)?.configEntries ?? [];
+      for (const e of c.configEntries ?? []) {
+        const value = actual.find((a) => a.configName === e.name)?.configValue;
+        if (value !== e.value) drift.push(`${c.topic} ${e.name}=${value ?? '?'} (want ${e.value})`);
+      }
+      const partitions = metadata.topics.find((t) => t.name === c.topic)?.partitions.length ?? 0;
+      const want = c.numPartitions ?? 1;
+      if (partitions !== want) drift.push(`${c.topic} partitions=${partitions} (want ${want})`);
+    }
+    return drift;
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

@@ -1,18 +1,15 @@
 /**
- * docker-compose.yml is accepted by the real Compose CLI (`docker compose config`, or the
- * standalone `docker-compose config`; Debian's docker-compose is installed when neither exists),
- * and what it wires together is consistent with monitoring/, the Dockerfile and the worker's
- * BERTH_* settings.
+ * docker-compose.yml (and the observability override) is accepted by the real Compose CLI, and
+ * what it wires together is consistent with monitoring/, the Dockerfiles, the image build script
+ * and the worker's BERTH_* settings (promtool checks every Prometheus config in
+ * prometheus-monitoring.test.ts). compose-deploy.test.ts runs it for real.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ensureAptPackages } from '../../src/infra/apt-package.js';
-
-const ROOT = join(import.meta.dirname, '..', '..');
+import { WORKER_SETTINGS } from '../../src/config/worker-settings.js';
+import { ComposeProject, composeCli, ROOT } from '../support/compose-project.js';
 
 interface Service {
   image?: string;
@@ -24,143 +21,170 @@ interface Service {
   command?: string[] | string;
   hostname?: string;
   group_add?: (string | number)[];
+  ports?: (string | { host_ip?: string; published?: string | number; target?: number })[];
 }
 
+type PromConfig = {
+  rule_files: string[];
+  scrape_configs: {
+    job_name: string;
+    static_configs?: { targets: string[] }[];
+    file_sd_configs?: unknown[];
+  }[];
+};
+
+const WORKERS = ['worker-1', 'worker-2', 'worker-3'];
 let services: Record<string, Service>;
+let withObservability: Record<string, Service>;
+
+async function config(files: string[]): Promise<Record<string, Service>> {
+  const out = await new ComposeProject(await composeCli(), 'berthconfig', { ...process.env }, files).compose([
+    'config',
+  ]);
+  return (parse(out) as { services: Record<string, Service> }).services;
+}
+
+function promConfig(rel: string): PromConfig {
+  return parse(readFileSync(join(ROOT, 'monitoring/prometheus', rel), 'utf8')) as PromConfig;
+}
+
+function staticTargets(c: PromConfig, job: string): string[] {
+  const j = c.scrape_configs.find((s) => s.job_name === job);
+  return (j?.static_configs ?? []).flatMap((s) => s.targets).sort();
+}
 
 beforeAll(async () => {
-  const out = await composeConfig();
-  services = (parse(out) as { services: Record<string, Service> }).services;
+  services = await config(['docker-compose.yml']);
+  withObservability = await config(['docker-compose.yml', 'docker-compose.observability.yml']);
 }, 300_000);
 
 describe('docker-compose.yml', () => {
-  it('defines Kafka, topic init, two workers, Prometheus, Grafana and the OTel collector', () => {
-    expect(Object.keys(services).sort()).toEqual(
-      ['grafana', 'kafka', 'kafka-init', 'otel-collector', 'prometheus', 'worker-1', 'worker-2'].sort(),
-    );
-    expect(services.kafka?.image).toMatch(/^apache\/kafka:/);
-    expect(services['otel-collector']?.image).toMatch(/^otel\/opentelemetry-collector:/);
+  it('defines Kafka, topic creation, three workers and Prometheus, all from images built here', () => {
+    expect(Object.keys(services).sort()).toEqual(['kafka', 'prometheus', 'topics', ...WORKERS].sort());
+    const script = readFileSync(join(ROOT, 'scripts/deploy-images.sh'), 'utf8');
+    for (const [name, s] of Object.entries(services)) {
+      // No registry: every image is one scripts/deploy-images.sh tags, nothing is built by compose.
+      expect(s.image, name).toMatch(/^berth\/deploy-(worker|kafka|prometheus):current$/);
+      expect(script).toContain(`build ${/deploy-(\w+)/.exec(s.image ?? '')?.[1]} `);
+      expect(s.build, name).toBeUndefined();
+    }
   });
 
-  it('configures workers through BERTH_* variables, with distinct ids and the Docker socket', () => {
+  it("creates the topics with Berth's own code, not a hand-written list", () => {
+    const topics = services.topics ?? {};
+    expect(topics.image).toBe(services['worker-1']?.image);
+    expect(topics.command).toEqual(['infra', 'topics', '--wait-ms', '120000']);
+    expect(topics.environment?.BERTH_KAFKA_BROKERS).toBe('kafka:9092');
+    expect(topics.environment?.BERTH_TOPIC_PREFIX).toBe(
+      services['worker-1']?.environment?.BERTH_TOPIC_PREFIX,
+    );
+    expect(dependsOn(topics).kafka).toBe('service_healthy');
+    const raw = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
+    expect(raw).not.toMatch(/kafka-topics|--create|cleanup\.policy|retention\.ms/);
+  });
+
+  it('configures workers through known BERTH_* variables, with distinct ids and the Docker socket', () => {
+    const known = new Set(Object.values(WORKER_SETTINGS).map((s) => s.env));
     const ids = new Set<string>();
-    for (const name of ['worker-1', 'worker-2']) {
+    for (const name of WORKERS) {
       const w = services[name] ?? {};
       const env = w.environment ?? {};
-      for (const key of [
-        'BERTH_KAFKA_BROKERS',
-        'BERTH_TOPIC_PREFIX',
-        'BERTH_WORKER_ID',
-        'BERTH_SLOTS',
-        'BERTH_MEMORY_BUDGET_BYTES',
-        'BERTH_METRICS_HOST',
-        'BERTH_METRICS_PORT',
-        'OTEL_EXPORTER_OTLP_ENDPOINT',
-      ]) {
-        expect(env[key], `${name} ${key}`).toBeTruthy();
-      }
+      for (const key of Object.keys(env).filter((k) => k.startsWith('BERTH_')))
+        expect(known, key).toContain(key);
       ids.add(String(env.BERTH_WORKER_ID));
       expect(env.BERTH_KAFKA_BROKERS).toBe('kafka:9092');
       expect(env.BERTH_METRICS_HOST).toBe('0.0.0.0');
+      expect(w.hostname).toBe(name);
       expect(mountTargets(w)).toContain('/var/run/docker.sock');
-      expect(w.build).toBeDefined();
-      expect(dependsOn(w)['kafka-init']).toBe('service_completed_successfully');
-      expect(new URL(String(env.OTEL_EXPORTER_OTLP_ENDPOINT)).hostname).toBe('otel-collector');
+      expect(w.group_add?.length).toBe(1);
+      expect(dependsOn(w).topics).toBe('service_completed_successfully');
+      expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
     }
-    expect(ids.size).toBe(2);
-    expect(dependsOn(services['kafka-init'] ?? {}).kafka).toBe('service_healthy');
+    expect(ids.size).toBe(WORKERS.length);
   });
 
-  it('lets Prometheus scrape exactly the compose workers on their metrics port', () => {
-    const prom = parse(readFileSync(join(ROOT, 'monitoring/prometheus/prometheus.yml'), 'utf8')) as {
-      scrape_configs: { job_name: string; static_configs?: { targets: string[] }[] }[];
-    };
-    const job = prom.scrape_configs.find((j) => j.job_name === 'berth-worker');
-    const targets = (job?.static_configs ?? []).flatMap((s) => s.targets).sort();
-    const expected = ['worker-1', 'worker-2']
-      .map((n) => `${services[n]?.hostname ?? n}:${services[n]?.environment?.BERTH_METRICS_PORT}`)
-      .sort();
-    expect(targets).toEqual(expected);
-    expect(mountTargets(services.prometheus ?? {})).toContain('/etc/prometheus');
+  it('publishes only Kafka and Prometheus, on 127.0.0.1', () => {
+    const published = Object.entries(services).flatMap(([name, s]) =>
+      (s.ports ?? []).map((p) => ({ name, ip: typeof p === 'string' ? p.split(':')[0] : p.host_ip })),
+    );
+    expect(published.map((p) => p.name).sort()).toEqual(['kafka', 'prometheus']);
+    for (const p of published) expect(p.ip).toBe('127.0.0.1');
+  });
+
+  it('lets the compose Prometheus scrape exactly the compose workers and itself', () => {
+    const prom = services.prometheus ?? {};
+    const command = Array.isArray(prom.command) ? prom.command : [];
+    expect(command).toContain('--config.file=/etc/prometheus/compose/prometheus.yml');
+    expect(mountTargets(prom)).toContain('/etc/prometheus');
+    const c = promConfig('compose/prometheus.yml');
+    const expected = WORKERS.map((n) => `${n}:${services[n]?.environment?.BERTH_METRICS_PORT}`).sort();
+    expect(staticTargets(c, 'berth-worker')).toEqual(expected);
+    expect(staticTargets(c, 'prometheus')).toEqual(['127.0.0.1:9090']);
+    expect(c.scrape_configs.map((s) => s.job_name).sort()).toEqual(['berth-worker', 'prometheus']);
+  });
+
+  it('keeps the host example config free of targets that are always down', () => {
+    const c = promConfig('prometheus.yml');
+    expect(c.scrape_configs.map((s) => s.job_name)).toEqual(['berth-worker-local']);
+    expect(c.scrape_configs.flatMap((s) => s.static_configs ?? [])).toEqual([]);
+  });
+});
+
+describe('docker-compose.observability.yml', () => {
+  it('adds the collector and Grafana, traces from every worker, and the collector as a target', () => {
+    expect(Object.keys(withObservability).sort()).toEqual(
+      ['grafana', 'kafka', 'otel-collector', 'prometheus', 'topics', ...WORKERS].sort(),
+    );
+    for (const name of WORKERS) {
+      const env = withObservability[name]?.environment ?? {};
+      expect(new URL(String(env.OTEL_EXPORTER_OTLP_ENDPOINT)).hostname).toBe('otel-collector');
+      expect(env.BERTH_WORKER_ID).toBe(name);
+    }
+    const command = withObservability.prometheus?.command;
+    expect(command).toContain('--config.file=/etc/prometheus/compose/prometheus-observability.yml');
+    const c = promConfig('compose/prometheus-observability.yml');
+    expect(staticTargets(c, 'otel-collector')).toEqual(['otel-collector:8888']);
+    expect(staticTargets(c, 'berth-worker')).toEqual(
+      staticTargets(promConfig('compose/prometheus.yml'), 'berth-worker'),
+    );
   });
 
   it('mounts monitoring files that exist, where the provisioning expects them', () => {
     for (const name of ['prometheus', 'grafana', 'otel-collector']) {
-      for (const v of services[name]?.volumes ?? []) {
-        if (typeof v === 'object' && v.type === 'bind' && v.source?.includes('/monitoring/')) {
-          expect(existsSync(v.source), v.source).toBe(true);
-        }
+      for (const v of withObservability[name]?.volumes ?? []) {
+        const source = typeof v === 'string' ? v.split(':')[0] : v.source;
+        if (source?.includes('/monitoring/')) expect(existsSync(source), source).toBe(true);
       }
     }
     const provider = parse(
       readFileSync(join(ROOT, 'monitoring/grafana/provisioning/dashboards/berth.yml'), 'utf8'),
     ) as { providers: { options: { path: string } }[] };
-    expect(mountTargets(services.grafana ?? {})).toContain(provider.providers[0]?.options.path);
-    const collector = readFileSync(join(ROOT, 'monitoring/otel/collector.yml'), 'utf8');
-    expect(collector).toContain('0.0.0.0:4318');
+    expect(mountTargets(withObservability.grafana ?? {})).toContain(provider.providers[0]?.options.path);
+    expect(readFileSync(join(ROOT, 'monitoring/otel/collector.yml'), 'utf8')).toContain('0.0.0.0:4318');
   });
+});
 
-  it('has a topic-init script that the shell parses and that creates every Berth topic', () => {
-    const init = services['kafka-init'] ?? {};
-    const script = Array.isArray(init.command) ? init.command.join('\n') : String(init.command);
-    const dir = mkdtempSync(join(tmpdir(), 'berth-compose-'));
-    try {
-      const file = join(dir, 'init.sh');
-      // Compose writes `$$` for a literal `$`; `config` output may still show it doubled.
-      writeFileSync(file, script.replaceAll('$$', '$'));
-      execFileSync('sh', ['-n', file]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    for (const topic of ['tasks', 'results', 'metrics', 'dlq', 'retry', 'code', 'control']) {
-      expect(script).toMatch(new RegExp(`^\\s*t ${topic} `, 'm'));
-    }
-  });
-
-  it('builds the worker image with an entrypoint that the build produces', () => {
+describe('worker image', () => {
+  it('builds FROM the Node 20 stack image with an entrypoint that the build produces', () => {
     const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toMatch(/^FROM node:20-slim/m);
-    const entry = /^ENTRYPOINT \["node", "dist\/([^"]+)\.js"\]/m.exec(dockerfile)?.[1];
+    expect(dockerfile).toMatch(/^ARG STACK_IMAGE=berth\/stack-node-20:current$/m);
+    expect(dockerfile).not.toMatch(/^FROM (?!\$\{STACK_IMAGE\})/m);
+    expect(dockerfile).toMatch(/^USER 10001:10001$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK /m);
+    const entry = /^ENTRYPOINT \["node", "\/app\/dist\/([^"]+)\.js"\]/m.exec(dockerfile)?.[1];
     expect(entry).toBeDefined();
     const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
       compilerOptions: { rootDir: string; outDir: string };
     };
     expect(build.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
     expect(existsSync(join(ROOT, 'src', `${entry}.ts`))).toBe(true);
-    const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
-    for (const needed of ['src', 'schemas', 'stacks', 'package.json']) expect(ignore).not.toContain(needed);
+    for (const f of ['deploy/broker/Dockerfile', 'deploy/prometheus/Dockerfile']) {
+      const text = readFileSync(join(ROOT, f), 'utf8');
+      expect(text, f).toMatch(/^ARG BASE_IMAGE=berth\/base-bookworm:current$/m);
+      expect(text, f).toMatch(/^HEALTHCHECK /m);
+    }
   });
 });
-
-/** Runs `docker compose config` (v2) or `docker-compose config` (v1), installing v1 if needed. */
-async function composeConfig(): Promise<string> {
-  let cli = composeCli();
-  if (cli === null) {
-    await ensureAptPackages('docker-compose', ['docker-compose'], () => undefined);
-    cli = composeCli();
-  }
-  if (cli === null) throw new Error('no Compose CLI available after installing docker-compose');
-  const [cmd, ...prefix] = cli;
-  return execFileSync(cmd ?? '', [...prefix, '-f', join(ROOT, 'docker-compose.yml'), 'config'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    cwd: ROOT,
-  });
-}
-
-/** The first Compose CLI that answers `version`: the v2 plugin, then standalone v1. */
-function composeCli(): string[] | null {
-  for (const cli of [['docker', 'compose'], ['docker-compose']]) {
-    const [cmd, ...args] = cli;
-    try {
-      execFileSync(cmd ?? '', [...args, 'version'], { stdio: 'ignore' });
-      return cli;
-    } catch {
-      // Not installed (ENOENT) or no compose plugin: try the next one.
-    }
-  }
-  return null;
-}
 
 function mountTargets(s: Service): string[] {
   return (s.volumes ?? []).map((v) => (typeof v === 'string' ? (v.split(':')[1] ?? '') : (v.target ?? '')));

@@ -36,11 +36,11 @@ afterAll(async () => {
 });
 
 describe('promtool', () => {
-  it('accepts prometheus.yml (with its rule files) and the alert rules', () => {
-    const config = execFileSync('promtool', ['check', 'config', join(PROM_DIR, 'prometheus.yml')], {
-      encoding: 'utf8',
-    });
-    expect(config).toContain('SUCCESS');
+  it('accepts the host and compose configs (with their rule files) and the alert rules', () => {
+    for (const rel of ['prometheus.yml', 'compose/prometheus.yml', 'compose/prometheus-observability.yml']) {
+      const config = execFileSync('promtool', ['check', 'config', join(PROM_DIR, rel)], { encoding: 'utf8' });
+      expect(config, rel).toMatch(/SUCCESS: \d+ rules found/);
+    }
     const rules = execFileSync('promtool', ['check', 'rules', RULES_FILE], { encoding: 'utf8' });
     expect(rules).toMatch(/SUCCESS: \d+ rules found/);
   });
