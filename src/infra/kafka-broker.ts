@@ -7,6 +7,7 @@ import type { InfraConfig } from '../config/infra-config.js';
 import { InfraError } from '../domain/infra-error.js';
 import { type BrokerInfo, probeBroker } from '../kafka/broker-probe.js';
 import { sleep } from '../resilience/retry.js';
+import { ensureAptPackages } from './apt-package.js';
 import { ensureKafkaJars } from './kafka-distribution.js';
 import { logTail, type ManagedProcess, runningPid, startDetached, stopManaged } from './managed-process.js';
 import { isPortOpen, portOwner } from './port-owner.js';
@@ -116,6 +117,7 @@ async function formatStorage(config: InfraConfig, lib: string, propsFile: string
 
 /** Writes config, formats storage once and starts the broker; returns its pid. */
 async function startBroker(config: InfraConfig, log: (line: string) => void): Promise<number> {
+  await ensureAptPackages('java', ['default-jre-headless'], log);
   const lib = await ensureKafkaJars(config, log);
   const dir = kafkaDir(config);
   await mkdir(join(dir, 'data'), { recursive: true });
