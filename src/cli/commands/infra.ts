@@ -11,7 +11,9 @@ const help = `usage: berth infra up | down | status [--json]
   status  what runs, where, and versions (exit 1 when something is down)
 
 environment:
-  BERTH_STATE_DIR (~/.berth)  BERTH_CACHE_DIR (~/.cache/berth)  BERTH_KAFKA_PORT (9092)
+  BERTH_STATE_DIR (~/.berth: pid files, logs, broker data; created when missing)
+  BERTH_CACHE_DIR (~/.cache/berth: Kafka jars and the Maven repository that fetched them)
+  BERTH_KAFKA_PORT (9092)
   BERTH_KAFKA_CONTROLLER_PORT (port+1)  BERTH_KAFKA_VERSION (4.4.0)  BERTH_KAFKA_HEAP_MB (512)
   BERTH_TOPIC_PREFIX (berth)  BERTH_TASKS_PARTITIONS (6)  DOCKER_HOST (unix:///var/run/docker.sock)`;
 
