@@ -77,7 +77,7 @@ run() {
   name=$1
   shift
   started=$(date +%s)
-  { (cd "$checkout" && "$@") 2>&1; echo "exit $?" >"$work/$name.rc"; } | tee "$work/$name.raw" >&2
+  { rc=0; (cd "$checkout" && "$@") 2>&1 || rc=$?; echo "exit $rc" >"$work/$name.rc"; } | tee "$work/$name.raw" >&2
   sed "s/$(printf '\033')\[[0-9;]*m//g" "$work/$name.raw" >"$work/$name.log" # without colours
   rc=$(sed -n 's/^exit //p' "$work/$name.rc")
   secs=$(($(date +%s) - started))
