@@ -13,6 +13,8 @@ export interface DemoRunOptions {
   readonly cli: string;
   readonly examplesDir: string;
   readonly brokers: readonly string[];
+  /** The installation's topic prefix (BERTH_TOPIC_PREFIX): the worker and `berth code push` use it too. */
+  readonly topicPrefix: string;
   readonly tasks: readonly DemoTask[];
   readonly timeoutMs: number;
   readonly log: (line: string) => void;
@@ -36,7 +38,11 @@ export async function pushExamples(opts: DemoRunOptions): Promise<void> {
 
 /** Submits the workload, collects a result per task, and returns the problems found (empty = all good). */
 export async function runWorkload(opts: DemoRunOptions, worker: DemoWorker): Promise<string[]> {
-  const client = new BerthClient({ brokers: opts.brokers, clientId: 'berth-demo' });
+  const client = new BerthClient({
+    brokers: opts.brokers,
+    topicPrefix: opts.topicPrefix,
+    clientId: 'berth-demo',
+  });
   const ids = opts.tasks.map((t) => t.input.id);
   const results = new Map<string, TaskResult>();
   try {

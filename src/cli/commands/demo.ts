@@ -42,6 +42,7 @@ const demo: Command = {
       cli,
       examplesDir: join(root, 'examples'),
       brokers: brokersFromEnv(),
+      topicPrefix: process.env.BERTH_TOPIC_PREFIX ?? 'berth',
       tasks: demoWorkload(`demo-${Date.now().toString(36)}`, Number(values.transactions)),
       timeoutMs: 10 * 60_000,
       log,
