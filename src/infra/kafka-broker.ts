@@ -160,10 +160,12 @@ export async function ensureBroker(config: InfraConfig, log: (line: string) => v
       { retriable: false, component: 'kafka' },
     );
   }
-  const started = Date.now();
   // A broker still starting from an earlier `up` is awaited; how it exits is then unknown here.
   const child = before.kind === 'starting' ? null : await startBroker(config, log);
   const pid = before.kind === 'starting' ? before.pid : (child?.pid ?? -1);
+  // The start timeout counts from the broker's start: resolving the jars from Maven Central into
+  // an empty cache (a minute or two) must not eat it, or a first `up` kills a healthy broker.
+  const started = Date.now();
   log(`kafka: broker ${config.kafkaVersion} started (pid ${pid}), waiting until a topic can be created`);
   return waitForBroker(config, pid, child, started, log);
 }
