@@ -113,6 +113,7 @@ describe('docker-compose deployment', () => {
       cli: join(ROOT, 'dist', 'cli', 'main.js'),
       examplesDir: join(ROOT, 'examples'),
       brokers: [`127.0.0.1:${kafkaPort}`],
+      topicPrefix: 'berth',
       tasks: demoWorkload(`compose-${Date.now().toString(36)}`, TRANSACTIONS),
       timeoutMs: 300_000,
       log: () => undefined,
