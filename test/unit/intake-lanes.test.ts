@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { PriorityLane } from '../../src/domain/priority-lane.js';
 import { laneOfPriority, PRIORITY_LANES, priorityOfLane } from '../../src/domain/priority-lane.js';
 import { IntakeRoom } from '../../src/intake/intake-room.js';
 import { LaneArbiter, type LaneSource } from '../../src/intake/lane-arbiter.js';
 import { berthTopicConfigs } from '../../src/kafka/kafka-admin.js';
 import { laneGroupId, laneTopics, topicNames } from '../../src/kafka/topic-names.js';
-import type { PriorityLane } from '../../src/domain/priority-lane.js';
 
 /** A lane source over an endless (or counted) backlog that takes room while there is some. */
 function backlog(room: IntakeRoom, lane: PriorityLane, records: number, took: PriorityLane[]): LaneSource {
