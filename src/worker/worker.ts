@@ -279,7 +279,7 @@ export class Worker {
     await this.upkeep.start();
     if (this.d.code.start) await withRetry(() => this.d.code.start?.() ?? Promise.resolve(), retry);
     await withRetry(() => this.peers.start(), retry);
-    for (const lc of this.consumers) await withRetry(() => lc.consumer.start(), retry);
+    await Promise.all(this.consumers.map((lc) => withRetry(() => lc.consumer.start(), retry)));
     this.stateValue = 'RUNNING';
     this.stats.start(this.d.config.statsIntervalMs);
     await this.stats.publish(true);
