@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { PriorityLane } from '../../src/domain/priority-lane.js';
 import { laneOfPriority, PRIORITY_LANES, priorityOfLane } from '../../src/domain/priority-lane.js';
+import type { ConsumedRecord } from '../../src/intake/consumed-record.js';
 import { IntakeRoom } from '../../src/intake/intake-room.js';
+import { IntakeScheduler } from '../../src/intake/intake-scheduler.js';
 import { LaneArbiter, type LaneSource } from '../../src/intake/lane-arbiter.js';
 import { berthTopicConfigs } from '../../src/kafka/kafka-admin.js';
 import { laneGroupId, laneTopics, topicNames } from '../../src/kafka/topic-names.js';
+import { InFlightLedger } from '../../src/ledger/in-flight-ledger.js';
 
 /** A lane source over an endless (or counted) backlog that takes room while there is some. */
 function backlog(room: IntakeRoom, lane: PriorityLane, records: number, took: PriorityLane[]): LaneSource {
@@ -68,6 +71,43 @@ describe('IntakeRoom lanes', () => {
     expect(room.hasRoomFor('low')).toBe(false);
     room.give(1, 'high');
     expect(room.hasRoomFor('low')).toBe(true);
+  });
+});
+
+describe('IntakeScheduler of a lane', () => {
+  const rec = (topic: string, offset: number): ConsumedRecord => ({
+    topic,
+    partition: 0,
+    offset: String(offset),
+    key: null,
+    value: Buffer.from('v'),
+    headers: {},
+  });
+
+  it('a high source is admitted into the reserve behind a room full of normal work, and gives it back', () => {
+    const ledger = new InFlightLedger();
+    const room = new IntakeRoom(2, 1);
+    const started: string[] = [];
+    const normal = new IntakeScheduler({ ledger, room, start: (t) => started.push(t.record.topic) });
+    const high = new IntakeScheduler({
+      ledger,
+      room,
+      lane: 'high',
+      start: (t) => started.push(t.record.topic),
+    });
+    ledger.retainOnly('p.tasks', [0]);
+    ledger.retainOnly('p.tasks.high', [0]);
+    expect([0, 1, 2].map((o) => normal.offer(rec('p.tasks', o)).kind)).toEqual([
+      'accepted',
+      'accepted',
+      'full',
+    ]);
+    expect(high.offer(rec('p.tasks.high', 0)).kind).toBe('accepted');
+    expect(high.offer(rec('p.tasks.high', 1)).kind).toBe('full');
+    expect(started).toEqual(['p.tasks', 'p.tasks', 'p.tasks.high']);
+    expect(room.held).toBe(3);
+    high.close();
+    expect(normal.offer(rec('p.tasks', 2)).kind).toBe('full'); // the reserve is not normal room
   });
 });
 
