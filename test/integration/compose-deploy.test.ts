@@ -105,6 +105,8 @@ describe('docker-compose deployment', () => {
     // Drift is detected: the same topics checked against another partition count differ.
     expect(await berthTopicDrift(kafka, 'berth', { tasksPartitions: 7 })).toEqual([
       'berth.tasks partitions=6 (want 7)',
+      'berth.tasks.high partitions=6 (want 7)',
+      'berth.tasks.low partitions=6 (want 7)',
     ]);
   });
 
