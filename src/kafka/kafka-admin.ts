@@ -14,7 +14,7 @@ export interface BerthTopicsOptions {
   readonly otherPartitions?: number;
 }
 
-/** The seven Berth topics with their configs: code compacted, results and dlq kept long. */
+/** The Berth topics with their configs: code compacted, results and dlq kept long, progress 1 day. */
 export function berthTopicConfigs(prefix: string, opts: BerthTopicsOptions): ITopicConfig[] {
   const t = topicNames(prefix);
   const other = opts.otherPartitions ?? 3;
@@ -49,11 +49,18 @@ export function berthTopicConfigs(prefix: string, opts: BerthTopicsOptions): ITo
       ],
     },
     { topic: t.control, numPartitions: 1, replicationFactor: 1, configEntries: retention(DAY_MS) },
+    // Live output and progress: short-lived, a record holds at most the per-task budget.
+    {
+      topic: t.progress,
+      numPartitions: other,
+      replicationFactor: 1,
+      configEntries: [...retention(DAY_MS), { name: 'max.message.bytes', value: String(2 * 1024 * 1024) }],
+    },
   ];
 }
 
 /**
- * Creates whichever of the seven Berth topics are missing (existing ones are left as they are)
+ * Creates whichever of the Berth topics are missing (existing ones are left as they are)
  * and waits for their leaders. Throws a retriable `InfraError` when the broker does not answer.
  */
 export async function ensureBerthTopics(
@@ -84,7 +91,7 @@ export function ensureTopics(kafka: Kafka, prefix: string, tasksPartitions: numb
   return ensureBerthTopics(kafka, prefix, { tasksPartitions });
 }
 
-/** Deletes the seven topics of `prefix` that exist (test cleanup). */
+/** Deletes the topics of `prefix` that exist (test cleanup). */
 export async function deleteBerthTopics(kafka: Kafka, prefix: string): Promise<void> {
   const admin = kafka.admin();
   try {

@@ -17,6 +17,8 @@ export interface TopicNames {
   readonly code: string;
   /** Cancel requests. Key: task id. Value: Control. */
   readonly control: string;
+  /** Live output and progress of running tasks (best effort, 1 day). Key: task id. Value: TaskProgress. */
+  readonly progress: string;
 }
 
 export function topicNames(prefix = 'berth'): TopicNames {
@@ -28,6 +30,7 @@ export function topicNames(prefix = 'berth'): TopicNames {
     retry: `${prefix}.retry`,
     code: `${prefix}.code`,
     control: `${prefix}.control`,
+    progress: `${prefix}.progress`,
   });
 }
 
