@@ -152,9 +152,7 @@ function valueReply(value) {
   if (value === null || value === undefined) return NULL_REPLY;
   if (typeof value === 'string') return `R\tstring\t${b64(value)}\n`;
   if (value instanceof Uint8Array) {
-    const bytes = Buffer.isBuffer(value)
-      ? value
-      : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
     return `R\tbytes\t${bytes.toString('base64')}\n`;
   }
   let json;
@@ -181,8 +179,7 @@ function decodeLabels(field) {
     const colon = pair.indexOf(':');
     const key = fromB64(colon < 0 ? pair : pair.slice(0, colon));
     const value = colon < 0 ? '' : fromB64(pair.slice(colon + 1));
-    if (key === '__proto__')
-      Object.defineProperty(labels, key, { value, enumerable: true, writable: true, configurable: true });
+    if (key === '__proto__') Object.defineProperty(labels, key, { value, enumerable: true, writable: true, configurable: true });
     else labels[key] = value;
   }
   return labels;
@@ -210,11 +207,7 @@ function runCall(handler, line) {
   let result;
   try {
     result = handler.fn.call(handler.owner, payload, ctx);
-    if (
-      result !== null &&
-      (typeof result === 'object' || typeof result === 'function') &&
-      typeof result.then === 'function'
-    ) {
+    if (result !== null && (typeof result === 'object' || typeof result === 'function') && typeof result.then === 'function') {
       return Promise.resolve(result).then(
         (value) => markAndReply(valueReply(value)),
         (err) => markAndReply(errorReply(err)),
