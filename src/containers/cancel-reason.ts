@@ -1,9 +1,11 @@
 /**
  * The reason a cancelled outcome carries: `cancelled: <why>` when the abort reason is an Error
- * with a message (the worker aborts with the cancel request's reason), else `cancelled`.
+ * with a message (the worker aborts with the cancel request's reason), else `cancelled` (also for
+ * the platform's default reason of a bare `abort()`).
  */
 export function cancelledReason(signal: AbortSignal): string {
-  const why = signal.reason instanceof Error ? signal.reason.message.trim() : '';
+  const r: unknown = signal.reason;
+  const why = r instanceof Error && r.name !== 'AbortError' ? r.message.trim() : '';
   return why === '' || why === 'cancelled' ? 'cancelled' : `cancelled: ${why}`;
 }
 
