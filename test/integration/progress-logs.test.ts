@@ -1,0 +1,207 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BerthClient } from '../../src/client/berth-client.js';
+import { pushCodePackage } from '../../src/code/code-push.js';
+import type { TaskProgress } from '../../src/domain/task-progress.js';
+import { KafkaCodeTopic } from '../../src/kafka/code-topic.js';
+import { type LiveBerth, runBerth, startBerth } from '../support/berth-cli.js';
+import { availableStacks, inlineEvent, WorkerHarness } from './worker-harness.js';
+
+/**
+ * Live output and progress through a real worker process (dist/cli/main.js worker, shared broker,
+ * random topic prefix): `berth logs --follow` shows a task's output and progress while it runs,
+ * `berth task` shows its progress, a function handler's progress() reaches the SDK's onProgress,
+ * and a cancel with a reason keeps the reason and the output printed so far (fresh, HOT process
+ * and function isolation).
+ */
+const h = new WorkerHarness();
+const tmp = mkdtempSync(join(tmpdir(), 'berth-progress-'));
+const env = () => ({ BERTH_TOPIC_PREFIX: h.prefix, BERTH_KAFKA_BROKERS: '127.0.0.1:9092' });
+const NEEDED = ['shell', 'node-20', 'python-3.11'];
+let worker: LiveBerth;
+let client: BerthClient;
+
+async function pushPackage(name: string, manifest: Record<string, unknown>, files: Record<string, string>) {
+  const dir = join(tmp, name);
+  mkdirSync(dir, { recursive: true });
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  writeFileSync(join(dir, 'berth.json'), JSON.stringify({ name, ...manifest }));
+  await pushCodePackage({
+    dir,
+    topic: new KafkaCodeTopic({ kafka: h.kafka, topic: h.topics.code }),
+    runTemplate: async () => null,
+  });
+}
+
+const NODE_HANDLER = `exports.handle = async (payload, ctx) => {
+  const what = payload.toString();
+  console.log('fn-start ' + ctx.taskId);
+  ctx.progress(25, 'quarter');
+  await new Promise((r) => setTimeout(r, 700));
+  ctx.progress(75, 'three quarters');
+  if (what === 'sleep') await new Promise((r) => setTimeout(r, 60000));
+  await new Promise((r) => setTimeout(r, 700));
+  return 'done';
+};
+`;
+
+const PYTHON_HANDLER = `import time
+
+def handle(payload, ctx):
+    ctx.progress(30, "py thirty")
+    time.sleep(0.7)
+    ctx.progress(60.5, "py sixty")
+    time.sleep(0.7)
+    return "ok"
+`;
+
+beforeAll(async () => {
+  const missing = NEEDED.filter((s) => !availableStacks([s]).length);
+  if (missing.length > 0) throw new Error(`stacks not built: ${missing.join(', ')} (run berth stacks build)`);
+  await h.setUp(2);
+  await pushPackage(
+    'progress-fn',
+    { stack: 'node-20', handler: 'app.js:handle', maxConcurrency: 2 },
+    { 'app.js': NODE_HANDLER },
+  );
+  await pushPackage(
+    'progress-py',
+    { stack: 'python-3.11', handler: 'app.py:handle', maxConcurrency: 1 },
+    { 'app.py': PYTHON_HANDLER },
+  );
+  await pushPackage(
+    'progress-hot',
+    {
+      stack: 'shell',
+      isolation: 'HOT',
+      command: ['bash', '-c', 'echo hot-before; echo "10 hot" >&3; sleep 60'],
+    },
+    {},
+  );
+  worker = startBerth(['worker'], {
+    ...env(),
+    BERTH_WORKER_ID: `w-${h.prefix}`,
+    BERTH_SLOTS: '4',
+    BERTH_WARM_POOL_SIZE: '1',
+    BERTH_PREWARM_STACKS: 'shell',
+    BERTH_PROGRESS_INTERVAL_MS: '200',
+    BERTH_CODE_CACHE_DIR: join(tmp, 'cache'),
+    BERTH_CONTAINER_LABELS: Object.entries(h.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+  });
+  await worker.stderrMatch(/running: \d+ slots/);
+  client = new BerthClient({ brokers: ['127.0.0.1:9092'], topicPrefix: h.prefix });
+}, 180_000);
+
+afterAll(async () => {
+  await client?.close();
+  worker?.child.kill('SIGTERM');
+  await worker?.exited;
+  await h.tearDown();
+  rmSync(tmp, { recursive: true, force: true });
+}, 120_000);
+
+describe('progress and live logs through a worker process', () => {
+  it('berth logs --follow shows output and progress while the task runs; berth task shows the progress', async () => {
+    const id = `logs-${h.prefix}`;
+    const logs = startBerth(['logs', id, '--follow'], env());
+    const script =
+      'for i in 1 2 3; do echo "step $i"; echo "$((i*33)) working on $i" >&$BERTH_PROGRESS_FD; sleep 1; done; echo "all done" >&2';
+    const sentAt = Date.now();
+    await h.send([{ event: inlineEvent(id, 'shell', ['bash', '-c', script]) }]);
+    // The first progress line appears while the task still runs: well before its result.
+    const firstProgressMs = await logs.stderrMatch(/\[berth\] progress 33% working on 1/);
+    const seenAt = Date.now();
+    expect(h.resultsFor(id)).toEqual([]);
+    const task = await runBerth(['task', id], env());
+    expect(task.code).toBe(1); // no result yet
+    expect(task.stdout).toMatch(
+      new RegExp(`${id}\\s+RUNNING\\s+attempt 1 on w-${h.prefix}\\s+progress \\d+% working on \\d`),
+    );
+    const code = await logs.exited;
+    const { stdout, stderr } = logs.out();
+    const result = h.resultsFor(id)[0];
+    expect(result?.status).toBe('SUCCEEDED');
+    expect(code).toBe(0);
+    expect(stdout).toBe('step 1\nstep 2\nstep 3\n');
+    expect(stderr).toMatch(/progress 66% working on 2[\s\S]*progress 99% working on 3/);
+    expect(stderr).toMatch(/all done\n[\s\S]*SUCCEEDED/); // the tail came from the result
+    expect(result ? result.finishedAtMs - seenAt : 0).toBeGreaterThan(1000);
+    expect(firstProgressMs).toBeGreaterThan(0);
+    expect(seenAt - sentAt).toBeLessThan(30_000);
+  }, 120_000);
+
+  it("a function handler's progress() reaches onProgress (node, python)", async () => {
+    const seen: Record<string, TaskProgress[]> = { node: [], python: [] };
+    const [node, python] = await Promise.all([
+      client.submitAndWait(
+        { code: 'progress-fn', payload: 'ok' },
+        { timeoutMs: 120_000, onProgress: (p) => seen.node?.push(p) },
+      ),
+      client.submitAndWait(
+        { code: 'progress-py', payload: 'ok' },
+        { timeoutMs: 120_000, onProgress: (p) => seen.python?.push(p) },
+      ),
+    ]);
+    expect(node.status).toBe('SUCCEEDED');
+    expect(python.status).toBe('SUCCEEDED');
+    const reports = (ps: TaskProgress[] | undefined) =>
+      (ps ?? []).filter((p) => p.percent !== null).map((p) => [p.percent, p.message]);
+    expect(reports(seen.node)).toEqual([
+      [25, 'quarter'],
+      [75, 'three quarters'],
+    ]);
+    expect(reports(seen.python)).toEqual([
+      [30, 'py thirty'],
+      [60.5, 'py sixty'],
+    ]);
+    expect(seen.node?.every((p) => p.taskId === node.id && p.attempt === 1)).toBe(true);
+  }, 180_000);
+
+  it('cancel with a reason keeps the reason and the output so far (fresh, HOT process, function)', async () => {
+    const ids = { fresh: `cf-${h.prefix}`, hot: `ch-${h.prefix}`, fn: `cn-${h.prefix}` };
+    const progress = client.progress(Object.values(ids), {});
+    await progress.ready;
+    const started = new Set<string>();
+    const watching = (async () => {
+      for await (const p of progress) {
+        if (p.stdout.byteLength > 0 || p.percent !== null) started.add(p.taskId);
+      }
+    })();
+    await h.send([
+      {
+        event: inlineEvent(ids.fresh, 'shell', ['bash', '-c', 'echo fresh-before; echo oops >&2; sleep 60']),
+      },
+    ]);
+    await client.submit({ id: ids.hot, code: 'progress-hot' });
+    await client.submit({ id: ids.fn, code: 'progress-fn', payload: 'sleep' });
+    await h.until('all three running', () => started.size === 3, 90_000);
+    for (const id of Object.values(ids)) {
+      const run = await runBerth(['cancel', id, '--reason', 'operator stop'], env());
+      expect(run.code).toBe(0);
+    }
+    await h.until(
+      'three results',
+      () => Object.values(ids).every((id) => h.resultsFor(id).length > 0),
+      60_000,
+    );
+    await progress.return?.();
+    await watching;
+    const text = (b: Uint8Array | undefined) => Buffer.from(b ?? []).toString();
+    for (const [mode, id] of Object.entries(ids)) {
+      const r = h.resultsFor(id)[0];
+      expect({ mode, status: r?.status, reason: r?.reason }).toEqual({
+        mode,
+        status: 'CANCELLED',
+        reason: 'cancelled: operator stop',
+      });
+    }
+    expect(text(h.resultsFor(ids.fresh)[0]?.stdout)).toBe('fresh-before\n');
+    expect(text(h.resultsFor(ids.fresh)[0]?.stderr)).toBe('oops\n');
+    expect(text(h.resultsFor(ids.hot)[0]?.stdout)).toBe('hot-before\n');
+    expect(text(h.resultsFor(ids.fn)[0]?.stdout)).toBe(`fn-start ${ids.fn}\n`);
+  }, 180_000);
+});
