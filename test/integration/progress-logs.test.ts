@@ -19,7 +19,7 @@ import { availableStacks, inlineEvent, WorkerHarness } from './worker-harness.js
 const h = new WorkerHarness();
 const tmp = mkdtempSync(join(tmpdir(), 'berth-progress-'));
 const env = () => ({ BERTH_TOPIC_PREFIX: h.prefix, BERTH_KAFKA_BROKERS: '127.0.0.1:9092' });
-const NEEDED = ['shell', 'node-20', 'python-3.11'];
+const NEEDED = ['shell', 'node-20', 'python-3.11', 'ruby-3.3', 'php-8.2', 'java-17'];
 let worker: LiveBerth;
 let client: BerthClient;
 
@@ -47,15 +47,66 @@ const NODE_HANDLER = `exports.handle = async (payload, ctx) => {
 };
 `;
 
-const PYTHON_HANDLER = `import time
+/** One handler per other runtime: two progress reports 0.7 s apart, then a value. */
+const OTHER_RUNTIMES: Record<string, { stack: string; handler: string; file: string; text: string }> = {
+  python: {
+    stack: 'python-3.11',
+    handler: 'app.py:handle',
+    file: 'app.py',
+    text: `import time
 
 def handle(payload, ctx):
-    ctx.progress(30, "py thirty")
+    ctx.progress(30, "python thirty")
     time.sleep(0.7)
-    ctx.progress(60.5, "py sixty")
+    ctx.progress(60.5, "python sixty")
     time.sleep(0.7)
     return "ok"
-`;
+`,
+  },
+  ruby: {
+    stack: 'ruby-3.3',
+    handler: 'app.rb:handle',
+    file: 'app.rb',
+    text: `def handle(payload, ctx)
+  ctx.progress(30, 'ruby thirty')
+  sleep 0.7
+  ctx.progress(60.5, 'ruby sixty')
+  sleep 0.7
+  'ok'
+end
+`,
+  },
+  php: {
+    stack: 'php-8.2',
+    handler: 'app.php:handle',
+    file: 'app.php',
+    text: `<?php
+function handle(string $payload, array $ctx) {
+    ($ctx['progress'])(30, 'php thirty');
+    usleep(700000);
+    ($ctx['progress'])(60.5, 'php sixty');
+    usleep(700000);
+    return 'ok';
+}
+`,
+  },
+  java: {
+    stack: 'java-17',
+    handler: 'App.java:handle',
+    file: 'App.java',
+    text: `import berth.Context;
+public class App {
+  public static Object handle(byte[] payload, Context ctx) throws Exception {
+    ctx.progress(30, "java thirty");
+    Thread.sleep(700);
+    ctx.progress(60.5, "java sixty");
+    Thread.sleep(700);
+    return "ok";
+  }
+}
+`,
+  },
+};
 
 beforeAll(async () => {
   const missing = NEEDED.filter((s) => !availableStacks([s]).length);
@@ -66,11 +117,12 @@ beforeAll(async () => {
     { stack: 'node-20', handler: 'app.js:handle', maxConcurrency: 2 },
     { 'app.js': NODE_HANDLER },
   );
-  await pushPackage(
-    'progress-py',
-    { stack: 'python-3.11', handler: 'app.py:handle', maxConcurrency: 1 },
-    { 'app.py': PYTHON_HANDLER },
-  );
+  for (const [language, r] of Object.entries(OTHER_RUNTIMES))
+    await pushPackage(
+      `progress-${language}`,
+      { stack: r.stack, handler: r.handler, maxConcurrency: 1 },
+      { [r.file]: r.text },
+    );
   await pushPackage(
     'progress-hot',
     {
@@ -134,32 +186,43 @@ describe('progress and live logs through a worker process', () => {
     expect(seenAt - sentAt).toBeLessThan(30_000);
   }, 120_000);
 
-  it("a function handler's progress() reaches onProgress (node, python)", async () => {
-    const seen: Record<string, TaskProgress[]> = { node: [], python: [] };
-    const [node, python] = await Promise.all([
-      client.submitAndWait(
-        { code: 'progress-fn', payload: 'ok' },
-        { timeoutMs: 120_000, onProgress: (p) => seen.node?.push(p) },
-      ),
-      client.submitAndWait(
-        { code: 'progress-py', payload: 'ok' },
-        { timeoutMs: 120_000, onProgress: (p) => seen.python?.push(p) },
-      ),
-    ]);
+  it("a function handler's progress() reaches onProgress (node, python, ruby, php, java)", async () => {
+    const seen: TaskProgress[] = [];
+    const node = await client.submitAndWait(
+      { code: 'progress-fn', payload: 'ok' },
+      { timeoutMs: 120_000, onProgress: (p) => seen.push(p) },
+    );
     expect(node.status).toBe('SUCCEEDED');
-    expect(python.status).toBe('SUCCEEDED');
-    const reports = (ps: TaskProgress[] | undefined) =>
-      (ps ?? []).filter((p) => p.percent !== null).map((p) => [p.percent, p.message]);
-    expect(reports(seen.node)).toEqual([
+    const reports = (ps: TaskProgress[]) =>
+      ps.filter((p) => p.percent !== null).map((p) => [p.percent, p.message]);
+    expect(reports(seen)).toEqual([
       [25, 'quarter'],
       [75, 'three quarters'],
     ]);
-    expect(reports(seen.python)).toEqual([
-      [30, 'py thirty'],
-      [60.5, 'py sixty'],
-    ]);
-    expect(seen.node?.every((p) => p.taskId === node.id && p.attempt === 1)).toBe(true);
-  }, 180_000);
+    expect(seen.every((p) => p.taskId === node.id && p.attempt === 1 && p.workerId === `w-${h.prefix}`)).toBe(
+      true,
+    );
+    const others = await Promise.all(
+      Object.keys(OTHER_RUNTIMES).map(async (language) => {
+        const got: TaskProgress[] = [];
+        const r = await client.submitAndWait(
+          { code: `progress-${language}`, payload: 'ok' },
+          { timeoutMs: 150_000, onProgress: (p) => got.push(p) },
+        );
+        return { language, status: r.status, reports: reports(got) };
+      }),
+    );
+    expect(others).toEqual(
+      Object.keys(OTHER_RUNTIMES).map((language) => ({
+        language,
+        status: 'SUCCEEDED',
+        reports: [
+          [30, `${language} thirty`],
+          [60.5, `${language} sixty`],
+        ],
+      })),
+    );
+  }, 240_000);
 
   it('cancel with a reason keeps the reason and the output so far (fresh, HOT process, function)', async () => {
     const ids = { fresh: `cf-${h.prefix}`, hot: `ch-${h.prefix}`, fn: `cn-${h.prefix}` };
