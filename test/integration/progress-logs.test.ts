@@ -161,7 +161,7 @@ describe('progress and live logs through a worker process', () => {
     const id = `logs-${h.prefix}`;
     const logs = startBerth(['logs', id, '--follow'], env());
     const script =
-      'for i in 1 2 3; do echo "step $i"; echo "$((i*33)) working on $i" >&$BERTH_PROGRESS_FD; sleep 1; done; echo "all done" >&2';
+      'for i in 1 2 3; do echo "step $i"; echo "$((i*33)) working on $i" >&$BERTH_PROGRESS_FD; sleep 1; done; sleep 5; echo "all done" >&2';
     const sentAt = Date.now();
     await h.send([{ event: inlineEvent(id, 'shell', ['bash', '-c', script]) }]);
     // The first progress line appears while the task still runs: well before its result.
@@ -267,4 +267,36 @@ describe('progress and live logs through a worker process', () => {
     expect(text(h.resultsFor(ids.hot)[0]?.stdout)).toBe('hot-before\n');
     expect(text(h.resultsFor(ids.fn)[0]?.stdout)).toBe(`fn-start ${ids.fn}\n`);
   }, 180_000);
+  it('a task printing fast is published rate-limited and within the byte budget; its result is whole', async () => {
+    const id = `flood-${h.prefix}`;
+    const stream = client.progress(id);
+    await stream.ready;
+    const records: TaskProgress[] = [];
+    const reading = (async () => {
+      for await (const p of stream) records.push(p);
+    })();
+    // About 2 MB of stdout over about 2 s, with a progress report every line.
+    const script =
+      'for i in $(seq 1 200); do head -c 10000 /dev/zero | tr "\\0" x; echo; echo "$((i/2)) line $i" >&3; sleep 0.01; done';
+    const t0 = Date.now();
+    await h.send([{ event: inlineEvent(id, 'shell', ['bash', '-c', script]) }]);
+    await h.until('flood result', () => h.resultsFor(id).length > 0, 60_000);
+    const r = h.resultsFor(id)[0];
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await stream.return?.();
+    await reading;
+    expect(r?.status).toBe('SUCCEEDED');
+    expect(r?.stdoutTruncated).toBe(true); // the result keeps its own 1 MiB cap
+    expect(r?.stdout.byteLength).toBe(1024 * 1024);
+    const runMs = (r?.finishedAtMs ?? 0) - t0;
+    const streamed = records.reduce((n, p) => n + p.stdout.byteLength, 0);
+    // 200 ms between records of the attempt (BERTH_PROGRESS_INTERVAL_MS), plus the closing one.
+    expect(records.length).toBeGreaterThan(2);
+    expect(records.length).toBeLessThanOrEqual(Math.ceil(runMs / 200) + 2);
+    expect(records.map((p) => p.seq)).toEqual(records.map((_, i) => i));
+    expect(streamed).toBeLessThanOrEqual(256 * 1024); // BERTH_PROGRESS_MAX_BYTES_PER_TASK default
+    expect(records.at(-1)?.droppedBytes).toBeGreaterThan(0);
+    expect(streamed + (records.at(-1)?.droppedBytes ?? 0)).toBeLessThanOrEqual(1024 * 1024);
+    expect(records.filter((p) => p.percent !== null).length).toBeGreaterThan(1);
+  }, 120_000);
 });
