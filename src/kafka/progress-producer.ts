@@ -7,7 +7,8 @@ import { keyPartitioner } from './key-partitioner.js';
  * The producer of the progress topic, separate from the results producer so progress can never
  * queue ahead of a result: not idempotent, acks=1, few retries — progress is best effort. It
  * connects on first use (and again after a failure); a send while the broker is away rejects
- * with a retriable `InfraError`, which the publisher counts and drops.
+ * with a retriable `InfraError`, which the publisher counts and drops. An installation created
+ * before the progress topic existed gets it from `berth infra topics`; until then records fail.
  */
 export class ProgressProducer implements ProgressSendPort {
   private producer: Producer | null = null;
