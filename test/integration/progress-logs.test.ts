@@ -184,6 +184,9 @@ describe('progress and live logs through a worker process', () => {
     expect(result ? result.finishedAtMs - seenAt : 0).toBeGreaterThan(1000);
     expect(firstProgressMs).toBeGreaterThan(0);
     expect(seenAt - sentAt).toBeLessThan(30_000);
+    console.log(
+      `berth logs --follow: first progress line ${seenAt - sentAt} ms after submit, ${result ? result.finishedAtMs - seenAt : '?'} ms before the task ended`,
+    );
   }, 120_000);
 
   it("a function handler's progress() reaches onProgress (node, python, ruby, php, java)", async () => {
@@ -242,6 +245,7 @@ describe('progress and live logs through a worker process', () => {
     await client.submit({ id: ids.hot, code: 'progress-hot' });
     await client.submit({ id: ids.fn, code: 'progress-fn', payload: 'sleep' });
     await h.until('all three running', () => started.size === 3, 90_000);
+    const cancelAt = Date.now();
     for (const id of Object.values(ids)) {
       const run = await runBerth(['cancel', id, '--reason', 'operator stop'], env());
       expect(run.code).toBe(0);
@@ -250,6 +254,9 @@ describe('progress and live logs through a worker process', () => {
       'three results',
       () => Object.values(ids).every((id) => h.resultsFor(id).length > 0),
       60_000,
+    );
+    console.log(
+      `three cancels (berth cancel processes, one after another) to three CANCELLED results: ${Date.now() - cancelAt} ms`,
     );
     await progress.return?.();
     await watching;
@@ -298,5 +305,8 @@ describe('progress and live logs through a worker process', () => {
     expect(records.at(-1)?.droppedBytes).toBeGreaterThan(0);
     expect(streamed + (records.at(-1)?.droppedBytes ?? 0)).toBeLessThanOrEqual(1024 * 1024);
     expect(records.filter((p) => p.percent !== null).length).toBeGreaterThan(1);
+    console.log(
+      `flood: ${records.length} progress records over ${runMs} ms, ${streamed} bytes streamed, ${records.at(-1)?.droppedBytes} dropped, result ${r?.stdout.byteLength} bytes (truncated)`,
+    );
   }, 120_000);
 });
