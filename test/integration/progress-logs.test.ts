@@ -181,6 +181,13 @@ describe('progress and live logs through a worker process', () => {
     expect(stdout).toBe('step 1\nstep 2\nstep 3\n');
     expect(stderr).toMatch(/progress 66% working on 2[\s\S]*progress 99% working on 3/);
     expect(stderr).toMatch(/all done\n[\s\S]*SUCCEEDED/); // the tail came from the result
+    // Without --follow: what was streamed, from the topic (the steps; "all done" never streamed).
+    const recorded = await runBerth(['logs', id], env());
+    expect(recorded.code).toBe(0);
+    expect(recorded.stdout).toBe('step 1\nstep 2\nstep 3\n');
+    expect(recorded.stderr).toMatch(/\[berth\] progress 33% working on 1\n[\s\S]*progress 99% working on 3/);
+    const none = await runBerth(['logs', `nothing-${id}`], env());
+    expect(none.code).toBe(1);
     expect(result ? result.finishedAtMs - seenAt : 0).toBeGreaterThan(1000);
     expect(firstProgressMs).toBeGreaterThan(0);
     expect(seenAt - sentAt).toBeLessThan(30_000);
