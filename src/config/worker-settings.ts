@@ -276,6 +276,22 @@ export const WORKER_SETTINGS = {
     min: 0,
     help: 'cancel remembered for',
   },
+  progressIntervalMs: {
+    flag: 'progress-interval-ms',
+    env: 'BERTH_PROGRESS_INTERVAL_MS',
+    fallback: 250,
+    min: 0,
+    max: 60_000,
+    help: 'live output and progress of a running task: at most one record per task per this (0: none published)',
+  },
+  progressMaxBytesPerTask: {
+    flag: 'progress-max-bytes-per-task',
+    env: 'BERTH_PROGRESS_MAX_BYTES_PER_TASK',
+    fallback: 256 * KIB,
+    min: 0,
+    max: MIB,
+    help: 'live output bytes published per task attempt at most (the result keeps its own caps)',
+  },
   schemaRegistryUrl: {
     flag: 'schema-registry-url',
     env: 'BERTH_SCHEMA_REGISTRY_URL',

@@ -27,6 +27,8 @@ export interface TopicNames {
   readonly code: string;
   /** Cancel requests. Key: task id. Value: Control. */
   readonly control: string;
+  /** Live output and progress of running tasks (best effort, 1 day). Key: task id. Value: TaskProgress. */
+  readonly progress: string;
 }
 
 export function topicNames(prefix = 'berth'): TopicNames {
@@ -42,6 +44,7 @@ export function topicNames(prefix = 'berth'): TopicNames {
     retryLow: `${prefix}.retry.low`,
     code: `${prefix}.code`,
     control: `${prefix}.control`,
+    progress: `${prefix}.progress`,
   });
 }
 

@@ -1,6 +1,7 @@
 import type { Codec } from '../codecs/codec.js';
 import type { ExecutionOutcome, ExecutorPort } from '../domain/executor-port.js';
 import { InfraError } from '../domain/infra-error.js';
+import type { AttemptFeed, LiveFeed, LiveFeedPort } from '../domain/live-feed.js';
 import type { TaskEvent } from '../domain/task-event.js';
 import type { TaskResult } from '../domain/task-result.js';
 import type { TaskSpan, TelemetryPort } from '../domain/telemetry-port.js';
@@ -31,6 +32,8 @@ export interface TaskRunnerDeps {
   readonly executor: ExecutorPort;
   readonly publisher: OutcomePublisher;
   readonly cancels: CancelRegistry;
+  /** Live output and progress of running attempts (best effort); absent: none published. */
+  readonly progress?: LiveFeedPort;
   readonly telemetry: TelemetryPort;
   readonly counters: WorkerCounters;
   readonly payloadCapBytes: number;
@@ -237,6 +240,7 @@ export class TaskRunner {
       ? noop
       : await this.d.packages.acquire(plan.codeName ?? '', plan.maxConcurrency, waitSignal);
     let lease: SlotLease | null = null;
+    let feed: AttemptFeed | null = null;
     try {
       if (!functionMode)
         lease = await this.d.slots.acquire(plan.request.memoryBytes, plan.priority, waitSignal);
@@ -245,8 +249,11 @@ export class TaskRunner {
       span.setAttributes({ [ATTR.stack]: plan.stack, [ATTR.taskAttempt]: ctx.event.attempt });
       // Secret values are replaced before the outcome goes anywhere (result, retry reason, span).
       const redactor = plan.redactor;
+      // Live output passes the redactor too; the feed publishes without ever awaiting Kafka.
+      feed = this.d.progress?.open(ctx.event.id, ctx.event.attempt) ?? null;
+      const request = feed === null ? plan.request : { ...plan.request, live: redactedFeed(feed, redactor) };
       const outcome = await this.infraRetry(
-        executeWithLossLimit(this.d.executor, plan.request, signal, () => this.now()),
+        executeWithLossLimit(this.d.executor, request, signal, () => this.now()),
         signal,
         'docker',
         redactor,
@@ -256,6 +263,8 @@ export class TaskRunner {
           throw redactor?.error(err) ?? err;
         },
       );
+      feed?.close();
+      feed = null;
       // The executor reports when the task process started: the run phase begins there.
       if (outcome.startedAtMs !== null) span.phase('run', outcome.startedAtMs);
       lease?.release();
@@ -270,6 +279,7 @@ export class TaskRunner {
       await this.publishOutcome(task, ctx, plan, outcome, grantedAtMs, span);
       return true;
     } finally {
+      feed?.close();
       lease?.release();
       releasePackage();
     }
@@ -391,4 +401,17 @@ function traceHeaders(task: HeldTask): Record<string, string> {
     if (v !== undefined) out[name] = v;
   }
   return out;
+}
+
+/**
+ * The feed an executor writes to: output goes through the task's secret redactor (as the result
+ * does) before it reaches the attempt's feed.
+ */
+function redactedFeed(feed: AttemptFeed, redactor: SecretRedactor | null | undefined): LiveFeed {
+  if (redactor === undefined || redactor === null) return feed;
+  return {
+    intervalMs: feed.intervalMs,
+    output: (stream, data) => feed.output(stream, redactor.bytes(data)),
+    progress: (percent, message) => feed.progress(percent, redactor.text(message)),
+  };
 }

@@ -11,6 +11,7 @@ import { RecordProducer } from '../kafka/record-producer.js';
 import { TaskConsumer } from '../kafka/task-consumer.js';
 import { HEADERS, laneGroupId, laneTopics, type TopicNames, topicNames } from '../kafka/topic-names.js';
 import { InFlightLedger } from '../ledger/in-flight-ledger.js';
+import { ProgressService } from '../progress/progress-service.js';
 import { OutcomePublisher } from '../publishing/outcome-publisher.js';
 import { RecordBatcher } from '../publishing/record-batcher.js';
 import { sleep, withRetry } from '../resilience/retry.js';
@@ -73,6 +74,8 @@ export class Worker {
   private readonly lagProbe: LagProbe;
   private readonly stats: StatsReporter;
   private readonly upkeep: ContainerUpkeep;
+  /** Live output and progress to the progress topic; null when `progressIntervalMs` is 0. */
+  private readonly progress: ProgressService | null;
   private closing: Promise<void> | null = null;
   private readonly fatalListeners: ((err: Error) => void)[] = [];
 
@@ -90,6 +93,17 @@ export class Worker {
     this.cancels = new CancelRegistry(c.cancelMemoryMs);
     this.producer = new RecordProducer(d.kafka);
     this.lagProbe = new LagProbe(d.kafka);
+    this.progress =
+      c.progressIntervalMs > 0
+        ? new ProgressService({
+            kafka: d.kafka,
+            topic: this.topics.progress,
+            workerId: c.workerId,
+            intervalMs: c.progressIntervalMs,
+            maxBytesPerTask: c.progressMaxBytesPerTask,
+            log: d.log,
+          })
+        : null;
     const runner = this.createRunner();
     this.tasks = new WorkerTasks(runner, (line) => d.log(line));
     const notBeforeMs = (r: ConsumedRecord): number | null => {
@@ -204,6 +218,7 @@ export class Worker {
       executor: this.d.executor,
       publisher,
       cancels: this.cancels,
+      ...(this.progress ? { progress: this.progress.port } : {}),
       telemetry,
       counters: this.counters,
       payloadCapBytes: c.payloadCapBytes,
@@ -333,6 +348,7 @@ export class Worker {
     this.stateValue = 'STOPPED';
     await this.stats.publish(false);
     await this.producer.disconnect();
+    await this.progress?.close();
     await this.lagProbe.close();
     await this.d.code.close?.().catch(() => undefined);
     await this.d.reaper?.stop().catch(() => undefined);
