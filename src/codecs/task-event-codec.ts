@@ -17,6 +17,7 @@ function toAvro(e: TaskEvent): unknown {
         : { stack: e.inline.stack, command: [...e.inline.command], env: { ...e.inline.env } },
     payload: asBuffer(e.payload),
     labels: { ...e.labels },
+    runAtMs: e.runAtMs ?? null,
   };
 }
 
@@ -35,6 +36,8 @@ function fromAvro(r: AvroRecord): TaskEvent {
             env: { ...(inline.env as object) },
           } as InlineTask),
     labels: { ...(r.labels as Record<string, string>) },
+    // Only reader schemas from v2 on have the field; a v1 reader's event stays without it.
+    ...('runAtMs' in r ? { runAtMs: r.runAtMs === null ? null : Number(r.runAtMs) } : {}),
   };
   return plain as unknown as TaskEvent;
 }

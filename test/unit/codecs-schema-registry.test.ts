@@ -161,5 +161,6 @@ function createTaskEventCodecValue(): Record<string, unknown> {
     network: null,
     labels: {},
     createdAtMs: 1,
+    runAtMs: null,
   };
 }
