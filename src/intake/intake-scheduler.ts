@@ -48,7 +48,12 @@ export class IntakeScheduler implements RecordSink {
   offer(record: ConsumedRecord): OfferDecision {
     if (!this.hasRoom) return { kind: 'full' };
     const due = this.opts.notBeforeMs?.(record) ?? null;
-    if (due !== null && due > this.now()) return { kind: 'defer', untilMs: due };
+    if (due !== null && due > this.now()) {
+      // The ledger holds the commit back at a waiting offset, so due records taken from behind
+      // it never move the commit past it; a re-delivery of a record already started is dropped.
+      const fresh = this.opts.ledger.deferred(record.topic, record.partition, BigInt(record.offset));
+      return fresh ? { kind: 'defer', untilMs: due } : { kind: 'accepted' };
+    }
     const ticket = this.opts.ledger.consumed(
       record.topic,
       record.partition,
