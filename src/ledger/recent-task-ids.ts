@@ -1,0 +1,115 @@
+/**
+ * What a worker decides for a decoded task record before running it:
+ * - `run`: the first record of this id (and attempt) within the window, a later attempt, a
+ *   re-delivery of the very record this worker holds, or the delay record of a task this worker
+ *   moved to berth.retry;
+ * - `duplicate`: another record carried this id and an attempt at least as high within the
+ *   window (`first` names it): it is not run and nothing is published for it;
+ * - `finished`: a re-delivery of a record whose result is already on berth.results: not run again.
+ */
+export type Admission =
+  | { readonly kind: 'run' }
+  | { readonly kind: 'duplicate'; readonly first: string }
+  | { readonly kind: 'finished' };
+
+export interface RecentTaskIdsOptions {
+  /** How long an id is remembered after it was last seen (claimed, moved or finished). */
+  readonly windowMs: number;
+  /** At most this many ids are remembered; the least recently seen are forgotten first. */
+  readonly maxIds: number;
+  readonly now?: () => number;
+}
+
+interface Entry {
+  /** Where the task was first submitted (`topic/partition@offset`), kept across a delay move. */
+  readonly origin: string;
+  /** The record that carries the task now. */
+  readonly position: string;
+  readonly attempt: number;
+  /** A result of `attempt` is on berth.results. */
+  readonly done: boolean;
+  /** Moved to berth.retry to wait for its run-at time: the delay record takes over. */
+  readonly moved: boolean;
+  readonly atMs: number;
+}
+
+/**
+ * The idempotency memory: task ids seen within a window, bounded in time and count. Fed by this
+ * worker's own intake (`admit`, `moved`, `release`) and by every result on berth.results
+ * (`resultSeen`, replayed from the window's start after a restart), so it is rebuilt from Kafka.
+ *
+ * Contract: `admit` is check-and-claim in one synchronous step, so two records of one id in this
+ * process never both get `run` for the same attempt; a higher attempt (a retry) always runs; a
+ * re-delivery of the record this process claimed runs again unless its result is known (the
+ * at-least-once rule: an outcome withheld or lost must be produced by someone); ids older than
+ * `windowMs` or beyond `maxIds` are forgotten and then run again.
+ */
+export class RecentTaskIds {
+  private readonly ids = new Map<string, Entry>();
+  private readonly now: () => number;
+
+  constructor(private readonly opts: RecentTaskIdsOptions) {
+    if (!(opts.windowMs >= 0) || !(Number.isInteger(opts.maxIds) && opts.maxIds >= 1))
+      throw new RangeError('windowMs must be >= 0 and maxIds a positive integer');
+    this.now = opts.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
+
+  /**
+   * Decides about a record carrying `id` at `attempt`. `position` is the record's own
+   * `topic/partition@offset`; `origin` the position it was first submitted at (the same, unless
+   * the record is the delay record of a moved task).
+   */
+  admit(id: string, attempt: number, position: string, origin = position): Admission {
+    const e = this.live(id);
+    if (e === undefined || attempt > e.attempt || (e.moved && e.origin === origin && attempt === e.attempt)) {
+      this.put(id, { origin, position, attempt, done: false, moved: false, atMs: this.now() });
+      return { kind: 'run' };
+    }
+    if (e.position === position) return e.done ? { kind: 'finished' } : { kind: 'run' };
+    return { kind: 'duplicate', first: e.origin };
+  }
+
+  /** The task admitted at `position` now waits on berth.retry: its delay record takes over. */
+  moved(id: string, position: string): void {
+    const e = this.live(id);
+    if (e !== undefined && e.position === position) this.put(id, { ...e, moved: true, atMs: this.now() });
+  }
+
+  /** The run admitted at `position` was given up unacknowledged: a re-delivery must run. */
+  release(id: string, position: string): void {
+    const e = this.ids.get(id);
+    if (e !== undefined && e.position === position && !e.done && !e.moved) this.ids.delete(id);
+  }
+
+  /** A result of `attempt` written for the record at `position`, finished at `atMs`. */
+  resultSeen(id: string, attempt: number, position: string, atMs: number): void {
+    if (this.now() - atMs > this.opts.windowMs) return;
+    const e = this.live(id);
+    if (e !== undefined && attempt < e.attempt) return;
+    if (e !== undefined && e.done && attempt === e.attempt) return; // keep the first result's record
+    const origin = e !== undefined && e.attempt === attempt ? e.origin : position;
+    this.put(id, { origin, position, attempt, done: true, moved: false, atMs });
+  }
+
+  private live(id: string): Entry | undefined {
+    const e = this.ids.get(id);
+    if (e === undefined) return undefined;
+    if (this.now() - e.atMs <= this.opts.windowMs) return e;
+    this.ids.delete(id);
+    return undefined;
+  }
+
+  private put(id: string, e: Entry): void {
+    this.ids.delete(id); // re-insert: Map order is least recently seen first
+    this.ids.set(id, e);
+    const now = this.now();
+    for (const [oldId, old] of this.ids) {
+      if (this.ids.size <= this.opts.maxIds && now - old.atMs <= this.opts.windowMs) break;
+      this.ids.delete(oldId);
+    }
+  }
+}
