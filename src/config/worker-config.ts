@@ -63,6 +63,10 @@ export interface WorkerConfig {
   readonly deadAfterIntervals: number;
   /** How long a cancel is remembered for a task that has not arrived yet. */
   readonly cancelMemoryMs: number;
+  /** A task id seen again within this window runs once; 0 turns the idempotency memory off. */
+  readonly idempotencyWindowMs: number;
+  /** Task ids the idempotency memory holds at most. */
+  readonly idempotencyMaxIds: number;
   /** Directory of verified code package tarballs, by digest. */
   readonly codeCacheDir: string;
   /** Extra labels on every task container; the reaper only considers containers carrying them. */
@@ -187,6 +191,8 @@ export function loadWorkerConfig(
     hotIdleMs: int('hotIdleMs'),
     deadAfterIntervals: int('deadAfterIntervals'),
     cancelMemoryMs: int('cancelMemoryMs'),
+    idempotencyWindowMs: int('idempotencyWindowMs'),
+    idempotencyMaxIds: int('idempotencyMaxIds'),
     codeCacheDir: resolve(
       rawValue('codeCacheDir', flags, env) ??
         join(env.BERTH_STATE_DIR ?? join(homedir(), '.berth'), 'code-cache'),

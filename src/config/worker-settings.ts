@@ -268,6 +268,21 @@ export const WORKER_SETTINGS = {
     min: 0,
     help: 'cancel remembered for',
   },
+  idempotencyWindowMs: {
+    flag: 'idempotency-window-ms',
+    env: 'BERTH_IDEMPOTENCY_WINDOW_MS',
+    fallback: 3_600_000,
+    min: 0,
+    help: 'a task id seen again within this window runs once (0: no idempotency memory)',
+  },
+  idempotencyMaxIds: {
+    flag: 'idempotency-max-ids',
+    env: 'BERTH_IDEMPOTENCY_MAX_IDS',
+    fallback: 200_000,
+    min: 1,
+    max: 10_000_000,
+    help: 'task ids the idempotency memory holds at most (least recently seen forgotten first)',
+  },
   schemaRegistryUrl: {
     flag: 'schema-registry-url',
     env: 'BERTH_SCHEMA_REGISTRY_URL',

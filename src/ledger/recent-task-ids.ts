@@ -90,7 +90,7 @@ export class RecentTaskIds {
     if (this.now() - atMs > this.opts.windowMs) return;
     const e = this.live(id);
     if (e !== undefined && attempt < e.attempt) return;
-    if (e !== undefined && e.done && attempt === e.attempt) return; // keep the first result's record
+    if (e?.done && attempt === e.attempt) return; // keep the first result's record
     const origin = e !== undefined && e.attempt === attempt ? e.origin : position;
     this.put(id, { origin, position, attempt, done: true, moved: false, atMs });
   }

@@ -8,6 +8,7 @@ import { RecordProducer } from '../kafka/record-producer.js';
 import { TaskConsumer } from '../kafka/task-consumer.js';
 import { HEADERS, type TopicNames, topicNames, workerGroupId } from '../kafka/topic-names.js';
 import { InFlightLedger } from '../ledger/in-flight-ledger.js';
+import { RecentTaskIds } from '../ledger/recent-task-ids.js';
 import { OutcomePublisher } from '../publishing/outcome-publisher.js';
 import { RecordBatcher } from '../publishing/record-batcher.js';
 import { sleep, withRetry } from '../resilience/retry.js';
@@ -18,6 +19,7 @@ import { CancelRegistry, TaskAbort } from './cancel-registry.js';
 import { CommitScheduler } from './commit-scheduler.js';
 import { ContainerUpkeep } from './container-upkeep.js';
 import { PeerFollowers } from './peer-followers.js';
+import { ResultFollower } from './result-follower.js';
 import { StatsReporter } from './stats-reporter.js';
 import { TaskRunner } from './task-runner.js';
 import { WorkerCounters } from './worker-counters.js';
@@ -61,6 +63,9 @@ export class Worker {
   private readonly lagProbe: LagProbe;
   private readonly stats: StatsReporter;
   private readonly upkeep: ContainerUpkeep;
+  /** The idempotency memory and what rebuilds it from berth.results; null when switched off. */
+  private readonly ids: RecentTaskIds | null;
+  private readonly results: ResultFollower | null;
   private closing: Promise<void> | null = null;
   private readonly fatalListeners: ((err: Error) => void)[] = [];
 
@@ -72,6 +77,20 @@ export class Worker {
     this.cancels = new CancelRegistry(c.cancelMemoryMs);
     this.producer = new RecordProducer(d.kafka);
     this.lagProbe = new LagProbe(d.kafka);
+    const windowMs = c.idempotencyWindowMs;
+    this.ids = windowMs > 0 ? new RecentTaskIds({ windowMs, maxIds: c.idempotencyMaxIds }) : null;
+    this.results =
+      this.ids === null
+        ? null
+        : new ResultFollower({
+            kafka: d.kafka,
+            resultsTopic: this.topics.results,
+            groupId: `${c.topicPrefix}-result-ids-${c.workerId}`,
+            codec: d.codecs.result,
+            ids: this.ids,
+            windowMs,
+            log: d.log,
+          });
     const runner = this.createRunner();
     this.tasks = new WorkerTasks(runner, (line) => d.log(line));
     const group = workerGroupId(c.topicPrefix);
@@ -183,6 +202,7 @@ export class Worker {
       shutdown: this.shutdownCtl.signal,
       log: this.d.log,
       owns: (task) => this.owns(task),
+      ...(this.ids === null ? {} : { ids: this.ids }),
     });
   }
 
@@ -242,6 +262,8 @@ export class Worker {
     await this.upkeep.start();
     if (this.d.code.start) await withRetry(() => this.d.code.start?.() ?? Promise.resolve(), retry);
     await withRetry(() => this.peers.start(), retry);
+    // The idempotency memory is rebuilt from berth.results before the first task is taken.
+    if (this.results) await withRetry(() => this.results?.start() ?? Promise.resolve(), retry);
     await withRetry(() => this.taskConsumer.start(), retry);
     await withRetry(() => this.retryConsumer.start(), retry);
     this.stateValue = 'RUNNING';
@@ -294,7 +316,12 @@ export class Worker {
     this.commits.stop();
     this.shutdownCtl.abort();
     this.stats.stop();
-    await Promise.all([this.taskConsumer.stop(), this.retryConsumer.stop(), this.peers.stop()]);
+    await Promise.all([
+      this.taskConsumer.stop(),
+      this.retryConsumer.stop(),
+      this.peers.stop(),
+      this.results?.stop(),
+    ]);
     this.stateValue = 'STOPPED';
     await this.stats.publish(false);
     await this.producer.disconnect();
