@@ -26,6 +26,20 @@ export interface TaskInput {
   readonly labels?: Readonly<Record<string, string>>;
   /** Ordering key: tasks with the same key run in order. Default: the task id. */
   readonly key?: string;
+  /**
+   * Start no earlier than this many milliseconds after submit (the client's clock). The task
+   * waits on Kafka, holding no worker slot; at most one of `delayMs` and `runAt`.
+   */
+  readonly delayMs?: number;
+  /** Start no earlier than this time (a `Date` or epoch milliseconds). At most one of `delayMs` and `runAt`. */
+  readonly runAt?: Date | number;
+}
+
+/** Epoch ms before which the task must not start, or null (`delayMs` / `runAt`, validated). */
+function runAtMsOf(input: TaskInput, nowMs: number): number | null {
+  if (input.delayMs !== undefined) return nowMs + input.delayMs;
+  if (input.runAt === undefined) return null;
+  return input.runAt instanceof Date ? input.runAt.getTime() : input.runAt;
 }
 
 /** Parses `name` or `name@rev`; a bad revision throws `TaskValidationError` (path `code`). */
@@ -79,6 +93,7 @@ export function toTaskEvent(input: TaskInput, nowMs = Date.now()): TaskEvent {
     network: input.network ?? null,
     labels: { ...input.labels },
     createdAtMs: nowMs,
+    runAtMs: runAtMsOf(input, nowMs),
   };
   // The codec's own rules, as a backstop: the field is the violation's first word.
   const violation = taskEventViolation(event);

@@ -441,7 +441,7 @@ describe('TaskRunner: delayed tasks and idempotent submit', () => {
     expect(moved?.record.headers?.[HEADERS.notBefore]).toBe(String(runAtMs));
     expect(moved?.record.headers?.[HEADERS.origin]).toBe(`${topics.tasks}/2@${task.record.offset}`);
     expect(moved?.record.headers?.traceparent).toContain('aaaa');
-    const back = taskEventCodec.decode(defined(moved).record.value);
+    const back = taskEventCodec.decode(defined(moved, 'the delay record').record.value);
     expect(back).toMatchObject({ id: 'later', attempt: 1, runAtMs });
   });
 
@@ -471,9 +471,9 @@ describe('TaskRunner: delayed tasks and idempotent submit', () => {
     await runner.run(held(taskEventCodec.encode(event({ id: 'r', maxAttempts: 2 }))));
     const [retry] = producer.on(topics.retry);
     const retryTask = held(
-      defined(retry).record.value,
+      defined(retry, 'the retry record').record.value,
       'k1',
-      defined(retry).record.headers as Record<string, string>,
+      defined(retry, 'the retry record').record.headers as Record<string, string>,
     );
     expect(await runner.run(retryTask)).toBe(true);
     expect(executor.requests).toHaveLength(2);
@@ -489,9 +489,9 @@ describe('TaskRunner: delayed tasks and idempotent submit', () => {
     expect(producer.on(topics.retry)).toHaveLength(1);
     const [moved] = producer.on(topics.retry);
     const due = held(
-      defined(moved).record.value,
+      defined(moved, 'the delay record').record.value,
       'k1',
-      defined(moved).record.headers as Record<string, string>,
+      defined(moved, 'the delay record').record.headers as Record<string, string>,
     );
     // The retry consumer hands it over once due (its not-before header).
     await new Promise((r) => setTimeout(r, runAtMs + 20 - Date.now()));

@@ -7,6 +7,7 @@ import { EXIT, parseFlags, parsePairs, withSession } from '../cli-session.js';
 import { type Command, UsageError } from '../command.js';
 import { formatDuration, parseDurationMs } from '../duration-flag.js';
 import { submitWaitAndPrint } from '../result-wait.js';
+import { scheduleFlags } from '../run-at-flag.js';
 import { TASK_EXIT_HELP, withTaskExitCodes } from '../task-exit-code.js';
 
 const CAP = WORKER_SETTINGS.payloadCapBytes;
@@ -29,7 +30,10 @@ ${PAYLOAD_CAP_HELP}
   --timeout DUR          per-attempt limit (e.g. 30s, 5m; at most 60m); default: the package's
   --max-attempts N       attempts in total; default: the package's
   --key KEY              ordering key (tasks with the same key run in order); default: the id
-  --id ID                idempotency key; default: a random UUID
+  --id ID                idempotency key; default: a random UUID. Submitting an id again within
+                         the workers' idempotency window (default 1h) does not run it again
+  --delay DUR            start no earlier than DUR from now (e.g. 10m, 2h); holds no worker slot
+  --at TIME              start no earlier than TIME, ISO 8601 with a zone (2026-12-01T09:00Z)
   --label KEY=VALUE      label copied into the result (repeatable)
   --json                 print the id (or, with --wait, the result) as JSON
 
@@ -50,6 +54,8 @@ const options = {
   'max-attempts': { type: 'string' },
   key: { type: 'string' },
   id: { type: 'string' },
+  delay: { type: 'string' },
+  at: { type: 'string' },
   label: { type: 'string', multiple: true },
   json: { type: 'boolean' },
 } as const;
@@ -140,6 +146,7 @@ async function submitCommand(argv: readonly string[]): Promise<number> {
       maxAttempts: intFlag(values['max-attempts'], 'max-attempts'),
       key: values.key,
       labels: parsePairs(values.label, 'label'),
+      ...scheduleFlags(values.delay, values.at),
     },
     payloadCapBytes,
   );
