@@ -47,7 +47,7 @@ function spawnWorker(workerId: string): ChildProcess {
 }
 
 async function kill9(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGKILL');
   await exited;
