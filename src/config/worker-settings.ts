@@ -278,7 +278,7 @@ export const WORKER_SETTINGS = {
   idempotencyMaxIds: {
     flag: 'idempotency-max-ids',
     env: 'BERTH_IDEMPOTENCY_MAX_IDS',
-    fallback: 200_000,
+    fallback: 100_000,
     min: 1,
     max: 10_000_000,
     help: 'task ids the idempotency memory holds at most (least recently seen forgotten first)',

@@ -31,6 +31,8 @@ interface Entry {
   /** Moved to berth.retry to wait for its run-at time: the delay record takes over. */
   readonly moved: boolean;
   readonly atMs: number;
+  /** Which `order` slot is this entry's latest (older slots of the id are stale). */
+  readonly seq: number;
 }
 
 /**
@@ -46,6 +48,14 @@ interface Entry {
  */
 export class RecentTaskIds {
   private readonly ids = new Map<string, Entry>();
+  /**
+   * Ids in the order they were last seen, oldest first, with stale slots skipped lazily: evicting
+   * from the front is O(1) amortised (deleting from the front of a Map and iterating it again is
+   * not: V8 skips the deleted slots on every new iteration).
+   */
+  private order: { readonly id: string; readonly seq: number }[] = [];
+  private head = 0;
+  private seq = 0;
   private readonly now: () => number;
 
   constructor(private readonly opts: RecentTaskIdsOptions) {
@@ -66,7 +76,7 @@ export class RecentTaskIds {
   admit(id: string, attempt: number, position: string, origin = position): Admission {
     const e = this.live(id);
     if (e === undefined || attempt > e.attempt || (e.moved && e.origin === origin && attempt === e.attempt)) {
-      this.put(id, { origin, position, attempt, done: false, moved: false, atMs: this.now() });
+      this.put(id, { origin, position, attempt, done: false, moved: false, atMs: this.now(), seq: 0 });
       return { kind: 'run' };
     }
     if (e.position === position) return e.done ? { kind: 'finished' } : { kind: 'run' };
@@ -92,7 +102,7 @@ export class RecentTaskIds {
     if (e !== undefined && attempt < e.attempt) return;
     if (e?.done && attempt === e.attempt) return; // keep the first result's record
     const origin = e !== undefined && e.attempt === attempt ? e.origin : position;
-    this.put(id, { origin, position, attempt, done: true, moved: false, atMs });
+    this.put(id, { origin, position, attempt, done: true, moved: false, atMs, seq: 0 });
   }
 
   private live(id: string): Entry | undefined {
@@ -104,12 +114,26 @@ export class RecentTaskIds {
   }
 
   private put(id: string, e: Entry): void {
-    this.ids.delete(id); // re-insert: Map order is least recently seen first
-    this.ids.set(id, e);
+    const seq = ++this.seq;
+    this.ids.set(id, { ...e, seq });
+    this.order.push({ id, seq });
     const now = this.now();
-    for (const [oldId, old] of this.ids) {
-      if (this.ids.size <= this.opts.maxIds && now - old.atMs <= this.opts.windowMs) break;
-      this.ids.delete(oldId);
+    while (this.head < this.order.length) {
+      const slot = this.order[this.head] as { id: string; seq: number };
+      const entry = this.ids.get(slot.id);
+      const latest = entry !== undefined && entry.seq === slot.seq;
+      if (latest && this.ids.size <= this.opts.maxIds && now - entry.atMs <= this.opts.windowMs) break;
+      if (latest) this.ids.delete(slot.id);
+      this.head++;
+    }
+    // Drop consumed and stale slots once they are the larger part of the array.
+    if (this.head > 1024 && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
+    }
+    if (this.order.length - this.head > 2 * this.ids.size + 1024) {
+      this.order = this.order.slice(this.head).filter((o) => this.ids.get(o.id)?.seq === o.seq);
+      this.head = 0;
     }
   }
 }
