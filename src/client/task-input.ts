@@ -80,7 +80,7 @@ export function toTaskEvent(input: TaskInput, nowMs = Date.now()): TaskEvent {
     input.inline === undefined
       ? null
       : { stack: input.inline.stack, command: [...input.inline.command], env: { ...input.inline.env } };
-  const event: TaskEvent = {
+  let event: TaskEvent = {
     id: input.id ?? randomUUID(),
     code,
     inline,
@@ -93,8 +93,9 @@ export function toTaskEvent(input: TaskInput, nowMs = Date.now()): TaskEvent {
     network: input.network ?? null,
     labels: { ...input.labels },
     createdAtMs: nowMs,
-    runAtMs: runAtMsOf(input, nowMs),
   };
+  const runAtMs = runAtMsOf(input, nowMs);
+  if (runAtMs !== null) event = { ...event, runAtMs };
   // The codec's own rules, as a backstop: the field is the violation's first word.
   const violation = taskEventViolation(event);
   if (violation !== null)

@@ -22,10 +22,11 @@ function toAvro(e: TaskEvent): unknown {
 }
 
 function fromAvro(r: AvroRecord): TaskEvent {
+  const { runAtMs: _runAtMs, ...fields } = r;
   const code = r.code as AvroRecord | null;
   const inline = r.inline as AvroRecord | null;
   const plain = {
-    ...r,
+    ...fields,
     code: code === null ? null : ({ name: code.name, revision: code.revision } as CodeRef),
     inline:
       inline === null
@@ -36,8 +37,9 @@ function fromAvro(r: AvroRecord): TaskEvent {
             env: { ...(inline.env as object) },
           } as InlineTask),
     labels: { ...(r.labels as Record<string, string>) },
-    // Only reader schemas from v2 on have the field; a v1 reader's event stays without it.
-    ...('runAtMs' in r ? { runAtMs: r.runAtMs === null ? null : Number(r.runAtMs) } : {}),
+    // A run-at time only when one is set (v2 and later): an event without one decodes as it was
+    // built, whichever version wrote or reads it.
+    ...(r.runAtMs === null || r.runAtMs === undefined ? {} : { runAtMs: Number(r.runAtMs) }),
   };
   return plain as unknown as TaskEvent;
 }

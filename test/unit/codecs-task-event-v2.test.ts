@@ -33,11 +33,11 @@ describe('TaskEvent v2 as shipped (runAtMs, id 1002)', () => {
   const v1 = codec([1]);
   const v2 = codec([1, 2]);
 
-  it('backward: a v2 reader reads v1 bytes with runAtMs null', () => {
+  it('backward: a v2 reader reads v1 bytes without a run-at time', () => {
     const bytes = v1.encode(event);
     expect(bytes.readUInt32BE(1)).toBe(1001);
     const back = v2.decode(bytes);
-    expect(back.runAtMs).toBeNull();
+    expect('runAtMs' in back).toBe(false);
     expect(back).toMatchObject({ id: 'd-1', maxAttempts: 3, labels: { team: 'ops' } });
   });
 
@@ -52,9 +52,13 @@ describe('TaskEvent v2 as shipped (runAtMs, id 1002)', () => {
     });
   });
 
-  it('runAtMs travels to a v2 reader; absent is written as null', () => {
+  it('runAtMs travels to a v2 reader; absent or null is written as null and read as absent', () => {
     expect(v2.decode(v2.encode({ ...event, runAtMs: 1_764_000_600_000 })).runAtMs).toBe(1_764_000_600_000);
-    expect(v2.decode(v2.encode(event)).runAtMs).toBeNull();
+    const none = v2.encode(event);
+    expect(none.at(-1)).toBe(0); // the union's null branch, the last byte
+    expect(none.length).toBe(v1.encode(event).length + 1);
+    expect('runAtMs' in v2.decode(none)).toBe(false);
+    expect('runAtMs' in v2.decode(v2.encode({ ...event, runAtMs: null }))).toBe(false);
   });
 
   it('a runAtMs that is not an epoch millisecond is refused', () => {
