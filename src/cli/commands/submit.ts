@@ -25,7 +25,8 @@ options:
 ${PAYLOAD_CAP_HELP}
   --wait                 wait for the result; print the task's stdout/stderr; exit with the task's
                          exit code (see below); Ctrl-C cancels the task, a second Ctrl-C detaches
-  --wait-timeout DUR     give up waiting after DUR (default 10m); the task may still run
+  --wait-timeout DUR     give up waiting after DUR (default 10m, counted from a delayed task's
+                         time); the task may still run
   --priority 0|1|2       default 1
   --timeout DUR          per-attempt limit (e.g. 30s, 5m; at most 60m); default: the package's
   --max-attempts N       attempts in total; default: the package's
@@ -150,7 +151,12 @@ async function submitCommand(argv: readonly string[]): Promise<number> {
     },
     payloadCapBytes,
   );
-  const waitMs = parseDurationMs(values['wait-timeout'] ?? '10m', 'wait-timeout');
+  // A delayed task cannot answer before its time: the default wait starts counting there.
+  const untilDueMs = Math.max(0, task.delayMs ?? (task.runAt === undefined ? 0 : task.runAt - Date.now()));
+  const waitMs =
+    values['wait-timeout'] === undefined
+      ? untilDueMs + parseDurationMs('10m', 'wait-timeout')
+      : parseDurationMs(values['wait-timeout'], 'wait-timeout');
   return withSession(
     'submit',
     async (s) => {
