@@ -68,6 +68,11 @@ export class IntakeScheduler implements RecordSink {
     return { kind: 'accepted' };
   }
 
+  /** A record passed over behind a waiting one: the ledger keeps its offset as waiting. */
+  hold(record: ConsumedRecord): void {
+    this.opts.ledger.deferred(record.topic, record.partition, BigInt(record.offset));
+  }
+
   assigned(topic: string, partitions: readonly number[]): void {
     const revoked = new Set(this.opts.ledger.retainOnly(topic, partitions));
     if (revoked.size === 0) return;

@@ -69,8 +69,9 @@ export class InFlightLedger {
   }
 
   /**
-   * Records an offset whose record is not due yet (berth.retry): the partition's commit waits for
-   * it. False when it is a re-delivery of an offset already started (drop it).
+   * Records an offset whose record is not due yet (berth.retry), or was passed over because its
+   * key waits behind such a record: the partition's commit waits for it until it started and
+   * finished. False when it is a re-delivery of an offset already started (drop it).
    */
   deferred(topic: string, partition: number, offset: bigint): boolean {
     this.assign(topic, partition);

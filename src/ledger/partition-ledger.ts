@@ -35,8 +35,10 @@ export class PartitionLedger {
   }
 
   /**
-   * Records an offset that is not due yet: it holds the commit back until it started and
-   * finished. False when the offset was already started (a re-delivery of a record in hand).
+   * Records an offset that is not due yet (or passed over behind one): it holds the commit back
+   * until it started and finished. False when the offset was already started (a re-delivery of a
+   * record in hand). Must be called in offset order relative to `consumed` of later offsets,
+   * as the intake buffer does.
    */
   deferred(offset: bigint): boolean {
     if (this.waiting.has(offset)) return true;
