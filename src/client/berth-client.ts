@@ -183,7 +183,9 @@ export class BerthClient {
   /**
    * Submits and resolves with the task's result, or rejects with `ResultTimeoutError` after
    * `timeoutMs` (default 5 minutes) or `AbortError` when `signal` aborts. The results reader is
-   * running before the task is sent, so the result cannot be missed.
+   * running before the task is sent, so the result cannot be missed. A resubmit of an id within
+   * the workers' idempotency window does not run again and publishes nothing: wait for such an
+   * id with `waitForResult`, which also finds the result published for the first submit.
    */
   async submitAndWait(task: TaskInput, opts: SubmitAndWaitOptions = {}): Promise<TaskResult> {
     const event = this.toEvent(task, Date.now());

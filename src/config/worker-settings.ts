@@ -292,6 +292,21 @@ export const WORKER_SETTINGS = {
     max: MIB,
     help: 'live output bytes published per task attempt at most (the result keeps its own caps)',
   },
+  idempotencyWindowMs: {
+    flag: 'idempotency-window-ms',
+    env: 'BERTH_IDEMPOTENCY_WINDOW_MS',
+    fallback: 3_600_000,
+    min: 0,
+    help: 'a task id seen again within this window runs once (0: no idempotency memory)',
+  },
+  idempotencyMaxIds: {
+    flag: 'idempotency-max-ids',
+    env: 'BERTH_IDEMPOTENCY_MAX_IDS',
+    fallback: 100_000,
+    min: 1,
+    max: 10_000_000,
+    help: 'task ids the idempotency memory holds at most (least recently seen forgotten first)',
+  },
   schemaRegistryUrl: {
     flag: 'schema-registry-url',
     env: 'BERTH_SCHEMA_REGISTRY_URL',

@@ -80,6 +80,11 @@ export const HEADERS = Object.freeze({
   tracestate: 'tracestate',
   /** On berth.retry: epoch ms before which the event must not run. */
   notBefore: 'berth-not-before-ms',
+  /**
+   * On berth.retry, for a delayed task moved there: `topic/partition@offset` of the record it was
+   * submitted as (its identity for the idempotency memory).
+   */
+  origin: 'berth-origin',
   /** On berth.dlq: why the event was dead-lettered. */
   dlqReason: 'berth-dlq-reason',
   dlqSourceTopic: 'berth-dlq-source-topic',

@@ -9,6 +9,7 @@ import type { ExecutionPlan } from '../execution/execution-plan.js';
 import type { ExecutionPlanner } from '../execution/execution-planner.js';
 import type { HeldTask } from '../intake/held-task.js';
 import { HEADERS } from '../kafka/topic-names.js';
+import type { RecentTaskIds } from '../ledger/recent-task-ids.js';
 import { decodeFailureReason } from '../observability/dlq-reason.js';
 import { ATTR } from '../observability/span-names.js';
 import type { AttemptContext } from '../publishing/attempt-context.js';
@@ -50,6 +51,11 @@ export interface TaskRunnerDeps {
    * the process was stopped for longer than its session). Absent: always owned (unit tests).
    */
   readonly owns?: (task: HeldTask) => Promise<boolean>;
+  /**
+   * The idempotency memory: a record whose id (and attempt) another record carried within its
+   * window is neither run nor published. Absent: every record runs.
+   */
+  readonly ids?: RecentTaskIds;
 }
 
 /** Room for the event envelope around a payload at the cap before a record counts as oversized. */
@@ -94,7 +100,10 @@ export class TaskRunner {
     });
     try {
       if (!decoded.ok) return await this.deadLetterOnly(task, decoded.reason, span);
-      return await this.runEvent(task, decoded.event, span);
+      if (!this.admitted(task, decoded.event, span)) return true;
+      const acked = await this.runEvent(task, decoded.event, span);
+      if (!acked) this.d.ids?.release(decoded.event.id, positionOf(task));
+      return acked;
     } catch (err) {
       if (this.d.shutdown.aborted || (err instanceof TaskAbort && err.kind === 'shutdown')) {
         span.end('KILLED', 'worker stopped before the outcome was acknowledged');
@@ -108,6 +117,27 @@ export class TaskRunner {
       );
       return await this.deadLetterOnly(task, `other: worker failed to finish the task: ${why}`, span);
     }
+  }
+
+  /**
+   * Asks the idempotency memory whether this record runs. A duplicate (another record carried the
+   * id within the window) or a re-delivery of a finished record is dropped: nothing is published
+   * for it and its offset is committed like a finished task's.
+   */
+  private admitted(task: HeldTask, event: TaskEvent, span: TaskSpan): boolean {
+    if (this.d.ids === undefined) return true;
+    const position = positionOf(task);
+    const origin = task.record.headers[HEADERS.origin] ?? position;
+    const admission = this.d.ids.admit(event.id, event.attempt, position, origin);
+    if (admission.kind === 'run') return true;
+    const why =
+      admission.kind === 'duplicate'
+        ? `duplicate of task id ${event.id} submitted at ${admission.first}`
+        : `re-delivery of task ${event.id} whose result is already published`;
+    this.d.log?.(`task at ${position} not run: ${why}`);
+    this.d.telemetry.taskNotRun?.(admission.kind);
+    span.end('REJECTED', `not run: ${why}`);
+    return false;
   }
 
   private async decode(task: HeldTask): Promise<Decoded> {
@@ -197,6 +227,7 @@ export class TaskRunner {
       const cancelled = this.d.cancels.cancelReason(event.id);
       if (cancelled !== null)
         return await this.finishWithout(task, ctx, 'CANCELLED', `cancelled before start: ${cancelled}`, span);
+      if (event.runAtMs != null && event.runAtMs > this.now()) return await this.delay(task, event, span);
       // Planning reads the code topic (Kafka) and the local images; retry it at Kafka's pace.
       const planned = await this.infraRetry(() => this.d.planner.plan(event), controller.signal, 'kafka');
       if (!planned.ok) {
@@ -220,6 +251,26 @@ export class TaskRunner {
     } finally {
       untrack();
     }
+  }
+
+  /**
+   * A task not due yet moves to berth.retry, unchanged, with its run-at time as the not-before
+   * header and its origin: once that record is acknowledged this one is finished (its offset
+   * commits), so the task holds no slot and its partition goes on. The retry consumer starts it
+   * when due (`IntakeBuffer` wakes at that time); the state lives on Kafka, so a restart keeps it.
+   */
+  private async delay(task: HeldTask, event: TaskEvent, span: TaskSpan): Promise<boolean> {
+    if (await this.withheld(task, span)) return false;
+    const position = positionOf(task);
+    const origin = task.record.headers[HEADERS.origin] ?? position;
+    await this.d.publisher.publishRetry(task.record.key, event, event.runAtMs as number, {
+      ...traceHeaders(task),
+      [HEADERS.origin]: origin,
+    });
+    this.d.ids?.moved(event.id, position);
+    this.d.telemetry.taskDelayed?.();
+    span.end('RETRY', `delayed until ${new Date(event.runAtMs as number).toISOString()}`);
+    return true;
   }
 
   private async runPlanned(
@@ -338,6 +389,12 @@ export class TaskRunner {
   private async publishFinal(result: TaskResult, span: TaskSpan, consumedAtMs: number): Promise<void> {
     span.phase('publish');
     await this.d.publisher.publishResult(result);
+    this.d.ids?.resultSeen(
+      result.id,
+      result.attempt,
+      `${result.sourceTopic}/${result.sourcePartition}@${result.sourceOffset}`,
+      this.now(),
+    );
     this.d.counters.count(result.status);
     this.d.telemetry.taskFinished(result.stack ?? 'unknown', result.status, {
       queueWait: result.queueWaitMs / 1000,
@@ -393,6 +450,11 @@ export class TaskRunner {
 }
 
 function noop(): void {}
+
+/** `topic/partition@offset` of the record that carries the task (as results report it). */
+function positionOf(task: HeldTask): string {
+  return `${task.record.topic}/${task.record.partition}@${task.record.offset}`;
+}
 
 function traceHeaders(task: HeldTask): Record<string, string> {
   const out: Record<string, string> = {};

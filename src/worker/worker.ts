@@ -11,6 +11,7 @@ import { RecordProducer } from '../kafka/record-producer.js';
 import { TaskConsumer } from '../kafka/task-consumer.js';
 import { HEADERS, laneGroupId, laneTopics, type TopicNames, topicNames } from '../kafka/topic-names.js';
 import { InFlightLedger } from '../ledger/in-flight-ledger.js';
+import { RecentTaskIds } from '../ledger/recent-task-ids.js';
 import { ProgressService } from '../progress/progress-service.js';
 import { OutcomePublisher } from '../publishing/outcome-publisher.js';
 import { RecordBatcher } from '../publishing/record-batcher.js';
@@ -22,6 +23,7 @@ import { CancelRegistry, TaskAbort } from './cancel-registry.js';
 import { CommitScheduler } from './commit-scheduler.js';
 import { ContainerUpkeep } from './container-upkeep.js';
 import { PeerFollowers } from './peer-followers.js';
+import { ResultFollower } from './result-follower.js';
 import { StatsReporter } from './stats-reporter.js';
 import { TaskRunner } from './task-runner.js';
 import { WorkerCounters } from './worker-counters.js';
@@ -76,6 +78,9 @@ export class Worker {
   private readonly upkeep: ContainerUpkeep;
   /** Live output and progress to the progress topic; null when `progressIntervalMs` is 0. */
   private readonly progress: ProgressService | null;
+  /** The idempotency memory and what rebuilds it from berth.results; null when switched off. */
+  private readonly ids: RecentTaskIds | null;
+  private readonly results: ResultFollower | null;
   private closing: Promise<void> | null = null;
   private readonly fatalListeners: ((err: Error) => void)[] = [];
 
@@ -104,6 +109,20 @@ export class Worker {
             log: d.log,
           })
         : null;
+    const windowMs = c.idempotencyWindowMs;
+    this.ids = windowMs > 0 ? new RecentTaskIds({ windowMs, maxIds: c.idempotencyMaxIds }) : null;
+    this.results =
+      this.ids === null
+        ? null
+        : new ResultFollower({
+            kafka: d.kafka,
+            resultsTopic: this.topics.results,
+            groupId: `${c.topicPrefix}-result-ids-${c.workerId}`,
+            codec: d.codecs.result,
+            ids: this.ids,
+            windowMs,
+            log: d.log,
+          });
     const runner = this.createRunner();
     this.tasks = new WorkerTasks(runner, (line) => d.log(line));
     const notBeforeMs = (r: ConsumedRecord): number | null => {
@@ -227,6 +246,7 @@ export class Worker {
       shutdown: this.shutdownCtl.signal,
       log: this.d.log,
       owns: (task) => this.owns(task),
+      ...(this.ids === null ? {} : { ids: this.ids }),
     });
   }
 
@@ -294,6 +314,8 @@ export class Worker {
     await this.upkeep.start();
     if (this.d.code.start) await withRetry(() => this.d.code.start?.() ?? Promise.resolve(), retry);
     await withRetry(() => this.peers.start(), retry);
+    // The idempotency memory is rebuilt from berth.results before the first task is taken.
+    if (this.results) await withRetry(() => this.results?.start() ?? Promise.resolve(), retry);
     await Promise.all(this.consumers.map((lc) => withRetry(() => lc.consumer.start(), retry)));
     this.stateValue = 'RUNNING';
     this.stats.start(this.d.config.statsIntervalMs);
@@ -344,7 +366,11 @@ export class Worker {
     this.commits.stop();
     this.shutdownCtl.abort();
     this.stats.stop();
-    await Promise.all([...this.consumers.map((lc) => lc.consumer.stop()), this.peers.stop()]);
+    await Promise.all([
+      ...this.consumers.map((lc) => lc.consumer.stop()),
+      this.peers.stop(),
+      this.results?.stop(),
+    ]);
     this.stateValue = 'STOPPED';
     await this.stats.publish(false);
     await this.producer.disconnect();

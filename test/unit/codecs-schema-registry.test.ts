@@ -162,5 +162,6 @@ function createTaskEventCodecValue(): Record<string, unknown> {
     network: null,
     labels: {},
     createdAtMs: 1,
+    runAtMs: null,
   };
 }

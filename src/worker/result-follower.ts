@@ -1,0 +1,65 @@
+import type { Codec } from '../codecs/codec.js';
+import type { TaskResult } from '../domain/task-result.js';
+import type { createKafka } from '../kafka/kafka-connection.js';
+import { TailConsumer } from '../kafka/tail-consumer.js';
+import type { RecentTaskIds } from '../ledger/recent-task-ids.js';
+
+export interface ResultFollowerOptions {
+  readonly kafka: ReturnType<typeof createKafka>;
+  readonly resultsTopic: string;
+  /** A group of this worker's own, so it reads every partition of berth.results. */
+  readonly groupId: string;
+  readonly codec: Codec<TaskResult>;
+  readonly ids: RecentTaskIds;
+  /** Results written this long ago and later are replayed at start. */
+  readonly windowMs: number;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * Feeds every result on berth.results, from every worker, into the idempotency memory. Results
+ * are keyed by task id, so the results partition of a task has nothing to do with the tasks
+ * partition it was submitted on: this follower therefore reads ALL results partitions, from the
+ * first record of the last `windowMs` (by record timestamp) at start, and waits (bounded, 30 s)
+ * until it caught up before the worker takes tasks. That is what rebuilds the memory after a
+ * restart or when a partition moves to this worker. A result it cannot decode is skipped (the
+ * memory is an optimisation of the at-least-once contract, never a condition for running).
+ */
+export class ResultFollower {
+  private readonly tail: TailConsumer;
+
+  constructor(private readonly o: ResultFollowerOptions) {
+    this.tail = new TailConsumer({
+      kafka: o.kafka,
+      topic: o.resultsTopic,
+      groupId: o.groupId,
+      rewindMs: o.windowMs,
+      catchUpTimeoutMs: 30_000,
+      log: o.log,
+      onRecord: (r) => void this.onResult(r.value),
+    });
+  }
+
+  start(): Promise<void> {
+    return this.tail.start();
+  }
+
+  stop(): Promise<void> {
+    return this.tail.stop();
+  }
+
+  private async onResult(value: Buffer | null): Promise<void> {
+    if (value === null) return;
+    try {
+      const r = await this.o.codec.decodeAsync(value);
+      this.o.ids.resultSeen(
+        r.id,
+        r.attempt,
+        `${r.sourceTopic}/${r.sourcePartition}@${r.sourceOffset}`,
+        r.finishedAtMs,
+      );
+    } catch {
+      // Not a result this worker can read: it cannot be a duplicate's original either.
+    }
+  }
+}
