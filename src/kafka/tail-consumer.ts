@@ -4,6 +4,10 @@ import { InfraError } from '../domain/infra-error.js';
 export interface TailRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
+  /** The record's timestamp, epoch ms. */
+  readonly timestampMs: number;
+  /** A header's value as UTF-8 (the first when repeated); null when absent. */
+  header(name: string): string | null;
 }
 
 interface Rewind {
@@ -63,7 +67,17 @@ export class TailConsumer {
           // seek applied, do not count).
           if (BigInt(message.offset) + 1n === this.pendingEnds.get(partition))
             this.pendingEnds.delete(partition);
-          this.opts.onRecord({ key: message.key, value: message.value });
+          const headers = message.headers;
+          this.opts.onRecord({
+            key: message.key,
+            value: message.value,
+            timestampMs: Number(message.timestamp),
+            header: (name) => {
+              const v = headers?.[name];
+              const first = Array.isArray(v) ? v[0] : v;
+              return first === undefined ? null : first.toString();
+            },
+          });
         },
       });
       // Seeks are applied on the next fetch of each assigned partition (this group's only member

@@ -85,6 +85,12 @@ export const HEADERS = Object.freeze({
    * submitted as (its identity for the idempotency memory).
    */
   origin: 'berth-origin',
+  /**
+   * On berth.results: the result's attempt and `topic/partition@offset` of the record it answers,
+   * so a follower that only needs these (the idempotency memory) does not decode the value.
+   */
+  resultAttempt: 'berth-attempt',
+  resultSource: 'berth-source',
   /** On berth.dlq: why the event was dead-lettered. */
   dlqReason: 'berth-dlq-reason',
   dlqSourceTopic: 'berth-dlq-source-topic',

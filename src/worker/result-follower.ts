@@ -1,7 +1,8 @@
 import type { Codec } from '../codecs/codec.js';
 import type { TaskResult } from '../domain/task-result.js';
 import type { createKafka } from '../kafka/kafka-connection.js';
-import { TailConsumer } from '../kafka/tail-consumer.js';
+import { TailConsumer, type TailRecord } from '../kafka/tail-consumer.js';
+import { HEADERS } from '../kafka/topic-names.js';
 import type { RecentTaskIds } from '../ledger/recent-task-ids.js';
 
 export interface ResultFollowerOptions {
@@ -36,7 +37,7 @@ export class ResultFollower {
       rewindMs: o.windowMs,
       catchUpTimeoutMs: 30_000,
       log: o.log,
-      onRecord: (r) => void this.onResult(r.value),
+      onRecord: (r) => this.onRecord(r),
     });
   }
 
@@ -46,6 +47,22 @@ export class ResultFollower {
 
   stop(): Promise<void> {
     return this.tail.stop();
+  }
+
+  /**
+   * A result published by a worker of this version carries its attempt and source in headers:
+   * no decode (every worker reads every result, so this is on the high-rate path). Older ones
+   * are decoded. The record's timestamp stands for the result's finish time (they differ by the
+   * publish latency).
+   */
+  private onRecord(r: TailRecord): void {
+    const attempt = r.header(HEADERS.resultAttempt);
+    const source = r.header(HEADERS.resultSource);
+    if (r.key !== null && attempt !== null && source !== null) {
+      this.o.ids.resultSeen(r.key.toString(), Number(attempt), source, r.timestampMs);
+      return;
+    }
+    void this.onResult(r.value);
   }
 
   private async onResult(value: Buffer | null): Promise<void> {
