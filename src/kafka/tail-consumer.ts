@@ -31,6 +31,13 @@ export interface TailConsumerOptions {
    */
   readonly rewindMs?: number;
   readonly catchUpTimeoutMs?: number;
+  /**
+   * Fetch batching: the broker answers a fetch once it has `minBytes` (default 1) or after
+   * `maxWaitMs` (default 500). A follower of a busy topic that may lag a little (the idempotency
+   * memory) sets a larger `minBytes` so records arrive in fewer, larger fetches.
+   */
+  readonly minBytes?: number;
+  readonly maxWaitMs?: number;
   readonly log?: (line: string) => void;
   readonly now?: () => number;
 }
@@ -50,7 +57,8 @@ export class TailConsumer {
   constructor(private readonly opts: TailConsumerOptions) {
     this.consumer = opts.kafka.consumer({
       groupId: opts.groupId,
-      maxWaitTimeInMs: 500,
+      maxWaitTimeInMs: opts.maxWaitMs ?? 500,
+      minBytes: opts.minBytes ?? 1,
       retry: { retries: 10 },
     });
   }

@@ -51,51 +51,59 @@ export class ProgressPublisher implements LiveFeedPort {
   }
 
   open(taskId: string, attempt: number): AttemptFeed {
-    const state: AttemptState = {
-      coalescer: new ProgressCoalescer({
-        minIntervalMs: this.o.intervalMs,
-        maxBytes: this.o.maxBytesPerTask,
-      }),
-      seq: 0,
-      timer: null,
-    };
+    // Most attempts report nothing: the coalescer is made on the first output or progress.
+    let state: AttemptState | null = null;
     let closed = false;
-    const flush = (force: boolean) => {
-      state.timer = null;
-      const chunk = state.coalescer.take(this.now(), force);
+    const stateOf = (): AttemptState => {
+      state ??= {
+        coalescer: new ProgressCoalescer({
+          minIntervalMs: this.o.intervalMs,
+          maxBytes: this.o.maxBytesPerTask,
+        }),
+        seq: 0,
+        timer: null,
+      };
+      return state;
+    };
+    const flush = (s: AttemptState, force: boolean) => {
+      s.timer = null;
+      const chunk = s.coalescer.take(this.now(), force);
       if (chunk !== null)
         this.publish({
           taskId,
           attempt,
           workerId: this.o.workerId,
-          seq: state.seq++,
+          seq: s.seq++,
           atMs: this.now(),
           ...chunk,
         });
     };
-    const schedule = () => {
-      if (closed || state.timer !== null) return;
-      const wait = state.coalescer.waitMs(this.now());
-      if (wait === 0) flush(false);
-      else state.timer = setTimeout(() => flush(false), wait).unref();
+    const schedule = (s: AttemptState) => {
+      if (closed || s.timer !== null) return;
+      const wait = s.coalescer.waitMs(this.now());
+      if (wait === 0) flush(s, false);
+      else s.timer = setTimeout(() => flush(s, false), wait).unref();
     };
     return {
       intervalMs: this.o.intervalMs,
       output: (stream, data) => {
         if (closed) return;
-        state.coalescer.addOutput(stream, data);
-        schedule();
+        const s = stateOf();
+        s.coalescer.addOutput(stream, data);
+        schedule(s);
       },
       progress: (percent, message) => {
         if (closed) return;
-        state.coalescer.setProgress(percent === null ? null : Math.min(100, Math.max(0, percent)), message);
-        schedule();
+        const s = stateOf();
+        s.coalescer.setProgress(percent === null ? null : Math.min(100, Math.max(0, percent)), message);
+        schedule(s);
       },
       close: () => {
         if (closed) return;
         closed = true;
+        if (state === null) return;
         if (state.timer !== null) clearTimeout(state.timer);
-        flush(true);
+        flush(state, true);
       },
     };
   }

@@ -36,6 +36,10 @@ export class ResultFollower {
       groupId: o.groupId,
       rewindMs: o.windowMs,
       catchUpTimeoutMs: 30_000,
+      // Every worker reads every result: in batches of up to 256 KiB or 200 ms, whichever first
+      // (a duplicate arriving within that lag of its original's result may still run).
+      minBytes: 256 * 1024,
+      maxWaitMs: 200,
       log: o.log,
       onRecord: (r) => this.onRecord(r),
     });
