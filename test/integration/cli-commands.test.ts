@@ -122,7 +122,7 @@ describe('berth CLI against the broker', () => {
     const cases: [string[], RegExp][] = [
       [['submit', 'pkg', '--payload', '{nope'], /^berth submit: --payload is not valid JSON/],
       [['submit'], /^berth submit: expected exactly one CODE/],
-      [['submit', 'pkg', '--priority', '7'], /^berth submit: invalid task: priority 7/],
+      [['submit', 'pkg', '--priority', '7'], /^berth submit: --priority: '7' is not/],
       [['submit', 'pkg', '--timeout', '2h'], /^berth submit: invalid task: timeoutMs 7200000/],
       [['submit', 'pkg', '--bogus'], /^berth submit: .*bogus/],
       [['code', 'frobnicate'], /^berth code: expected push, list or show/],
