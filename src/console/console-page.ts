@@ -79,7 +79,7 @@ async function workersView(){const d=await api('workers');
 async function dlqView(){const d=await api('dlq');
  view.innerHTML='<table id="dlq"><thead><tr><th>Task</th><th>Reason</th><th>Source</th><th>Worker</th><th>Dead since</th><th>Replays</th><th></th></tr></thead><tbody>'+
  (d.items.map(x=>'<tr data-id="'+esc(x.id)+'"><td class="mono">'+(x.taskId?'<a href="#/task/'+encodeURIComponent(x.taskId)+'">'+esc(x.taskId)+'</a>':'')+'</td><td>'+esc(x.reason)+'</td><td class="mono">'+esc((x.sourceTopic||'')+'/'+(x.sourcePartition??'')+'/'+(x.sourceOffset||''))+'</td><td class="mono">'+esc(x.workerId)+'</td><td>'+t(x.deadAtMs)+'</td><td class="replays">'+x.replays+'</td><td><button class="replay" data-id="'+esc(x.id)+'"'+(x.truncated?' disabled':'')+'>Replay</button></td></tr>').join('')||'<tr><td colspan="7" class="muted">no dead letters</td></tr>')+'</tbody></table><p id="dlq-msg"></p>';
- for(const b of view.querySelectorAll('button.replay'))b.onclick=()=>post('dlq/'+encodeURIComponent(b.dataset.id)+'/replay').then(r=>{document.getElementById('dlq-msg').textContent='replayed '+(r.taskId||r.replayed);dlqView().catch(showErr);}).catch(showErr);
+ for(const b of view.querySelectorAll('button.replay'))b.onclick=()=>post('dlq/'+encodeURIComponent(b.dataset.id)+'/replay').then(r=>dlqView().then(()=>{document.getElementById('dlq-msg').textContent='replayed '+(r.taskId||r.replayed);})).catch(showErr);
  refresh=null;}
 async function packagesView(){const [p,s]=await Promise.all([api('packages'),api('stacks')]);
  view.innerHTML='<h2>Stacks</h2><table id="stacks"><thead><tr><th>Stack</th><th>Images</th><th>Attempts</th><th>Last used</th><th>Packages</th></tr></thead><tbody>'+

@@ -42,9 +42,9 @@ const consoleCommand: Command = {
     }
     const log = (line: string) => process.stderr.write(`berth console: ${line}\n`);
     const running = await startConsole(config, log);
-    log(`store ${describeStore(config.store)}`);
     // The URL on stdout, alone on its line: scripts (and the demo) read it.
     console.log(running.url);
+    log(`listening on ${running.url} (store: ${describeStore(config.store)})`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
