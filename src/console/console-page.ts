@@ -63,15 +63,18 @@ function attemptCard(a,i){const outs=(a.outputs||[]).map(o=>'<a download="'+esc(
  return '<div class="card attempt"><h3>Attempt '+a.attempt+' '+st(a.status)+'</h3><dl>'+
  [['exit code',a.exitCode],['reason',a.reason],['worker',a.workerId],['stack',a.stack],['image',a.stackImage],['code',a.codeName?a.codeName+'@'+a.codeRevision:''],['queue wait',a.queueWaitMs+' ms'],['start latency',a.startLatencyMs+' ms'],['run',a.runMs+' ms'],['finished',t(a.finishedAtMs)],['trace id',a.traceId],['source',a.sourceTopic+'/'+a.sourcePartition+'/'+a.sourceOffset]].map(([k,v])=>'<dt>'+k+'</dt><dd class="mono">'+esc(v)+'</dd>').join('')+
  '</dl><h4>stdout'+(a.stdoutTruncated?' (truncated)':'')+'</h4><pre id="stdout-'+i+'">'+esc(a.stdout)+'</pre><h4>stderr'+(a.stderrTruncated?' (truncated)':'')+'</h4><pre id="stderr-'+i+'">'+esc(a.stderr)+'</pre>'+(outs?'<p>outputs: '+outs+'</p>':'')+'</div>';}
-async function taskView(id){const d=await api('tasks/'+encodeURIComponent(id));const x=d.task;
+let shown='',actionMsg={id:'',text:'',err:false};
+async function taskView(id,onlyIfChanged){const d=await api('tasks/'+encodeURIComponent(id));const x=d.task;
+ const sig=id+'|'+x.status+'|'+d.attempts.length;if(onlyIfChanged&&sig===shown)return;shown=sig;if(actionMsg.id!==id)actionMsg={id,text:'',err:false};
  view.innerHTML='<h2 class="mono">'+esc(x.id)+' <span id="task-status">'+st(x.status)+'</span></h2><p>'+
  '<button id="cancel"'+(x.status==='QUEUED'?'':' disabled')+'>Cancel</button> <button id="resubmit"'+(x.resubmittable?'':' disabled title="its event was not seen"')+'>Resubmit</button> <span id="action-msg"></span></p>'+
  '<div class="card"><dl>'+[['package',x.package?x.package+'@'+(x.packageRevision??'latest'):''],['stack',x.stack],['submitted',t(x.submittedAtMs)],['finished',t(x.finishedAtMs)],['labels',JSON.stringify(x.labels)],['trace id',x.traceId]].map(([k,v])=>'<dt>'+k+'</dt><dd class="mono">'+esc(v)+'</dd>').join('')+'</dl></div>'+
  (d.attempts.length?d.attempts.map(attemptCard).join(''):'<p class="muted">no attempt finished yet</p>');
- const msg=document.getElementById('action-msg');
- document.getElementById('cancel').onclick=()=>post('tasks/'+encodeURIComponent(id)+'/cancel',{reason:'cancelled from the console'}).then(()=>{msg.textContent='cancel requested';}).catch(e=>{msg.textContent=e.message;msg.className='err';});
- document.getElementById('resubmit').onclick=()=>post('tasks/'+encodeURIComponent(id)+'/resubmit').then(r=>{msg.innerHTML='resubmitted as <a id="resubmitted" href="#/task/'+encodeURIComponent(r.id)+'">'+esc(r.id)+'</a>';}).catch(e=>{msg.textContent=e.message;msg.className='err';});
- refresh=()=>{if(!msg.textContent||msg.textContent==='cancel requested')taskView(id).then(()=>{if(msg.textContent)document.getElementById('action-msg').textContent=msg.textContent;}).catch(showErr);};}
+ const say=(html,err)=>{actionMsg={id,text:html,err};const m=document.getElementById('action-msg');m.innerHTML=html;m.className=err?'err':'';};
+ say(actionMsg.text,actionMsg.err);
+ document.getElementById('cancel').onclick=()=>post('tasks/'+encodeURIComponent(id)+'/cancel',{reason:'cancelled from the console'}).then(()=>say('cancel requested')).catch(e=>say(esc(e.message),true));
+ document.getElementById('resubmit').onclick=()=>post('tasks/'+encodeURIComponent(id)+'/resubmit').then(r=>say('resubmitted as <a id="resubmitted" href="#/task/'+encodeURIComponent(r.id)+'">'+esc(r.id)+'</a>')).catch(e=>say(esc(e.message),true));
+ refresh=()=>taskView(id,true).catch(showErr);}
 async function workersView(){const d=await api('workers');
  view.innerHTML='<table id="workers"><thead><tr><th>Worker</th><th>Host</th><th>State</th><th>Slots busy/total</th><th>Memory used/budget</th><th>Buffered</th><th>Lag</th><th>Paused partitions</th><th>Succeeded</th><th>Failed</th><th>Reported</th></tr></thead><tbody>'+
  d.items.map(w=>'<tr><td class="mono">'+esc(w.workerId)+'</td><td>'+esc(w.host)+'</td><td>'+esc(w.state)+(w.stale?' <span class="err">(stale)</span>':'')+'</td><td class="slots">'+w.slotsBusy+' / '+w.slotsTotal+'</td><td>'+Math.round(w.memoryUsedBytes/1048576)+' / '+Math.round(w.memoryBudgetBytes/1048576)+' MiB</td><td>'+w.bufferedTasks+'</td><td>'+w.lag+'</td><td>'+w.pausedPartitions+'</td><td>'+w.tasksSucceeded+'</td><td>'+w.tasksFailed+'</td><td>'+t(w.reportedAtMs)+'</td></tr>').join('')+'</tbody></table>';
@@ -88,7 +91,7 @@ async function packagesView(){const [p,s]=await Promise.all([api('packages'),api
  p.items.flatMap(x=>x.revisions.map(r=>'<tr><td>'+esc(x.name)+'</td><td>'+r.revision+(r.revision===x.latest?' (latest)':'')+'</td><td>'+esc(r.stack)+'</td><td>'+esc(r.isolation)+(r.handler?' '+esc(r.handler):'')+'</td><td class="mono">'+esc(r.digest.slice(0,19))+'</td><td>'+r.tarballBytes+' B</td><td>'+t(r.createdAtMs)+'</td></tr>')).join('')+'</tbody></table>';
  refresh=null;}
 function showErr(e){view.insertAdjacentHTML('afterbegin','<p class="err">'+esc(e.message)+'</p>');}
-function route(){refresh=null;const h=location.hash.slice(1)||'/';
+function route(){refresh=null;shown='';const h=location.hash.slice(1)||'/';
  if(h.startsWith('/task/'))taskView(decodeURIComponent(h.slice(6))).catch(e=>{view.innerHTML='';showErr(e);});
  else if(h==='/workers')workersView().catch(showErr);else if(h==='/dlq')dlqView().catch(showErr);else if(h==='/packages')packagesView().catch(showErr);else tasksView();}
 window.addEventListener('hashchange',route);route();

@@ -87,7 +87,7 @@ describe.each(['sqlite', 'postgres'] as const)('berth console on %s', (dialect) 
       await Promise.race([worker.exited, new Promise((r) => setTimeout(r, 30_000))]);
     }
     await h.tearDown();
-    rmSync(codeDir, { recursive: true, force: true });
+    if (codeDir) rmSync(codeDir, { recursive: true, force: true });
   }, 120_000);
 
   const shot = async (name: string) => {

@@ -21,12 +21,19 @@ export class ConsoleProcess {
   async start(): Promise<string> {
     this.proc = startBerth(['console', '--port', '0', '--db', this.sqlitePath, ...this.args], this.env);
     await this.proc.stderrMatch(/berth console: listening on /);
-    const line = this.proc
-      .out()
-      .stdout.split('\n')
-      .find((l) => l.startsWith('http://'));
-    if (!line) throw new Error(`console printed no URL: ${JSON.stringify(this.proc.out())}`);
-    this.url = line.trim();
+    // stdout and stderr are separate pipes: the URL line may arrive a moment after the log line.
+    const deadline = Date.now() + 5000;
+    const urlLine = () =>
+      this.proc
+        ?.out()
+        .stdout.split('\n')
+        .find((l) => l.startsWith('http://'));
+    while (!urlLine()) {
+      if (Date.now() > deadline)
+        throw new Error(`console printed no URL: ${JSON.stringify(this.proc.out())}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    this.url = (urlLine() as string).trim();
     return this.url;
   }
 
