@@ -18,6 +18,7 @@ export {
   TaskValidationError,
   type TaskValidationIssue,
 } from './client/client-errors.js';
+export { ConsoleResultSource } from './client/console-result-source.js';
 export { type ResultSource, TopicScanResultSource } from './client/result-source.js';
 export { parseCodeRef, type TaskInput, toTaskEvent } from './client/task-input.js';
 export { CodeCatalog, type CodeCatalogOptions, type Resolution } from './code/code-catalog.js';

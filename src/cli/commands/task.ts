@@ -1,5 +1,7 @@
+import { ConsoleResultSource } from '../../client/console-result-source.js';
 import { DecodeError } from '../../codecs/codec.js';
 import { taskResultCodec } from '../../codecs/task-result-codec.js';
+import { InfraError } from '../../domain/infra-error.js';
 import type { TaskResult } from '../../domain/task-result.js';
 import { scanTopic } from '../../kafka/client-topic-scan.js';
 import { EXIT, parseFlags, withSession } from '../cli-session.js';
@@ -8,13 +10,15 @@ import { printRun, resultJson, resultLine } from '../result-printer.js';
 
 const help = `usage: berth task ID [--json] [--output]
 
-Shows every result recorded for task ID (one per attempt that ended), scanning the results topic.
+Shows every result recorded for task ID (one per attempt that ended): asked of the console when
+BERTH_CONSOLE_URL is set (berth console; BERTH_CONSOLE_TOKEN if it needs one), else by scanning the
+results topic.
 
 options:
   --json     the results as a JSON array
   --output   also print the last result's stdout and stderr
 
-exit codes: 0 found, 1 no result for ID (yet), 2 usage, 3 broker unreachable`;
+exit codes: 0 found, 1 no result for ID (yet) or console failure, 2 usage, 3 broker unreachable`;
 
 const task: Command = {
   name: 'task',
@@ -27,6 +31,29 @@ const task: Command = {
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one task ID');
     const id = positionals[0] as string;
+    const show = (found: TaskResult[], progress: (line: string) => void): number => {
+      found.sort((a, b) => a.attempt - b.attempt || a.finishedAtMs - b.finishedAtMs);
+      if (values.json) console.log(JSON.stringify(found.map(resultJson)));
+      else for (const r of found) console.log(resultLine(r));
+      const last = found.at(-1);
+      if (!last) {
+        progress(`no result for task ${id} (not finished yet, or unknown)`);
+        return EXIT.failed;
+      }
+      if (values.output && !values.json) printRun(last);
+      return EXIT.ok;
+    };
+    const consoleSource = ConsoleResultSource.fromEnv();
+    if (consoleSource) {
+      const progress = (line: string) => process.stderr.write(`berth task: ${line}\n`);
+      try {
+        return show(await consoleSource.resultsFor(id), progress);
+      } catch (err) {
+        if (!(err instanceof InfraError)) throw err;
+        progress(err.message);
+        return EXIT.failed;
+      }
+    }
     return withSession('task', async (s) => {
       s.progress(`scanning ${s.topics.results}`);
       const found: TaskResult[] = [];
@@ -44,16 +71,7 @@ const task: Command = {
         },
         { brokers: s.brokers },
       );
-      found.sort((a, b) => a.attempt - b.attempt || a.finishedAtMs - b.finishedAtMs);
-      if (values.json) console.log(JSON.stringify(found.map(resultJson)));
-      else for (const r of found) console.log(resultLine(r));
-      const last = found.at(-1);
-      if (!last) {
-        s.progress(`no result for task ${id} (not finished yet, or unknown)`);
-        return EXIT.failed;
-      }
-      if (values.output && !values.json) printRun(last);
-      return EXIT.ok;
+      return show(found, s.progress);
     });
   },
 };
