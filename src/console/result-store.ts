@@ -90,45 +90,93 @@ export class ResultStore {
   constructor(private readonly db: Kysely<ConsoleTables>) {}
 
   async write(batch: StoreBatch): Promise<void> {
+    // Multi-row statements, de-duplicated by key first (one statement may not upsert a row twice);
+    // the row kept is the one the per-row rules would leave in place.
+    const queued = newestBy(
+      batch.queued,
+      (t) => t.id,
+      (t) => t.submitted_at ?? 0,
+    );
+    const finishedTasks = newestBy(
+      batch.finished.map((f) => f.task),
+      (t) => t.id,
+      (t) => t.finished_at ?? 0,
+    );
+    const attempts = newestBy(
+      batch.finished.map((f) => f.attempt),
+      (a) => `${a.task_id}\u0000${a.attempt}\u0000${a.source}`,
+      (a) => a.finished_at,
+    );
+    const labels = newestBy(
+      [...queued, ...finishedTasks].flatMap((t) =>
+        Object.entries(JSON.parse(t.labels) as Record<string, string>).map(([key, value]) => ({
+          task_id: t.id,
+          key,
+          value,
+        })),
+      ),
+      (l) => `${l.task_id}\u0000${l.key}`,
+      () => 0,
+    );
+    const workers = newestBy(
+      batch.workers,
+      (w) => w.worker_id,
+      (w) => w.reported_at,
+    );
+    const packages = newestBy(
+      batch.packages,
+      (p) => `${p.name}@${p.revision}`,
+      () => 0,
+    );
+    const dlq = newestBy(
+      batch.dlq,
+      (d) => d.id,
+      () => 0,
+    );
     await this.db.transaction().execute(async (trx) => {
-      for (const t of batch.queued) await this.upsertQueued(trx, t);
-      for (const f of batch.finished) {
-        await this.upsertFinished(trx, f.task);
+      for (const rows of chunks(queued)) await this.upsertQueued(trx, rows);
+      for (const rows of chunks(finishedTasks)) await this.upsertFinished(trx, rows);
+      for (const rows of chunks(attempts)) {
         await trx
           .insertInto('attempts')
-          .values(f.attempt)
+          .values(rows)
           .onConflict((oc) =>
             oc
               .columns(['task_id', 'attempt', 'source'])
-              .doUpdateSet(excludedAll(f.attempt, ['task_id', 'attempt', 'source'])),
+              .doUpdateSet(excludedAll(rows[0] as AttemptRow, ['task_id', 'attempt', 'source'])),
           )
           .execute();
       }
-      for (const t of [...batch.queued, ...batch.finished.map((f) => f.task)])
-        await this.upsertLabels(trx, t);
-      for (const d of batch.dlq) {
+      for (const rows of chunks(labels)) {
+        await trx
+          .insertInto('task_labels')
+          .values(rows)
+          .onConflict((oc) => oc.columns(['task_id', 'key']).doUpdateSet({ value: sql`excluded.value` }))
+          .execute();
+      }
+      for (const rows of chunks(dlq)) {
         await trx
           .insertInto('dlq')
-          .values(d)
+          .values(rows)
           .onConflict((oc) => oc.column('id').doNothing())
           .execute();
       }
-      for (const w of batch.workers) {
+      for (const rows of chunks(workers)) {
         await trx
           .insertInto('workers')
-          .values(w)
+          .values(rows)
           .onConflict((oc) =>
             oc
               .column('worker_id')
-              .doUpdateSet(excludedAll(w, ['worker_id']))
+              .doUpdateSet(excludedAll(rows[0] as WorkerRow, ['worker_id']))
               .where(sql<boolean>`excluded.reported_at >= workers.reported_at`),
           )
           .execute();
       }
-      for (const p of batch.packages) {
+      for (const rows of chunks(packages)) {
         await trx
           .insertInto('packages')
-          .values(p)
+          .values(rows)
           .onConflict((oc) => oc.columns(['name', 'revision']).doNothing())
           .execute();
       }
@@ -136,11 +184,11 @@ export class ResultStore {
   }
 
   /** A task event: fills in what it knows; back to QUEUED only when it is newer than the last result. */
-  private async upsertQueued(trx: Transaction<ConsoleTables>, t: TaskRow): Promise<void> {
+  private async upsertQueued(trx: Transaction<ConsoleTables>, t: readonly TaskRow[]): Promise<void> {
     const newer = sql`(tasks.finished_at IS NULL OR excluded.submitted_at > tasks.finished_at)`;
     await trx
       .insertInto('tasks')
-      .values(t)
+      .values([...t])
       .onConflict((oc) =>
         oc.column('id').doUpdateSet({
           package: sql`coalesce(tasks.package, excluded.package)`,
@@ -159,10 +207,10 @@ export class ResultStore {
   }
 
   /** A result: becomes the task's state when it finished after the last result and the last submit. */
-  private async upsertFinished(trx: Transaction<ConsoleTables>, t: TaskRow): Promise<void> {
+  private async upsertFinished(trx: Transaction<ConsoleTables>, t: readonly TaskRow[]): Promise<void> {
     await trx
       .insertInto('tasks')
-      .values(t)
+      .values([...t])
       .onConflict((oc) =>
         oc
           .column('id')
@@ -184,17 +232,6 @@ export class ResultStore {
           ),
       )
       .execute();
-  }
-
-  private async upsertLabels(trx: Transaction<ConsoleTables>, t: TaskRow): Promise<void> {
-    const labels = JSON.parse(t.labels) as Record<string, string>;
-    for (const [key, value] of Object.entries(labels)) {
-      await trx
-        .insertInto('task_labels')
-        .values({ task_id: t.id, key, value })
-        .onConflict((oc) => oc.columns(['task_id', 'key']).doUpdateSet({ value: sql`excluded.value` }))
-        .execute();
-    }
   }
 
   /** A page of tasks, newest first. Throws `RangeError` for a bad cursor. */
@@ -374,4 +411,22 @@ function excludedAll<T extends object>(
     if (!key.includes(col as keyof T)) out[col] = sql`excluded.${sql.ref(col)}`;
   }
   return out;
+}
+
+/** Rows per multi-row statement: well under SQLite's and PostgreSQL's bound-parameter limits. */
+const CHUNK_ROWS = 200;
+
+function* chunks<T>(rows: readonly T[]): Generator<T[]> {
+  for (let i = 0; i < rows.length; i += CHUNK_ROWS) yield rows.slice(i, i + CHUNK_ROWS);
+}
+
+/** One row per key: the one with the highest `rank`, the later one on a tie. */
+function newestBy<T>(rows: readonly T[], key: (row: T) => string, rank: (row: T) => number): T[] {
+  const kept = new Map<string, T>();
+  for (const row of rows) {
+    const k = key(row);
+    const seen = kept.get(k);
+    if (seen === undefined || rank(row) >= rank(seen)) kept.set(k, row);
+  }
+  return [...kept.values()];
 }

@@ -65,6 +65,24 @@ export function describeResultStore(name: string, open: () => Promise<StoreConne
       expect(await store.statusCounts()).toEqual({ SUCCEEDED: 1 });
     });
 
+    it('stores a batch holding the same records twice, and an event with its result, once', async () => {
+      const r = consoleResult('twice', { labels: { a: '1' } });
+      const one = finished(r);
+      const e = consoleEvent('twice', { labels: { a: '1' } });
+      await store.write({
+        ...empty,
+        queued: [...queued(e).queued, ...queued(e).queued],
+        finished: [...one.finished, ...one.finished, ...finished(consoleResult('other')).finished],
+      });
+      const found = await store.task('twice');
+      expect(found?.task.status).toBe('SUCCEEDED');
+      expect(found?.attempts).toHaveLength(1);
+      expect((await store.tasks({ labels: { a: '1' }, limit: 10 })).items.map((t) => t.id)).toEqual([
+        'twice',
+      ]);
+      expect(await store.statusCounts()).toEqual({ SUCCEEDED: 2 });
+    });
+
     it('keeps the result whichever of event and result is stored first', async () => {
       const e = consoleEvent('b');
       const r = consoleResult('b', { status: 'FAILED', exitCode: 3 });
