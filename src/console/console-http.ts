@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { InfraError } from '../domain/infra-error.js';
 import { attemptJson, dlqJson, packagesJson, taskJson, workerJson } from './api-views.js';
 import { consolePage } from './console-page.js';
 import type { ResultStore } from './result-store.js';
@@ -50,14 +51,7 @@ export class ConsoleHttp {
     this.now = opts.now ?? Date.now;
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
-        const status =
-          err instanceof HttpError
-            ? err.status
-            : err instanceof BadQuery || err instanceof RangeError
-              ? 400
-              : err instanceof ActionRefused
-                ? err.httpStatus
-                : 500;
+        const status = httpStatusOf(err);
         if (status === 500) process.stderr.write(`berth console: ${(err as Error).stack ?? String(err)}\n`);
         if (!res.headersSent) sendJson(res, status, { error: (err as Error).message });
         else res.end();
@@ -197,6 +191,15 @@ export class ConsoleHttp {
     ];
     return offered.some((o) => o !== null && sameSecret(o, token));
   }
+}
+
+/** 4xx for what the caller can fix, 502 for Kafka or the store refusing, 500 for bugs. */
+function httpStatusOf(err: unknown): number {
+  if (err instanceof HttpError) return err.status;
+  if (err instanceof BadQuery || err instanceof RangeError) return 400;
+  if (err instanceof ActionRefused) return err.httpStatus;
+  if (err instanceof InfraError) return 502;
+  return 500;
 }
 
 function sameSecret(a: string, b: string): boolean {
