@@ -81,7 +81,11 @@ export function consoleMigrations(dialect: StoreDialect): Record<string, Migrati
           .addColumn('value', 'text', (c) => c.notNull())
           .addPrimaryKeyConstraint('task_labels_pk', ['task_id', 'key'])
           .execute();
-        await db.schema.createIndex('task_labels_kv').on('task_labels').columns(['key', 'value']).execute();
+        await db.schema
+          .createIndex('task_labels_kv')
+          .on('task_labels')
+          .columns(['key', 'value', 'task_id'])
+          .execute();
 
         await db.schema
           .createTable('dlq')
