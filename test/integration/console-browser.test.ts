@@ -123,6 +123,24 @@ describe.each(['sqlite', 'postgres'] as const)('berth console on %s', (dialect) 
     expect(await page.textContent('#stdout-0')).toBe('hello from console\n');
     expect(await page.textContent('#stderr-0')).toBe('warn\n');
     await shot('task');
+    await page.click('#resubmit');
+    const again = page.locator('#resubmitted');
+    await again.waitFor({ timeout: 10_000 });
+    const newId = (await again.textContent()) as string;
+    expect(newId).toMatch(new RegExp(`^${id}~r`));
+    const rerun = await client.waitForResult(newId, { timeoutMs: 120_000 });
+    expect(rerun).toMatchObject({ status: 'SUCCEEDED', labels: { team: 'web', 'berth.resubmit-of': id } });
+    await again.click();
+    await expect
+      .poll(
+        () =>
+          page
+            .locator('#stdout-0')
+            .textContent()
+            .catch(() => ''),
+        { timeout: 15_000 },
+      )
+      .toBe('hello from console\n');
   });
 
   it('cancels a running task from its page', async () => {
@@ -197,7 +215,7 @@ describe.each(['sqlite', 'postgres'] as const)('berth console on %s', (dialect) 
     await page.click('#apply');
     await expect
       .poll(async () => page.locator('a.task-link').allTextContents(), { timeout: 15_000 })
-      .toEqual([`hello-${h.prefix}`]);
+      .toEqual([expect.stringMatching(new RegExp(`^hello-${h.prefix}~r`)), `hello-${h.prefix}`]);
     const api = await consoleProc.api<{ items: { id: string }[] }>('tasks?status=cancelled');
     expect(api.items.map((t) => t.id)).toEqual([`sleepy-${h.prefix}`]);
   });
