@@ -28,12 +28,14 @@ export interface RunningConsole {
 /**
  * Starts a console: opens and migrates the store, follows the installation's topics with the
  * `<prefix>-console` group (several consoles split the partitions; every one answers queries
- * over the shared store), serves the API and UI, and prunes old rows every hour. Throws
+ * over the shared store), serves the API and UI, and prunes old rows every hour. `onFatal` hears
+ * of a feed that stopped for good (the caller should exit so a supervisor restarts it). Throws
  * `InfraError` when the store or Kafka cannot be reached; whatever was started is closed again.
  */
 export async function startConsole(
   config: ConsoleConfig,
   log: (line: string) => void = () => {},
+  onFatal: (err: Error) => void = (err) => log(`feed stopped: ${err.message}`),
 ): Promise<RunningConsole> {
   const topics = topicNames(config.topicPrefix);
   const connection: StoreConnection = openStore(config.store);
@@ -56,6 +58,7 @@ export async function startConsole(
       topics: [...feed.followedTopics(), ...OPTIONAL_TOPICS.map((t) => `${config.topicPrefix}.${t}`)],
       onBatch: (records) => feed.handle(records),
       log,
+      onFatal,
     });
     await consumer.start();
     closers.push(() => consumer.stop());

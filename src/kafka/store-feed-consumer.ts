@@ -15,6 +15,8 @@ export interface StoreFeedConsumerOptions {
    */
   readonly onBatch: (records: readonly TopicRecord[]) => Promise<void>;
   readonly log?: (line: string) => void;
+  /** The consumer stopped for good (KafkaJS gave up restarting it): the console cannot keep up any more. */
+  readonly onFatal?: (err: Error) => void;
 }
 
 /**
@@ -50,6 +52,9 @@ export class StoreFeedConsumer {
       const missing = this.opts.topics.filter((t) => !existing.has(t));
       if (missing.length > 0) this.opts.log?.(`not following missing topics: ${missing.join(', ')}`);
       await this.consumer.connect();
+      this.consumer.on(this.consumer.events.CRASH, (e) => {
+        if (!e.payload.restart) this.opts.onFatal?.(e.payload.error);
+      });
       await this.consumer.subscribe({ topics: this.subscribed, fromBeginning: true });
       await this.consumer.run({
         autoCommit: false,

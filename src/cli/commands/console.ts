@@ -20,7 +20,7 @@ options:
 environment: BERTH_CONSOLE_TOKEN, BERTH_CONSOLE_DATABASE_URL, BERTH_CONSOLE_RETENTION_MS
 (default 7 days), BERTH_KAFKA_BROKERS, BERTH_TOPIC_PREFIX
 
-exit codes: 0 stopped by a signal, 1 store or broker failure, 2 usage`;
+exit codes: 0 stopped by a signal, 1 store or broker failure (at start, or the feed gave up), 2 usage`;
 
 const consoleCommand: Command = {
   name: 'console',
@@ -41,17 +41,22 @@ const consoleCommand: Command = {
       throw err;
     }
     const log = (line: string) => process.stderr.write(`berth console: ${line}\n`);
-    const running = await startConsole(config, log);
+    let fatal: ((err: Error) => void) | null = null;
+    const running = await startConsole(config, log, (err) => fatal?.(err));
     // The URL on stdout, alone on its line: scripts (and the demo) read it.
     console.log(running.url);
     log(`listening on ${running.url} (store: ${describeStore(config.store)})`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
+    const code = await new Promise<number>((resolve) => {
+      process.once('SIGINT', () => resolve(EXIT.ok));
+      process.once('SIGTERM', () => resolve(EXIT.ok));
+      fatal = (err) => {
+        log(`the feed stopped: ${err.message}; exiting so that a supervisor restarts the console`);
+        resolve(EXIT.failed);
+      };
     });
     log('stopping');
     await running.close();
-    return EXIT.ok;
+    return code;
   },
 };
 
