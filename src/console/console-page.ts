@@ -92,7 +92,7 @@ async function packagesView(){const [p,s]=await Promise.all([api('packages'),api
  refresh=null;}
 function showErr(e){view.insertAdjacentHTML('afterbegin','<p class="err">'+esc(e.message)+'</p>');}
 function route(){refresh=null;shown='';const h=location.hash.slice(1)||'/';
- if(h.startsWith('/task/'))taskView(decodeURIComponent(h.slice(6))).catch(e=>{view.innerHTML='';showErr(e);});
+ if(h.startsWith('/task/')){const id=decodeURIComponent(h.slice(6));refresh=()=>taskView(id,true).catch(()=>{});taskView(id).catch(e=>{view.innerHTML='';showErr(e);});}
  else if(h==='/workers')workersView().catch(showErr);else if(h==='/dlq')dlqView().catch(showErr);else if(h==='/packages')packagesView().catch(showErr);else tasksView();}
 window.addEventListener('hashchange',route);route();
 const live=document.getElementById('live');
