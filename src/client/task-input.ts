@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { taskEventViolation } from '../codecs/task-event-rules.js';
 import { DEFAULT_PAYLOAD_CAP_BYTES, WORKER_SETTINGS } from '../config/worker-settings.js';
+import { type PriorityLane, priorityOfLane } from '../domain/priority-lane.js';
 import type { CodeRef, InlineTask, TaskEvent } from '../domain/task-event.js';
 import { PayloadTooLargeError, TaskValidationError } from './client-errors.js';
 import { taskInputIssues } from './task-validation.js';
@@ -18,7 +19,12 @@ export interface TaskInput {
   };
   /** Bytes as is, strings as UTF-8, anything else as JSON. Default: empty. */
   readonly payload?: Uint8Array | string | unknown;
-  readonly priority?: 0 | 1 | 2;
+  /**
+   * The task's priority lane: `'high'` (2), `'normal'` (1, the default) or `'low'` (0), by name
+   * or number. It picks the tasks topic the task is sent to (`<prefix>.tasks.high`,
+   * `<prefix>.tasks`, `<prefix>.tasks.low`) and is kept as the TaskEvent's `priority`.
+   */
+  readonly priority?: 0 | 1 | 2 | PriorityLane;
   readonly timeoutMs?: number;
   readonly maxAttempts?: number;
   readonly memoryBytes?: number;
@@ -26,6 +32,20 @@ export interface TaskInput {
   readonly labels?: Readonly<Record<string, string>>;
   /** Ordering key: tasks with the same key run in order. Default: the task id. */
   readonly key?: string;
+  /**
+   * Start no earlier than this many milliseconds after submit (the client's clock). The task
+   * waits on Kafka, holding no worker slot; at most one of `delayMs` and `runAt`.
+   */
+  readonly delayMs?: number;
+  /** Start no earlier than this time (a `Date` or epoch milliseconds). At most one of `delayMs` and `runAt`. */
+  readonly runAt?: Date | number;
+}
+
+/** Epoch ms before which the task must not start, or null (`delayMs` / `runAt`, validated). */
+function runAtMsOf(input: TaskInput, nowMs: number): number | null {
+  if (input.delayMs !== undefined) return nowMs + input.delayMs;
+  if (input.runAt === undefined) return null;
+  return input.runAt instanceof Date ? input.runAt.getTime() : input.runAt;
 }
 
 /** Parses `name` or `name@rev`; a bad revision throws `TaskValidationError` (path `code`). */
@@ -66,12 +86,12 @@ export function toTaskEvent(input: TaskInput, nowMs = Date.now()): TaskEvent {
     input.inline === undefined
       ? null
       : { stack: input.inline.stack, command: [...input.inline.command], env: { ...input.inline.env } };
-  const event: TaskEvent = {
+  let event: TaskEvent = {
     id: input.id ?? randomUUID(),
     code,
     inline,
     payload: payloadBytes(input.payload),
-    priority: input.priority ?? 1,
+    priority: typeof input.priority === 'string' ? priorityOfLane(input.priority) : (input.priority ?? 1),
     timeoutMs: input.timeoutMs ?? null,
     maxAttempts: input.maxAttempts ?? null,
     attempt: 1,
@@ -80,6 +100,8 @@ export function toTaskEvent(input: TaskInput, nowMs = Date.now()): TaskEvent {
     labels: { ...input.labels },
     createdAtMs: nowMs,
   };
+  const runAtMs = runAtMsOf(input, nowMs);
+  if (runAtMs !== null) event = { ...event, runAtMs };
   // The codec's own rules, as a backstop: the field is the violation's first word.
   const violation = taskEventViolation(event);
   if (violation !== null)

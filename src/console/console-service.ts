@@ -12,9 +12,6 @@ import { StoreFeed } from './store-feed.js';
 import { migrateStore } from './store-migrations.js';
 import { TaskActions } from './task-actions.js';
 
-/** The `progress` topic another part of Berth may add: followed when present, ignored otherwise. */
-const OPTIONAL_TOPICS = ['progress'] as const;
-
 export interface RunningConsole {
   /** `http://host:port/` the console answers on. */
   readonly url: string;
@@ -55,7 +52,8 @@ export async function startConsole(
     const consumer = new StoreFeedConsumer({
       kafka,
       groupId: `${config.topicPrefix}-console`,
-      topics: [...feed.followedTopics(), ...OPTIONAL_TOPICS.map((t) => `${config.topicPrefix}.${t}`)],
+      // The progress topic is followed when it exists (not stored yet: results are what is queried).
+      topics: [...feed.followedTopics(), topics.progress],
       onBatch: (records) => feed.handle(records),
       log,
       onFatal,

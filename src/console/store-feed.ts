@@ -42,10 +42,10 @@ export class StoreFeed {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The topics the feed reads (the tasks topic too, so queued tasks show before they finish). */
+  /** The topics the feed reads (the lanes' tasks topics too, so queued tasks show before they finish). */
   followedTopics(): string[] {
     const t = this.topics;
-    return [t.results, t.dlq, t.metrics, t.code, t.tasks];
+    return [t.results, t.dlq, t.metrics, t.code, t.tasks, t.tasksHigh, t.tasksLow];
   }
 
   /** Called after each stored batch (the UI's live updates). Returns the unsubscribe function. */
@@ -92,7 +92,9 @@ export class StoreFeed {
         batch.finished.push({ task: finishedTaskRow(r, meta), attempt: attemptRow(r, meta) });
         return;
       }
-      case t.tasks: {
+      case t.tasks:
+      case t.tasksHigh:
+      case t.tasksLow: {
         const e = await taskEventCodec.decodeAsync(rec.value);
         batch.queued.push(queuedTaskRow(e, rec.value, meta));
         return;

@@ -1,9 +1,10 @@
 import { DecodeError } from '../codecs/codec.js';
 import { controlCodec } from '../codecs/control-codec.js';
 import { taskEventCodec } from '../codecs/task-event-codec.js';
+import { laneOfPriority } from '../domain/priority-lane.js';
 import type { TaskEvent } from '../domain/task-event.js';
 import type { OutgoingRecord } from '../kafka/client-producer.js';
-import type { TopicNames } from '../kafka/topic-names.js';
+import { laneTopics, type TopicNames } from '../kafka/topic-names.js';
 import type { ResultStore } from './result-store.js';
 
 /** Label a resubmitted task carries: the id it was resubmitted from. */
@@ -29,7 +30,8 @@ export class ActionRefused extends Error {
  * What the console's buttons do, through Kafka like every other producer: cancel publishes a
  * Control on the control topic (as `berth cancel`), resubmit publishes a copy of a stored task's
  * event under a new id, replay re-publishes a dead-lettered event on the tasks topic with its
- * original key (attempt reset to 1 when the bytes are a TaskEvent). Kafka failures reject with the
+ * original key (as the next attempt, with as many attempts again as the task allowed, when the
+ * bytes are a TaskEvent), each on the tasks topic of the event's priority lane. Kafka failures reject with the
  * producer's `InfraError`; refusals with `ActionRefused`.
  */
 export class TaskActions {
@@ -43,6 +45,11 @@ export class TaskActions {
   async cancel(taskId: string, reason: string | null): Promise<void> {
     const value = controlCodec.encode({ taskId, action: 'CANCEL', reason, requestedAtMs: this.now() });
     await this.sender.send(this.topics.control, [{ key: taskId, value }]);
+  }
+
+  /** The tasks topic of the event's priority lane, as the SDK routes it. */
+  private tasksTopicOf(event: TaskEvent): string {
+    return laneTopics(this.topics, laneOfPriority(event.priority)).tasks;
   }
 
   /** Returns the new task's id. */
@@ -65,7 +72,7 @@ export class TaskActions {
       labels: { ...old.labels, [RESUBMIT_LABEL]: taskId },
     };
     const key = found.task.event_key === null || found.task.event_key === taskId ? id : found.task.event_key;
-    await this.sender.send(this.topics.tasks, [{ key, value: taskEventCodec.encode(next) }]);
+    await this.sender.send(this.tasksTopicOf(next), [{ key, value: taskEventCodec.encode(next) }]);
     return id;
   }
 
@@ -80,15 +87,24 @@ export class TaskActions {
       );
     let value: Buffer = entry.value;
     let taskId: string | null = null;
+    let topic = this.topics.tasks;
     try {
       const e = taskEventCodec.decode(entry.value);
       taskId = e.id;
-      value = taskEventCodec.encode({ ...e, attempt: 1, createdAtMs: this.now() });
+      topic = this.tasksTopicOf(e);
+      // A new attempt after the dead-lettered one (the workers' idempotency memory runs a later
+      // attempt of a known id, never the same one again), with as many attempts again as allowed.
+      value = taskEventCodec.encode({
+        ...e,
+        attempt: e.attempt + 1,
+        maxAttempts: e.maxAttempts === null ? null : e.attempt + e.maxAttempts,
+        createdAtMs: this.now(),
+      });
     } catch (err) {
       // Not (yet) a valid TaskEvent: re-sent as it was, for a worker that now reads it.
       if (!(err instanceof DecodeError)) throw err;
     }
-    await this.sender.send(this.topics.tasks, [{ key: entry.key, value }]);
+    await this.sender.send(topic, [{ key: entry.key, value }]);
     await this.store.markReplayed(dlqId, this.now());
     return taskId;
   }

@@ -8,24 +8,27 @@ const { ConfigResourceTypes } = kafkajs;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface BerthTopicsOptions {
-  /** Partitions of berth.tasks (the unit of scale-out). */
+  /** Partitions of berth.tasks and of each lane's tasks topic (the unit of scale-out). */
   readonly tasksPartitions: number;
   /** Partitions of every other topic except code and control; default 3. */
   readonly otherPartitions?: number;
 }
 
-/** The seven Berth topics with their configs: code compacted, results and dlq kept long. */
+/**
+ * The Berth topics with their configs: the tasks and retry topics of every priority lane, results,
+ * metrics, dlq, code (compacted), control and progress; results and dlq kept long, progress 1 day.
+ */
 export function berthTopicConfigs(prefix: string, opts: BerthTopicsOptions): ITopicConfig[] {
   const t = topicNames(prefix);
   const other = opts.otherPartitions ?? 3;
   const retention = (ms: number) => [{ name: 'retention.ms', value: String(ms) }];
   return [
-    {
-      topic: t.tasks,
+    ...[t.tasks, t.tasksHigh, t.tasksLow].map((topic) => ({
+      topic,
       numPartitions: opts.tasksPartitions,
       replicationFactor: 1,
       configEntries: retention(7 * DAY_MS),
-    },
+    })),
     {
       topic: t.results,
       numPartitions: other,
@@ -38,7 +41,12 @@ export function berthTopicConfigs(prefix: string, opts: BerthTopicsOptions): ITo
     },
     { topic: t.metrics, numPartitions: 1, replicationFactor: 1, configEntries: retention(DAY_MS) },
     { topic: t.dlq, numPartitions: other, replicationFactor: 1, configEntries: retention(90 * DAY_MS) },
-    { topic: t.retry, numPartitions: other, replicationFactor: 1, configEntries: retention(7 * DAY_MS) },
+    ...[t.retry, t.retryHigh, t.retryLow].map((topic) => ({
+      topic,
+      numPartitions: other,
+      replicationFactor: 1,
+      configEntries: retention(7 * DAY_MS),
+    })),
     {
       topic: t.code,
       numPartitions: 1,
@@ -49,11 +57,18 @@ export function berthTopicConfigs(prefix: string, opts: BerthTopicsOptions): ITo
       ],
     },
     { topic: t.control, numPartitions: 1, replicationFactor: 1, configEntries: retention(DAY_MS) },
+    // Live output and progress: short-lived, a record holds at most the per-task budget.
+    {
+      topic: t.progress,
+      numPartitions: other,
+      replicationFactor: 1,
+      configEntries: [...retention(DAY_MS), { name: 'max.message.bytes', value: String(2 * 1024 * 1024) }],
+    },
   ];
 }
 
 /**
- * Creates whichever of the seven Berth topics are missing (existing ones are left as they are)
+ * Creates whichever of the Berth topics are missing (existing ones are left as they are)
  * and waits for their leaders. Throws a retriable `InfraError` when the broker does not answer.
  */
 export async function ensureBerthTopics(
@@ -84,7 +99,7 @@ export function ensureTopics(kafka: Kafka, prefix: string, tasksPartitions: numb
   return ensureBerthTopics(kafka, prefix, { tasksPartitions });
 }
 
-/** Deletes the seven topics of `prefix` that exist (test cleanup). */
+/** Deletes the Berth topics of `prefix` that exist (test cleanup). */
 export async function deleteBerthTopics(kafka: Kafka, prefix: string): Promise<void> {
   const admin = kafka.admin();
   try {

@@ -22,11 +22,37 @@ describe('toTaskEvent', () => {
     expect(toTaskEvent({ code: 'x' }).id).not.toBe(e.id);
   });
 
+  it('priority by lane name or number: high 2, normal 1, low 0', () => {
+    expect(
+      (['high', 'normal', 'low'] as const).map((priority) => toTaskEvent({ code: 'x', priority }).priority),
+    ).toEqual([2, 1, 0]);
+    expect(toTaskEvent({ code: 'x', priority: 0 }).priority).toBe(0);
+    expect(() => toTaskEvent({ code: 'x', priority: 'urgent' as 'high' })).toThrow(
+      /priority "urgent" is not 0, 1 or 2/,
+    );
+  });
+
   it('payload: bytes as is, strings as UTF-8, other values as JSON', () => {
     const bytes = new Uint8Array([0, 255]);
     expect(toTaskEvent({ code: 'x', payload: bytes }).payload).toBe(bytes);
     expect(Buffer.from(toTaskEvent({ code: 'x', payload: 'é' }).payload).toString()).toBe('é');
     expect(Buffer.from(toTaskEvent({ code: 'x', payload: { a: [1] } }).payload).toString()).toBe('{"a":[1]}');
+  });
+
+  it('delayMs and runAt set runAtMs; neither leaves it null; both, or bad values, are refused', () => {
+    expect(toTaskEvent({ code: 'x', delayMs: 600_000 }, 1000).runAtMs).toBe(601_000);
+    expect(toTaskEvent({ code: 'x', runAt: new Date(Date.UTC(2026, 11, 1, 9)) }, 1000).runAtMs).toBe(
+      Date.UTC(2026, 11, 1, 9),
+    );
+    expect(toTaskEvent({ code: 'x', runAt: 5000 }, 1000).runAtMs).toBe(5000);
+    expect('runAtMs' in toTaskEvent({ code: 'x' }, 1000)).toBe(false);
+    expect(() => toTaskEvent({ code: 'x', delayMs: 5, runAt: 9 })).toThrow(/both delayMs and runAt/);
+    expect(() => toTaskEvent({ code: 'x', delayMs: -1 })).toThrow(/delayMs -1/);
+    expect(() => toTaskEvent({ code: 'x', delayMs: 1.5 })).toThrow(/delayMs 1.5/);
+    expect(() => toTaskEvent({ code: 'x', runAt: new Date('nope') })).toThrow(/runAt is an invalid Date/);
+    expect(() => toTaskEvent({ code: 'x', runAt: '2026-12-01' as unknown as number })).toThrow(
+      /runAt "2026-12-01"/,
+    );
   });
 
   it('code references: name@rev and objects', () => {

@@ -66,12 +66,42 @@ function publisher(producer: RecordProducerPort, signal = new AbortController().
 }
 
 describe('OutcomePublisher', () => {
+  it('sends a retry to the retry topic of its lane (it keeps its priority)', async () => {
+    const sentTo: string[] = [];
+    const producer: RecordProducerPort = {
+      async send(topic) {
+        sentTo.push(topic);
+      },
+    };
+    const p = publisher(producer);
+    const event = {
+      id: 'e1',
+      code: null,
+      inline: { stack: 'shell', command: ['true'], env: {} },
+      payload: new Uint8Array(0),
+      timeoutMs: null,
+      maxAttempts: 3,
+      attempt: 2,
+      memoryBytes: null,
+      network: null,
+      labels: {},
+      createdAtMs: 1,
+    };
+    for (const priority of [2, 1, 0]) await p.publishRetry(null, { ...event, priority }, 5);
+    expect(sentTo).toEqual([topics.retryHigh, topics.retry, topics.retryLow]);
+  });
+
   it('publishes a slimmed result when the broker refuses the size', async () => {
     const producer = new SizeLimitedProducer(1024 * 1024);
     await publisher(producer).publishResult(result);
     expect(producer.sent).toHaveLength(1);
     const sent = taskResultCodec.decode(producer.sent[0]?.value as Uint8Array);
     expect(sent.stdout.byteLength).toBe(64 * 1024);
+    // Attempt and source travel as headers too (the idempotency memory reads them undecoded).
+    expect(producer.sent[0]?.headers).toMatchObject({
+      'berth-attempt': String(result.attempt),
+      'berth-source': `${result.sourceTopic}/${result.sourcePartition}@${result.sourceOffset}`,
+    });
     expect(sent).toMatchObject({
       stdoutTruncated: true,
       outputs: [],

@@ -14,13 +14,15 @@ const help = `usage: berth infra up | down | status [--json]
           in BERTH_CACHE_DIR), then create Berth's topics. Services already answering are used as is.
   down    stop only what 'up' started (by pid file)
   status  what runs, where, and versions (exit 1 when something is down)
-  topics  create Berth's seven topics on any cluster (the same names, partitions and configs as
+  topics  create Berth's topics on any cluster (the same names, partitions and configs as
           'up'; existing topics are left as they are and any difference is printed), waiting up
           to --wait-ms (default 120000) for the brokers to answer. Idempotent; exit 1 when the
           brokers never answered. Brokers: --brokers or BERTH_KAFKA_BROKERS (127.0.0.1:9092).
 
 environment:
-  BERTH_STATE_DIR (~/.berth)  BERTH_CACHE_DIR (~/.cache/berth)  BERTH_KAFKA_PORT (9092)
+  BERTH_STATE_DIR (~/.berth: pid files, logs, broker data; created when missing)
+  BERTH_CACHE_DIR (~/.cache/berth: Kafka jars and the Maven repository that fetched them)
+  BERTH_KAFKA_PORT (9092)
   BERTH_KAFKA_CONTROLLER_PORT (port+1)  BERTH_KAFKA_VERSION (4.4.0)  BERTH_KAFKA_HEAP_MB (512)
   BERTH_TOPIC_PREFIX (berth)  BERTH_TASKS_PARTITIONS (6)  DOCKER_HOST (unix:///var/run/docker.sock)
   BERTH_KAFKA_SSL*, BERTH_KAFKA_SASL_* (or --kafka-* flags): TLS/SASL towards a secured broker

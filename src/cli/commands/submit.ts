@@ -3,10 +3,12 @@ import { readFileSync } from 'node:fs';
 import { PayloadTooLargeError } from '../../client/client-errors.js';
 import { checkPayloadCap, type TaskInput, toTaskEvent } from '../../client/task-input.js';
 import { DEFAULT_PAYLOAD_CAP_BYTES, WORKER_SETTINGS } from '../../config/worker-settings.js';
+import { isPriorityLane, laneOfPriority, type PriorityLane } from '../../domain/priority-lane.js';
 import { EXIT, parseFlags, parsePairs, withSession } from '../cli-session.js';
 import { type Command, UsageError } from '../command.js';
 import { formatDuration, parseDurationMs } from '../duration-flag.js';
 import { submitWaitAndPrint } from '../result-wait.js';
+import { scheduleFlags } from '../run-at-flag.js';
 import { TASK_EXIT_HELP, withTaskExitCodes } from '../task-exit-code.js';
 
 const CAP = WORKER_SETTINGS.payloadCapBytes;
@@ -14,6 +16,10 @@ const CAP = WORKER_SETTINGS.payloadCapBytes;
 /** Help line of `--payload-cap-bytes`, shared by submit and run. */
 export const PAYLOAD_CAP_HELP = `  --payload-cap-bytes N  refuse a larger payload before sending (exit 2); default ${DEFAULT_PAYLOAD_CAP_BYTES},
                          the worker's default; ${CAP.env} sets it for CLI and workers alike`;
+
+/** Help line of `--priority`, shared by submit and run. */
+export const PRIORITY_HELP = `  --priority LANE        high, normal (default) or low (or 2, 1, 0): the task goes to that
+                         lane's tasks topic; workers take high work first, low work still runs`;
 
 const help = `usage: berth submit CODE[@REV] [--payload JSON|@FILE] [--wait] [options]
 
@@ -24,12 +30,16 @@ options:
 ${PAYLOAD_CAP_HELP}
   --wait                 wait for the result; print the task's stdout/stderr; exit with the task's
                          exit code (see below); Ctrl-C cancels the task, a second Ctrl-C detaches
-  --wait-timeout DUR     give up waiting after DUR (default 10m); the task may still run
-  --priority 0|1|2       default 1
+  --wait-timeout DUR     give up waiting after DUR (default 10m, counted from a delayed task's
+                         time); the task may still run
+${PRIORITY_HELP}
   --timeout DUR          per-attempt limit (e.g. 30s, 5m; at most 60m); default: the package's
   --max-attempts N       attempts in total; default: the package's
   --key KEY              ordering key (tasks with the same key run in order); default: the id
-  --id ID                idempotency key; default: a random UUID
+  --id ID                idempotency key; default: a random UUID. Submitting an id again within
+                         the workers' idempotency window (default 1h) does not run it again
+  --delay DUR            start no earlier than DUR from now (e.g. 10m, 2h); holds no worker slot
+  --at TIME              start no earlier than TIME, ISO 8601 with a zone (2026-12-01T09:00Z)
   --label KEY=VALUE      label copied into the result (repeatable)
   --json                 print the id (or, with --wait, the result) as JSON
 
@@ -50,6 +60,8 @@ const options = {
   'max-attempts': { type: 'string' },
   key: { type: 'string' },
   id: { type: 'string' },
+  delay: { type: 'string' },
+  at: { type: 'string' },
   label: { type: 'string', multiple: true },
   json: { type: 'boolean' },
 } as const;
@@ -80,6 +92,15 @@ export function intFlag(value: string | undefined, flag: string): number | undef
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new UsageError(`--${flag}: '${value}' is not a whole number`);
   return Number(value);
+}
+
+/** `--priority`: a lane name or its number (high 2, normal 1, low 0); anything else is a usage error. */
+export function priorityFlag(value: string | undefined): PriorityLane | undefined {
+  if (value === undefined) return undefined;
+  const v = value.toLowerCase();
+  if (isPriorityLane(v)) return v;
+  if (/^[0-2]$/.test(v)) return laneOfPriority(Number(v));
+  throw new UsageError(`--priority: '${value}' is not high, normal or low (or 2, 1, 0)`);
 }
 
 /**
@@ -135,15 +156,21 @@ async function submitCommand(argv: readonly string[]): Promise<number> {
       code: positionals[0],
       id: values.id ?? randomUUID(),
       payload: readPayload(values.payload),
-      priority: intFlag(values.priority, 'priority') as 0 | 1 | 2 | undefined,
+      priority: priorityFlag(values.priority),
       timeoutMs: values.timeout === undefined ? undefined : parseDurationMs(values.timeout, 'timeout'),
       maxAttempts: intFlag(values['max-attempts'], 'max-attempts'),
       key: values.key,
       labels: parsePairs(values.label, 'label'),
+      ...scheduleFlags(values.delay, values.at),
     },
     payloadCapBytes,
   );
-  const waitMs = parseDurationMs(values['wait-timeout'] ?? '10m', 'wait-timeout');
+  // A delayed task cannot answer before its time: the default wait starts counting there.
+  const untilDueMs = Math.max(0, task.delayMs ?? (task.runAt === undefined ? 0 : task.runAt - Date.now()));
+  const waitMs =
+    values['wait-timeout'] === undefined
+      ? untilDueMs + parseDurationMs('10m', 'wait-timeout')
+      : parseDurationMs(values['wait-timeout'], 'wait-timeout');
   return withSession(
     'submit',
     async (s) => {
