@@ -14,11 +14,12 @@ export interface BerthTopicsOptions {
   readonly otherPartitions?: number;
 }
 
-/** The seven Berth topics with their configs: code compacted, results and dlq kept long. */
+/** The Berth topics with their configs: code and schedules compacted, results and dlq kept long. */
 export function berthTopicConfigs(prefix: string, opts: BerthTopicsOptions): ITopicConfig[] {
   const t = topicNames(prefix);
   const other = opts.otherPartitions ?? 3;
   const retention = (ms: number) => [{ name: 'retention.ms', value: String(ms) }];
+  const compacted = [{ name: 'cleanup.policy', value: 'compact' }];
   return [
     {
       topic: t.tasks,
@@ -49,11 +50,14 @@ export function berthTopicConfigs(prefix: string, opts: BerthTopicsOptions): ITo
       ],
     },
     { topic: t.control, numPartitions: 1, replicationFactor: 1, configEntries: retention(DAY_MS) },
+    // One partition each: its owner in the schedulers group is the one scheduler (docs/schedules.md).
+    { topic: t.schedules, numPartitions: 1, replicationFactor: 1, configEntries: compacted },
+    { topic: t.scheduleTicks, numPartitions: 1, replicationFactor: 1, configEntries: compacted },
   ];
 }
 
 /**
- * Creates whichever of the seven Berth topics are missing (existing ones are left as they are)
+ * Creates whichever of the Berth topics are missing (existing ones are left as they are)
  * and waits for their leaders. Throws a retriable `InfraError` when the broker does not answer.
  */
 export async function ensureBerthTopics(
@@ -84,7 +88,7 @@ export function ensureTopics(kafka: Kafka, prefix: string, tasksPartitions: numb
   return ensureBerthTopics(kafka, prefix, { tasksPartitions });
 }
 
-/** Deletes the seven topics of `prefix` that exist (test cleanup). */
+/** Deletes the Berth topics of `prefix` that exist (test cleanup). */
 export async function deleteBerthTopics(kafka: Kafka, prefix: string): Promise<void> {
   const admin = kafka.admin();
   try {

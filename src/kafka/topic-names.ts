@@ -17,6 +17,10 @@ export interface TopicNames {
   readonly code: string;
   /** Cancel requests. Key: task id. Value: Control. */
   readonly control: string;
+  /** Compacted, one partition: schedules. Key: schedule name (tombstone deletes). Value: Schedule. */
+  readonly schedules: string;
+  /** Compacted, one partition: last tick fired per schedule. Key: schedule name. Value: ScheduleTick. */
+  readonly scheduleTicks: string;
 }
 
 export function topicNames(prefix = 'berth'): TopicNames {
@@ -28,12 +32,19 @@ export function topicNames(prefix = 'berth'): TopicNames {
     retry: `${prefix}.retry`,
     code: `${prefix}.code`,
     control: `${prefix}.control`,
+    schedules: `${prefix}.schedules`,
+    scheduleTicks: `${prefix}.schedule-ticks`,
   });
 }
 
 /** The consumer group of workers on the tasks topic. */
 export function workerGroupId(prefix = 'berth'): string {
   return `${prefix}-workers`;
+}
+
+/** The consumer group of workers on the schedules topic: the owner of its one partition fires ticks. */
+export function schedulerGroupId(prefix = 'berth'): string {
+  return `${prefix}-schedulers`;
 }
 
 /** Kafka header names Berth reads or writes. */

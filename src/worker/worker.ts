@@ -31,7 +31,13 @@ import { WorkerTasks } from './worker-tasks.js';
  */
 const SESSION_PROOF_SHARE = 2 / 3;
 
-export type { ReaperPort, WorkerCodecs, WorkerCodeResolver, WorkerDeps } from './worker-deps.js';
+export type {
+  ReaperPort,
+  WorkerCodecs,
+  WorkerCodeResolver,
+  WorkerDeps,
+  WorkerService,
+} from './worker-deps.js';
 
 /**
  * One `berth worker`: consumes berth.tasks (group `<prefix>-workers`) and berth.retry
@@ -247,6 +253,7 @@ export class Worker {
     this.stateValue = 'RUNNING';
     this.stats.start(this.d.config.statsIntervalMs);
     await this.stats.publish(true);
+    for (const service of this.d.services ?? []) await service.start();
     this.d.log(
       `worker ${this.d.config.workerId} running: ${this.d.config.slots} slots, topics ${this.topics.tasks}`,
     );
@@ -278,6 +285,9 @@ export class Worker {
   private async drainAndStop(): Promise<void> {
     const { drainDeadlineMs } = this.d.config;
     this.stateValue = 'DRAINING';
+    for (const service of [...(this.d.services ?? [])].reverse()) {
+      await service.stop().catch((err: unknown) => this.d.log(`${service.name}: ${(err as Error).message}`));
+    }
     this.upkeep.stop();
     this.taskConsumer.pauseAll();
     this.retryConsumer.pauseAll();

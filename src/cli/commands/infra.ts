@@ -14,7 +14,7 @@ const help = `usage: berth infra up | down | status [--json]
           in BERTH_CACHE_DIR), then create Berth's topics. Services already answering are used as is.
   down    stop only what 'up' started (by pid file)
   status  what runs, where, and versions (exit 1 when something is down)
-  topics  create Berth's seven topics on any cluster (the same names, partitions and configs as
+  topics  create Berth's topics on any cluster (the same names, partitions and configs as
           'up'; existing topics are left as they are and any difference is printed), waiting up
           to --wait-ms (default 120000) for the brokers to answer. Idempotent; exit 1 when the
           brokers never answered. Brokers: --brokers or BERTH_KAFKA_BROKERS (127.0.0.1:9092).
