@@ -20,6 +20,8 @@ export interface ScheduleOwnerConsumerOptions {
   readonly sessionTimeoutMs: number;
   readonly listener: ScheduleOwnerListener;
   readonly log: (line: string) => void;
+  /** The consumer crashed and KafkaJS will not restart it: this instance is done. */
+  readonly onFatal?: (err: Error) => void;
 }
 
 /**
@@ -65,6 +67,7 @@ export class ScheduleOwnerConsumer {
     this.consumer.on(events.CRASH, (e) => {
       o.log(`schedulers consumer crashed: ${e.payload.error.message} (restart: ${e.payload.restart})`);
       this.setOwned(false);
+      if (!e.payload.restart) o.onFatal?.(e.payload.error);
     });
   }
 

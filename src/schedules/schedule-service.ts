@@ -17,6 +17,12 @@ const SESSION_PROOF_SHARE = 2 / 3;
 const MAX_SLEEP_MS = 1000;
 /** How often a worker looks again for a schedules topic that does not exist yet. */
 const TOPIC_POLL_MS = 30_000;
+/** Pause before a crashed group member is replaced. */
+const RESTART_DELAY_MS = 5000;
+/** Longest `stop()` waits for the loop (e.g. a join retrying against an unreachable broker). */
+const STOP_WAIT_MS = 5000;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 export interface ScheduleServiceOptions {
   readonly kafka: Kafka;
@@ -43,7 +49,7 @@ export class ScheduleService {
   readonly name = 'schedules';
   private readonly firer: ScheduleFirer;
   private readonly producer: RecordProducer;
-  private readonly owner: ScheduleOwnerConsumer;
+  private owner: ScheduleOwnerConsumer;
   private readonly codecs: NonNullable<ScheduleServiceOptions['codecs']>;
   private stopped = false;
   private wake: () => void = () => undefined;
@@ -53,23 +59,7 @@ export class ScheduleService {
   constructor(private readonly o: ScheduleServiceOptions) {
     this.codecs = o.codecs ?? { schedule: scheduleCodec, tick: scheduleTickCodec, event: taskEventCodec };
     this.producer = new RecordProducer(o.kafka);
-    this.owner = new ScheduleOwnerConsumer({
-      kafka: o.kafka,
-      topic: o.topics.schedules,
-      groupId: schedulerGroupId(o.topicPrefix),
-      sessionTimeoutMs: o.sessionTimeoutMs,
-      log: o.log,
-      listener: {
-        ownership: (owned) => {
-          if (owned) void this.firer.ownershipGained();
-          else this.firer.ownershipLost();
-        },
-        // Decoding may wait for the schema registry: records are applied strictly in order, and
-        // "caught up" only after the records before it.
-        record: (key, value) => this.inOrder(() => this.onRecord(key, value)),
-        caughtUp: () => this.inOrder(async () => this.firer.recordsCaughtUpNow()),
-      },
-    });
+    this.owner = this.createOwner();
     this.firer = new ScheduleFirer({
       workerId: o.workerId,
       log: o.log,
@@ -89,6 +79,41 @@ export class ScheduleService {
     this.firer.onChange(() => this.wake());
   }
 
+  private createOwner(): ScheduleOwnerConsumer {
+    return new ScheduleOwnerConsumer({
+      kafka: this.o.kafka,
+      topic: this.o.topics.schedules,
+      groupId: schedulerGroupId(this.o.topicPrefix),
+      sessionTimeoutMs: this.o.sessionTimeoutMs,
+      log: this.o.log,
+      onFatal: (err) => void this.restartOwner(err),
+      listener: {
+        ownership: (owned) => {
+          if (owned) void this.firer.ownershipGained();
+          else this.firer.ownershipLost();
+        },
+        // Decoding may wait for the schema registry: records are applied strictly in order, and
+        // "caught up" only after the records before it.
+        record: (key, value) => this.inOrder(() => this.onRecord(key, value)),
+        caughtUp: () => this.inOrder(async () => this.firer.recordsCaughtUpNow()),
+      },
+    });
+  }
+
+  /** A consumer KafkaJS gave up on is replaced by a new member after a pause. */
+  private async restartOwner(err: Error): Promise<void> {
+    this.o.log(`schedules: group membership lost for good (${err.message}); rejoining in 5 s`);
+    await this.owner.stop();
+    await delay(RESTART_DELAY_MS);
+    if (this.stopped) return;
+    this.owner = this.createOwner();
+    try {
+      await this.owner.start();
+    } catch (e) {
+      await this.restartOwner(e as Error);
+    }
+  }
+
   /** The firer, for status and tests. */
   get state(): ScheduleFirer['state'] {
     return this.firer.state;
@@ -104,7 +129,8 @@ export class ScheduleService {
     this.firer.stop();
     this.wake();
     await this.owner.stop();
-    await this.running?.catch(() => undefined);
+    // A join still retrying against an unreachable broker must not hold the worker's shutdown.
+    await Promise.race([this.running?.catch(() => undefined), delay(STOP_WAIT_MS)]);
     await this.producer.disconnect();
   }
 
@@ -130,7 +156,8 @@ export class ScheduleService {
         if (await this.topicExists()) {
           await this.producer.connect();
           await this.owner.start();
-          return true;
+          if (this.stopped) await this.owner.stop();
+          return !this.stopped;
         }
         if (!warned) {
           this.o.log(
@@ -203,7 +230,9 @@ export class ScheduleService {
     return ticks;
   }
 
+  /** Sleeps up to `ms`; `wake()` (a change, or stop) ends it early. */
   private sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {

@@ -61,6 +61,6 @@ export interface WorkerDeps {
   readonly log: (line: string) => void;
   /** Secrets of code packages; default: from `config.secrets` (directory, allow-listed env). */
   readonly secrets?: SecretResolverPort;
-  /** Started once the worker runs, stopped first when it drains (in reverse order). */
+  /** Started once the worker runs (in order); all stopped when it starts draining. */
   readonly services?: readonly WorkerService[];
 }

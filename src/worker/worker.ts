@@ -285,9 +285,12 @@ export class Worker {
   private async drainAndStop(): Promise<void> {
     const { drainDeadlineMs } = this.d.config;
     this.stateValue = 'DRAINING';
-    for (const service of [...(this.d.services ?? [])].reverse()) {
-      await service.stop().catch((err: unknown) => this.d.log(`${service.name}: ${(err as Error).message}`));
-    }
+    // Services (the scheduler) stop beside the drain: the scheduler leaves its group at once.
+    const servicesStopped = Promise.all(
+      (this.d.services ?? []).map((service) =>
+        service.stop().catch((err: unknown) => this.d.log(`${service.name}: ${(err as Error).message}`)),
+      ),
+    );
     this.upkeep.stop();
     this.taskConsumer.pauseAll();
     this.retryConsumer.pauseAll();
@@ -304,7 +307,12 @@ export class Worker {
     this.commits.stop();
     this.shutdownCtl.abort();
     this.stats.stop();
-    await Promise.all([this.taskConsumer.stop(), this.retryConsumer.stop(), this.peers.stop()]);
+    await Promise.all([
+      this.taskConsumer.stop(),
+      this.retryConsumer.stop(),
+      this.peers.stop(),
+      servicesStopped,
+    ]);
     this.stateValue = 'STOPPED';
     await this.stats.publish(false);
     await this.producer.disconnect();
