@@ -55,6 +55,8 @@ export class ScheduleService {
   private wake: () => void = () => undefined;
   private running: Promise<void> | null = null;
   private applying: Promise<void> = Promise.resolve();
+  /** Bumped on every ownership change: records queued under an older one are dropped. */
+  private ownershipEpoch = 0;
 
   constructor(private readonly o: ScheduleServiceOptions) {
     this.codecs = o.codecs ?? { schedule: scheduleCodec, tick: scheduleTickCodec, event: taskEventCodec };
@@ -89,6 +91,7 @@ export class ScheduleService {
       onFatal: (err) => void this.restartOwner(err),
       listener: {
         ownership: (owned) => {
+          this.ownershipEpoch += 1;
           if (owned) void this.firer.ownershipGained();
           else this.firer.ownershipLost();
         },
@@ -184,8 +187,11 @@ export class ScheduleService {
     }
   }
 
+  /** Runs `step` after the steps queued before it, unless ownership changed since it was queued. */
   private inOrder(step: () => Promise<void>): void {
-    this.applying = this.applying.then(step).catch((err: unknown) => {
+    const epoch = this.ownershipEpoch;
+    const guarded = () => (epoch === this.ownershipEpoch ? step() : Promise.resolve());
+    this.applying = this.applying.then(guarded).catch((err: unknown) => {
       this.o.log(`schedules: ${(err as Error).message}`);
     });
   }
