@@ -55,6 +55,7 @@ export class ScheduleService {
   private wake: () => void = () => undefined;
   private running: Promise<void> | null = null;
   private applying: Promise<void> = Promise.resolve();
+  private producerConnected: Promise<void> | null = null;
   /** Bumped on every ownership change: records queued under an older one are dropped. */
   private ownershipEpoch = 0;
 
@@ -66,14 +67,18 @@ export class ScheduleService {
       workerId: o.workerId,
       log: o.log,
       ports: {
-        publishTask: (event) =>
-          this.producer.send(o.topics.tasks, [
+        publishTask: async (event) => {
+          await this.producerReady();
+          await this.producer.send(o.topics.tasks, [
             { key: event.id, value: this.codecs.event.encode(event), headers: {} },
-          ]),
-        recordTick: (tick) =>
-          this.producer.send(o.topics.scheduleTicks, [
+          ]);
+        },
+        recordTick: async (tick) => {
+          await this.producerReady();
+          await this.producer.send(o.topics.scheduleTicks, [
             { key: tick.name, value: this.codecs.tick.encode(tick), headers: {} },
-          ]),
+          ]);
+        },
         loadTicks: () => this.loadTicks(),
         stillOwner: () => this.owner.sessionAlive(o.sessionTimeoutMs * SESSION_PROOF_SHARE),
       },
@@ -157,7 +162,6 @@ export class ScheduleService {
     while (!this.stopped) {
       try {
         if (await this.topicExists()) {
-          await this.producer.connect();
           await this.owner.start();
           if (this.stopped) await this.owner.stop();
           return !this.stopped;
@@ -185,6 +189,15 @@ export class ScheduleService {
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
+  }
+
+  /** Connects the producer on first use: only the scheduler ever produces. */
+  private producerReady(): Promise<void> {
+    this.producerConnected ??= this.producer.connect().catch((err: unknown) => {
+      this.producerConnected = null;
+      throw err;
+    });
+    return this.producerConnected;
   }
 
   /** Runs `step` after the steps queued before it, unless ownership changed since it was queued. */
