@@ -123,122 +123,130 @@ afterAll(async () => {
 }, 120_000);
 
 describe(`schedules with three worker processes (--every ${EVERY})`, () => {
-  it('fires once per tick, keeps doing so after the scheduler is killed, pauses, resumes, deletes', async () => {
-    // 1. Three workers: one task per tick, ticks consecutive.
-    const created = await berth(
-      'schedule',
-      'create',
-      NAME,
-      '--every',
-      EVERY,
-      '--inline',
-      '--stack',
-      stack as string,
-      '--command',
-      'sh',
-      '-c',
-      'echo beat',
-    );
-    expect(created).toMatch(new RegExp(`^${NAME}: every`));
-    await until('5 fires', () => fires.size >= 5, 20 * EVERY_MS + 30_000);
-    const before = firedTicks();
-    expect(steps(before).every((d) => d === EVERY_MS)).toBe(true);
-    expect([...fires.values()].every((n) => n === 1)).toBe(true);
+  it(
+    'fires once per tick, keeps doing so after the scheduler is killed, pauses, resumes, deletes',
+    async () => {
+      // 1. Three workers: one task per tick, ticks consecutive.
+      const created = await berth(
+        'schedule',
+        'create',
+        NAME,
+        '--every',
+        EVERY,
+        '--inline',
+        '--stack',
+        stack as string,
+        '--command',
+        'sh',
+        '-c',
+        'echo beat',
+      );
+      expect(created).toMatch(new RegExp(`^${NAME}: every`));
+      await until('5 fires', () => fires.size >= 5, 20 * EVERY_MS + 30_000);
+      const before = firedTicks();
+      expect(steps(before).every((d) => d === EVERY_MS)).toBe(true);
+      expect([...fires.values()].every((n) => n === 1)).toBe(true);
 
-    // 2. SIGKILL the scheduler: another worker takes over after the session timeout.
-    const ownerId = ticks.at(-1)?.workerId;
-    const owner = workers.find((w) => w.id === ownerId);
-    if (!owner) throw new Error(`no worker process ${ownerId}`);
-    const lastBeforeKill = firedTicks().at(-1) as number;
-    owner.child.kill('SIGKILL');
-    const killedAt = Date.now();
-    await until('a fire by another worker', () => ticks.some((t) => t.workerId !== ownerId), 90_000);
-    const takeoverMs = Date.now() - killedAt;
-    const takeover = ticks.find((t) => t.workerId !== ownerId) as ScheduleTick;
-    await until(
-      '4 fires after takeover',
-      () => firedTicks().filter((t) => t > takeover.tickMs).length >= 4,
-      20 * EVERY_MS,
-    );
-    const after = firedTicks().filter((t) => t >= takeover.tickMs);
-    expect(steps(after).every((d) => d === EVERY_MS)).toBe(true);
-    // Ticks between the kill and the takeover: only the latest missed one fired (policy LATEST).
-    const gap = (takeover.tickMs - lastBeforeKill) / EVERY_MS;
-    expect(gap).toBeGreaterThanOrEqual(1);
-    expect(gap).toBeLessThanOrEqual(Math.ceil((takeoverMs + 2 * EVERY_MS) / EVERY_MS));
-    // Each tick once; a repeat (same id) is allowed only for the tick the killed owner fired last
-    // (published, then killed before its tick record was written).
-    const repeated = [...fires].filter(([, n]) => n > 1).map(([id]) => id);
-    expect(repeated.every((id) => id === `sched:${NAME}:${lastBeforeKill}`)).toBe(true);
-    console.log(
-      `schedules: scheduler ${ownerId} killed; ${takeover.workerId} fired ${takeover.tickMs} ${takeoverMs} ms later; ` +
-        `${gap - 1} tick(s) skipped; repeats: ${repeated.length}`,
-    );
+      // 2. SIGKILL the scheduler: another worker takes over after the session timeout.
+      const ownerId = ticks.at(-1)?.workerId;
+      const owner = workers.find((w) => w.id === ownerId);
+      if (!owner) throw new Error(`no worker process ${ownerId}`);
+      const lastBeforeKill = firedTicks().at(-1) as number;
+      owner.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      await until('a fire by another worker', () => ticks.some((t) => t.workerId !== ownerId), 90_000);
+      const takeoverMs = Date.now() - killedAt;
+      const takeover = ticks.find((t) => t.workerId !== ownerId) as ScheduleTick;
+      await until(
+        '4 fires after takeover',
+        () => firedTicks().filter((t) => t > takeover.tickMs).length >= 4,
+        20 * EVERY_MS,
+      );
+      const after = firedTicks().filter((t) => t >= takeover.tickMs);
+      expect(steps(after).every((d) => d === EVERY_MS)).toBe(true);
+      // Ticks between the kill and the takeover: only the latest missed one fired (policy LATEST).
+      const gap = (takeover.tickMs - lastBeforeKill) / EVERY_MS;
+      expect(gap).toBeGreaterThanOrEqual(1);
+      expect(gap).toBeLessThanOrEqual(Math.ceil((takeoverMs + 2 * EVERY_MS) / EVERY_MS));
+      // Each tick once; a repeat (same id) is allowed only for the tick the killed owner fired last
+      // (published, then killed before its tick record was written).
+      const repeated = [...fires].filter(([, n]) => n > 1).map(([id]) => id);
+      expect(repeated.every((id) => id === `sched:${NAME}:${lastBeforeKill}`)).toBe(true);
+      console.log(
+        `schedules: scheduler ${ownerId} killed; ${takeover.workerId} fired ${takeover.tickMs} ${takeoverMs} ms later; ` +
+          `${gap - 1} tick(s) skipped; repeats: ${repeated.length}`,
+      );
 
-    // 3. SIGTERM the new scheduler: it leaves the group, the last worker takes over within a rebalance.
-    const second = workers.find((w) => w.id === takeover.workerId);
-    if (!second) throw new Error(`no worker process ${takeover.workerId}`);
-    const lastBeforeStop = firedTicks().at(-1) as number;
-    second.child.kill('SIGTERM');
-    const stoppedAt = Date.now();
-    const third = (t: ScheduleTick) => t.workerId !== ownerId && t.workerId !== second.id;
-    await until('a fire by the third worker', () => ticks.some(third), 60_000);
-    const handoverMs = Date.now() - stoppedAt;
-    const handover = ticks.find(third) as ScheduleTick;
-    // At most one tick is skipped; the tick due during the handover fires late (policy LATEST).
-    expect((handover.tickMs - lastBeforeStop) / EVERY_MS).toBeLessThanOrEqual(2);
-    const exitCode =
-      second.child.exitCode ??
-      (await new Promise<number | null>((r) => second.child.once('exit', (c) => r(c))));
-    expect(exitCode).toBe(0);
+      // 3. SIGTERM the new scheduler: it leaves the group, the last worker takes over within a rebalance.
+      const second = workers.find((w) => w.id === takeover.workerId);
+      if (!second) throw new Error(`no worker process ${takeover.workerId}`);
+      const lastBeforeStop = firedTicks().at(-1) as number;
+      second.child.kill('SIGTERM');
+      const stoppedAt = Date.now();
+      const third = (t: ScheduleTick) => t.workerId !== ownerId && t.workerId !== second.id;
+      await until('a fire by the third worker', () => ticks.some(third), 60_000);
+      const handoverMs = Date.now() - stoppedAt;
+      const handover = ticks.find(third) as ScheduleTick;
+      // At most one tick is skipped; the tick due during the handover fires late (policy LATEST).
+      expect((handover.tickMs - lastBeforeStop) / EVERY_MS).toBeLessThanOrEqual(2);
+      const exitCode =
+        second.child.exitCode ??
+        (await new Promise<number | null>((r) => second.child.once('exit', (c) => r(c))));
+      expect(exitCode).toBe(0);
 
-    // On-time fires: acknowledged how long after their tick (takeover fires excluded).
-    const onTime = ticks.filter((t, i) => i > 0 && ticks[i - 1]?.workerId === t.workerId);
-    const lateness = onTime.map((t) => t.firedAtMs - t.tickMs).sort((a, b) => a - b);
-    const median = lateness[Math.floor(lateness.length / 2)] as number;
-    console.log(
-      `schedules: SIGTERM of ${second.id}: ${handover.workerId} fired ${handover.tickMs} ${handoverMs} ms later; ` +
-        `fire lateness over ${lateness.length} on-time ticks: median ${median} ms, max ${lateness.at(-1)} ms`,
-    );
-    expect(median).toBeLessThan(1000);
+      // On-time fires: acknowledged how long after their tick (takeover fires excluded).
+      const onTime = ticks.filter((t, i) => i > 0 && ticks[i - 1]?.workerId === t.workerId);
+      const lateness = onTime.map((t) => t.firedAtMs - t.tickMs).sort((a, b) => a - b);
+      const median = lateness[Math.floor(lateness.length / 2)] as number;
+      console.log(
+        `schedules: SIGTERM of ${second.id}: ${handover.workerId} fired ${handover.tickMs} ${handoverMs} ms later; ` +
+          `fire lateness over ${lateness.length} on-time ticks: median ${median} ms, max ${lateness.at(-1)} ms`,
+      );
+      expect(median).toBeLessThan(1000);
 
-    // 4. Every fired task ran: a result per task id.
-    const succeeded = () =>
-      new Set(h.results.filter((r) => r.result.status === 'SUCCEEDED').map((r) => r.result.id));
-    await until(
-      'a result for every fire',
-      () => [...fires.keys()].every((id) => succeeded().has(id)),
-      90_000,
-    );
-    expect(h.results.find((r) => r.result.id === `sched:${NAME}:${after[0]}`)?.result.stdout.toString()).toBe(
-      'beat\n',
-    );
+      // 4. Every fired task ran: a result per task id.
+      const succeeded = () =>
+        new Set(h.results.filter((r) => r.result.status === 'SUCCEEDED').map((r) => r.result.id));
+      await until(
+        'a result for every fire',
+        () => [...fires.keys()].every((id) => succeeded().has(id)),
+        90_000,
+      );
+      expect(
+        h.results.find((r) => r.result.id === `sched:${NAME}:${after[0]}`)?.result.stdout.toString(),
+      ).toBe('beat\n');
 
-    // 5. Pause: no tick after the pause took effect fires.
-    await berth('schedule', 'pause', NAME);
-    const pausedAt = Date.now();
-    await sleep(4 * EVERY_MS);
-    const resumedAt = Date.now();
-    expect(firedTicks().filter((t) => t > pausedAt + 1000)).toEqual([]);
-    const shown = JSON.parse(await berth('schedule', 'show', NAME, '--json')) as { paused: boolean };
-    expect(shown.paused).toBe(true);
+      // 5. Pause: no tick after the pause took effect fires.
+      await berth('schedule', 'pause', NAME);
+      const pausedAt = Date.now();
+      await sleep(4 * EVERY_MS);
+      const resumedAt = Date.now();
+      expect(firedTicks().filter((t) => t > pausedAt + 1000)).toEqual([]);
+      const shown = JSON.parse(await berth('schedule', 'show', NAME, '--json')) as { paused: boolean };
+      expect(shown.paused).toBe(true);
 
-    // 6. Resume: fires again from the next tick on; none of the paused ticks.
-    await berth('schedule', 'resume', NAME);
-    await until('a fire after resume', () => firedTicks().some((t) => t > resumedAt), 10 * EVERY_MS + 10_000);
-    expect(firedTicks().filter((t) => t > pausedAt + 1000 && t <= resumedAt)).toEqual([]);
+      // 6. Resume: fires again from the next tick on; none of the paused ticks.
+      await berth('schedule', 'resume', NAME);
+      await until(
+        'a fire after resume',
+        () => firedTicks().some((t) => t > resumedAt),
+        10 * EVERY_MS + 10_000,
+      );
+      expect(firedTicks().filter((t) => t > pausedAt + 1000 && t <= resumedAt)).toEqual([]);
 
-    // 7. Delete: gone from the list, nothing fires any more.
-    await berth('schedule', 'delete', NAME);
-    const deletedAt = Date.now();
-    expect(JSON.parse(await berth('schedule', 'list', '--json'))).toEqual([]);
-    await sleep(4 * EVERY_MS);
-    expect(firedTicks().filter((t) => t > deletedAt + 1000)).toEqual([]);
-    // Over the whole run: every tick once, but for the one the killed scheduler may have repeated.
-    const repeatedAtEnd = [...fires].filter(([, n]) => n > 1).map(([id]) => id);
-    expect(repeatedAtEnd).toEqual(repeated);
-    const gone = await runBerth(['schedule', 'show', NAME], env, 60_000);
-    expect(gone.code).toBe(1);
-    expect(gone.stderr).toMatch(/no schedule named 'beat'/);
-  }, 400_000);
+      // 7. Delete: gone from the list, nothing fires any more.
+      await berth('schedule', 'delete', NAME);
+      const deletedAt = Date.now();
+      expect(JSON.parse(await berth('schedule', 'list', '--json'))).toEqual([]);
+      await sleep(4 * EVERY_MS);
+      expect(firedTicks().filter((t) => t > deletedAt + 1000)).toEqual([]);
+      // Over the whole run: every tick once, but for the one the killed scheduler may have repeated.
+      const repeatedAtEnd = [...fires].filter(([, n]) => n > 1).map(([id]) => id);
+      expect(repeatedAtEnd).toEqual(repeated);
+      const gone = await runBerth(['schedule', 'show', NAME], env, 60_000);
+      expect(gone.code).toBe(1);
+      expect(gone.stderr).toMatch(/no schedule named 'beat'/);
+    },
+    Math.max(400_000, 40 * EVERY_MS + 120_000),
+  );
 });
