@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { taskEventCodec } from '../codecs/task-event-codec.js';
 import { loadWorkerConfig } from '../config/worker-config.js';
@@ -368,6 +368,14 @@ async function packageSection(
   if (r.workerMode === 'in-process') line('  span stretches p50 ms', phasesText(r.phases));
   if (r.workerCpuMsPerTask !== null)
     line('  worker process CPU (user + system) per task', `${fmt(r.workerCpuMsPerTask * 1000, 0)} µs`);
+  const cores = availableParallelism();
+  const total = r.cpuByRole.reduce((sum, x) => sum + x.microsPerTask, 0);
+  line(
+    '  machine CPU per task, all processes',
+    `${fmt(total, 0)} µs (${cores} cores: at most ${fmt((cores * 1e6) / Math.max(1, total), 0)} tasks/s)`,
+  );
+  for (const x of r.cpuByRole.filter((x) => x.microsPerTask >= 5))
+    line(`    ${x.role}`, `${fmt(x.microsPerTask, 0)} µs`);
   const p = r.paced;
   if (p) {
     const at = `  paced ${p.latency.offeredPerSecond}/s for ${FN_PACED_SECONDS} s`;

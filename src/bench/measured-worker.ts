@@ -48,6 +48,8 @@ export interface MeasuredWorkerTake {
  */
 export interface MeasuredWorker {
   readonly mode: 'in-process' | 'process';
+  /** The worker's process id (this process's when in process). */
+  readonly pid: number;
   take(): Promise<MeasuredWorkerTake>;
   cpuSeconds(): Promise<number | null>;
   /** The worker's last log lines, for a report when something failed. */
@@ -88,6 +90,7 @@ async function startInProcess(opts: MeasuredWorkerOptions): Promise<MeasuredWork
   let closed: Promise<void> | null = null;
   return {
     mode: 'in-process',
+    pid: process.pid,
     take: async () => ({
       overhead: overheadFigures(telemetry.take()),
       phases: phaseFigures(telemetry.takeStretches()),
@@ -125,6 +128,7 @@ async function startChild(
   let closed: Promise<void> | null = null;
   return {
     mode: 'process',
+    pid: worker.pid,
     take: async () => {
       const after = await scrapeOverhead(url);
       const delta = after === null ? null : histogramDelta(after, before);

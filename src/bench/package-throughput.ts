@@ -13,6 +13,7 @@ import { TailConsumer } from '../kafka/tail-consumer.js';
 import { topicNames } from '../kafka/topic-names.js';
 import type { OutgoingRecord } from '../publishing/record-producer-port.js';
 import { type BenchPackage, benchPayload, writeBenchPackage } from './bench-packages.js';
+import { cpuBreakdown, snapshotCpu } from './cpu-breakdown.js';
 import { startFollower } from './follow-results.js';
 import { type BenchWorkerSettings, type MeasuredWorker, startMeasuredWorker } from './measured-worker.js';
 import { type OfferedLatencyFigures, offeredLatency } from './offered-latency.js';
@@ -81,6 +82,11 @@ export interface PackageThroughputFigures {
   readonly workerMode: 'in-process' | 'process';
   /** The worker process's CPU time (user + system) per timed task, ms; null in process. */
   readonly workerCpuMsPerTask: number | null;
+  /**
+   * Machine-wide CPU time per timed task by the part of the system that used it (worker, bench,
+   * processes in containers by command, dockerd, containerd, broker, other), highest first.
+   */
+  readonly cpuByRole: readonly { readonly role: string; readonly microsPerTask: number }[];
 }
 
 /** Tasks offered at a fixed rate through the warm worker after the timed run. */
@@ -219,6 +225,7 @@ export async function packageThroughput(opts: PackageThroughputOptions): Promise
     const ids = Array.from({ length: opts.tasks }, (_, i) => `${prefix}-${i}`);
     const records = encodeTasks(ids, code, timed);
     const cpu0 = await worker.cpuSeconds();
+    const machine0 = await snapshotCpu();
     const t0 = Date.now();
     for (let i = 0; i < records.length; i += CHUNK)
       await producer.send(topics.tasks, records.slice(i, i + CHUNK));
@@ -241,6 +248,10 @@ export async function packageThroughput(opts: PackageThroughputOptions): Promise
     const tally = timed.summary();
     const seconds = ((tally.lastArrivalMs ?? Date.now()) - t0) / 1000;
     const cpu1 = await worker.cpuSeconds();
+    const cpuByRole = await cpuBreakdown(machine0, await snapshotCpu(), tally.answered, {
+      workerPid: worker.mode === 'process' ? worker.pid : null,
+      benchPid: process.pid,
+    });
     const workerCpuMsPerTask =
       cpu0 === null || cpu1 === null || tally.answered === 0 ? null : ((cpu1 - cpu0) * 1000) / tally.answered;
     const { overhead, phases } = await worker.take();
@@ -298,6 +309,7 @@ export async function packageThroughput(opts: PackageThroughputOptions): Promise
       undecodable,
       workerMode: worker.mode,
       workerCpuMsPerTask,
+      cpuByRole,
     };
   } catch (err) {
     for (const l of worker?.logTail() ?? []) log(`worker: ${l}`);

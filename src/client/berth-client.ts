@@ -9,12 +9,13 @@ import {
   type SchemaRegistryInput,
   type SchemaRegistrySettings,
 } from '../config/schema-registry-settings.js';
+import { laneOfPriority, PRIORITY_LANES } from '../domain/priority-lane.js';
 import type { TaskEvent } from '../domain/task-event.js';
 import type { TaskResult } from '../domain/task-result.js';
 import { createClientKafka, type KafkaInstance } from '../kafka/client-kafka.js';
 import { ClientProducer, type OutgoingRecord } from '../kafka/client-producer.js';
 import { TopicReader } from '../kafka/client-topic-reader.js';
-import { type TopicNames, topicNames } from '../kafka/topic-names.js';
+import { laneTopics, type TopicNames, topicNames } from '../kafka/topic-names.js';
 import { injectTraceHeaders } from '../observability/trace-context.js';
 import { ScheduleClient } from '../schedules/schedule-client.js';
 import { AsyncQueue } from './async-queue.js';
@@ -153,12 +154,14 @@ export class BerthClient {
     }
     if (pending.length === 0) return [];
     await this.registryReady(); // registry mode: encode with the registry's id
-    const records: OutgoingRecord[] = pending.map((p) => ({
-      key: p.key,
-      value: taskEventCodec.encode(p.event),
-      headers: p.headers,
-    }));
-    await this.producer.send(this.topics.tasks, records);
+    // Each task goes to its lane's tasks topic (high first, so it is on the wire soonest).
+    const byTopic = new Map<string, OutgoingRecord[]>();
+    for (const lane of PRIORITY_LANES) byTopic.set(laneTopics(this.topics, lane).tasks, []);
+    for (const p of pending) {
+      const topic = laneTopics(this.topics, laneOfPriority(p.event.priority)).tasks;
+      byTopic.get(topic)?.push({ key: p.key, value: taskEventCodec.encode(p.event), headers: p.headers });
+    }
+    for (const [topic, records] of byTopic) if (records.length > 0) await this.producer.send(topic, records);
     return pending.map((p) => p.event.id);
   }
 

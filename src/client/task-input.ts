@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { taskEventViolation } from '../codecs/task-event-rules.js';
 import { DEFAULT_PAYLOAD_CAP_BYTES, WORKER_SETTINGS } from '../config/worker-settings.js';
+import { type PriorityLane, priorityOfLane } from '../domain/priority-lane.js';
 import type { CodeRef, InlineTask, TaskEvent } from '../domain/task-event.js';
 import { PayloadTooLargeError, TaskValidationError } from './client-errors.js';
 import { taskInputIssues } from './task-validation.js';
@@ -18,7 +19,12 @@ export interface TaskInput {
   };
   /** Bytes as is, strings as UTF-8, anything else as JSON. Default: empty. */
   readonly payload?: Uint8Array | string | unknown;
-  readonly priority?: 0 | 1 | 2;
+  /**
+   * The task's priority lane: `'high'` (2), `'normal'` (1, the default) or `'low'` (0), by name
+   * or number. It picks the tasks topic the task is sent to (`<prefix>.tasks.high`,
+   * `<prefix>.tasks`, `<prefix>.tasks.low`) and is kept as the TaskEvent's `priority`.
+   */
+  readonly priority?: 0 | 1 | 2 | PriorityLane;
   readonly timeoutMs?: number;
   readonly maxAttempts?: number;
   readonly memoryBytes?: number;
@@ -71,7 +77,7 @@ export function toTaskEvent(input: TaskInput, nowMs = Date.now()): TaskEvent {
     code,
     inline,
     payload: payloadBytes(input.payload),
-    priority: input.priority ?? 1,
+    priority: typeof input.priority === 'string' ? priorityOfLane(input.priority) : (input.priority ?? 1),
     timeoutMs: input.timeoutMs ?? null,
     maxAttempts: input.maxAttempts ?? null,
     attempt: 1,

@@ -1,3 +1,4 @@
+import { isPriorityLane } from '../domain/priority-lane.js';
 import { MAX_TASK_TIMEOUT_MS } from '../domain/task-event.js';
 import type { TaskValidationIssue } from './client-errors.js';
 
@@ -104,8 +105,17 @@ export function taskInputIssues(input: unknown): TaskValidationIssue[] {
   } else if (code !== undefined) codeIssues(code, issues);
   else inlineIssues(inline, issues);
   const priority = field(input, 'priority');
-  if (priority !== undefined && priority !== 0 && priority !== 1 && priority !== 2)
-    issues.push({ path: 'priority', message: `priority ${show(priority)} is not 0, 1 or 2` });
+  if (
+    priority !== undefined &&
+    priority !== 0 &&
+    priority !== 1 &&
+    priority !== 2 &&
+    !isPriorityLane(priority)
+  )
+    issues.push({
+      path: 'priority',
+      message: `priority ${show(priority)} is not 0, 1 or 2 (or 'low', 'normal', 'high')`,
+    });
   const timeoutMs = field(input, 'timeoutMs');
   if (
     timeoutMs !== undefined &&

@@ -1,5 +1,4 @@
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { loadHostDirs } from './host-dirs.js';
 import { type KafkaSecurityConfig, kafkaSecurityFromEnv } from './kafka-security-config.js';
 
 /**
@@ -11,6 +10,8 @@ export interface InfraConfig {
   readonly stateDir: string;
   /** Downloaded Kafka jars, shared by checkouts: BERTH_CACHE_DIR, default ~/.cache/berth. */
   readonly cacheDir: string;
+  /** Maven's local repository used to resolve the jars: `<cacheDir>/maven`, so ~/.m2 is neither needed nor touched. */
+  readonly mavenRepoDir: string;
   /** org.apache.kafka:kafka_2.13 version: BERTH_KAFKA_VERSION. */
   readonly kafkaVersion: string;
   /** log4j-slf4j-impl version matching Kafka's own log4j: BERTH_KAFKA_LOG4J_VERSION. */
@@ -64,9 +65,11 @@ function dockerSocketFrom(env: NodeJS.ProcessEnv): string {
 
 export function loadInfraConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
   const kafkaPort = int(env, 'BERTH_KAFKA_PORT', 9092, 1, 65535);
+  const dirs = loadHostDirs(env);
   return Object.freeze({
-    stateDir: resolve(env.BERTH_STATE_DIR ?? join(homedir(), '.berth')),
-    cacheDir: resolve(env.BERTH_CACHE_DIR ?? join(homedir(), '.cache', 'berth')),
+    stateDir: dirs.stateDir,
+    cacheDir: dirs.cacheDir,
+    mavenRepoDir: dirs.mavenRepoDir,
     kafkaVersion: env.BERTH_KAFKA_VERSION ?? '4.4.0',
     log4jVersion: env.BERTH_KAFKA_LOG4J_VERSION ?? '2.25.5',
     kafkaHost: '127.0.0.1',

@@ -29,6 +29,11 @@ export interface WorkerConfig {
   readonly memoryBudgetBytes: number;
   /** Tasks held beyond the slots (consumed, waiting for a slot). */
   readonly prefetch: number;
+  /**
+   * Starvation bound of the priority lanes: grants in a row (intake room, slots) that may pass
+   * over waiting lower-priority work; the next goes to it.
+   */
+  readonly maxPassOvers: number;
   /** Calls queued on one function-mode container at most. */
   readonly functionPipelineDepth: number;
   /** Consumer group session timeout: a silent worker's partitions move after this. */
@@ -163,6 +168,7 @@ export function loadWorkerConfig(
     slots: int('slots'),
     memoryBudgetBytes: int('memoryBudgetBytes'),
     prefetch: int('prefetch'),
+    maxPassOvers: int('maxPassOvers'),
     intakeBufferBytes: int('intakeBufferBytes'),
     sessionTimeoutMs: int('sessionTimeoutMs'),
     functionPipelineDepth: int('functionPipelineDepth'),

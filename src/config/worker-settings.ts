@@ -72,6 +72,14 @@ export const WORKER_SETTINGS = {
     max: 300_000,
     help: 'consumer group session: a silent worker loses its partitions after this',
   },
+  maxPassOvers: {
+    flag: 'max-pass-overs',
+    env: 'BERTH_MAX_PASS_OVERS',
+    fallback: 9,
+    min: 1,
+    max: 1000,
+    help: 'grants in a row higher-priority work may take past waiting lower-priority work (which then gets the next)',
+  },
   intakeBufferBytes: {
     flag: 'intake-buffer-bytes',
     env: 'BERTH_INTAKE_BUFFER_BYTES',

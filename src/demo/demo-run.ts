@@ -14,6 +14,8 @@ export interface DemoRunOptions {
   readonly cli: string;
   readonly examplesDir: string;
   readonly brokers: readonly string[];
+  /** The installation's topic prefix (BERTH_TOPIC_PREFIX): the worker and `berth code push` use it too. */
+  readonly topicPrefix: string;
   readonly tasks: readonly DemoTask[];
   readonly timeoutMs: number;
   readonly log: (line: string) => void;
@@ -40,6 +42,7 @@ export async function runWorkload(
 ): Promise<string[]> {
   const client = new BerthClient({
     brokers: opts.brokers,
+    topicPrefix: opts.topicPrefix,
     clientId: 'berth-demo',
     security: kafkaSecurityFromEnv(),
   });

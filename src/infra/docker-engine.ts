@@ -52,7 +52,7 @@ export async function ensureEngine(config: InfraConfig, log: (line: string) => v
     ...config.dockerdArgs,
   ];
   const started = Date.now();
-  const pid = await startDetached(proc, 'dockerd', args);
+  const { pid } = await startDetached(proc, 'dockerd', args);
   log(`docker: started dockerd (pid ${pid}), waiting for it to answer`);
   while (Date.now() - started < config.startTimeoutMs) {
     const state = await engineState(config);

@@ -7,8 +7,16 @@ import type { InfraConfig } from '../config/infra-config.js';
 import { InfraError } from '../domain/infra-error.js';
 import { type BrokerInfo, checkBroker, probeBroker } from '../kafka/broker-probe.js';
 import { sleep } from '../resilience/retry.js';
+import { ensureAptPackages } from './apt-package.js';
 import { ensureKafkaJars } from './kafka-distribution.js';
-import { logTail, type ManagedProcess, runningPid, startDetached, stopManaged } from './managed-process.js';
+import {
+  logTail,
+  type ManagedProcess,
+  runningPid,
+  type StartedProcess,
+  startDetached,
+  stopManaged,
+} from './managed-process.js';
 import { isPortOpen, portOwner } from './port-owner.js';
 
 const run = promisify(execFile);
@@ -121,8 +129,9 @@ async function formatStorage(config: InfraConfig, lib: string, propsFile: string
   ]);
 }
 
-/** Writes config, formats storage once and starts the broker; returns its pid. */
-async function startBroker(config: InfraConfig, log: (line: string) => void): Promise<number> {
+/** Writes config, formats storage once and starts the broker. */
+async function startBroker(config: InfraConfig, log: (line: string) => void): Promise<StartedProcess> {
+  await ensureAptPackages('java', ['default-jre-headless'], log);
   const lib = await ensureKafkaJars(config, log);
   const dir = kafkaDir(config);
   await mkdir(join(dir, 'data'), { recursive: true });
@@ -171,15 +180,20 @@ export async function ensureBroker(config: InfraConfig, log: (line: string) => v
       { retriable: false, component: 'kafka' },
     );
   }
+  // A broker still starting from an earlier `up` is awaited; how it exits is then unknown here.
+  const child = before.kind === 'starting' ? null : await startBroker(config, log);
+  const pid = before.kind === 'starting' ? before.pid : (child?.pid ?? -1);
+  // The start timeout counts from the broker's start: resolving the jars from Maven Central into
+  // an empty cache (a minute or two) must not eat it, or a first `up` kills a healthy broker.
   const started = Date.now();
-  const pid = before.kind === 'starting' ? before.pid : await startBroker(config, log);
   log(`kafka: broker ${config.kafkaVersion} started (pid ${pid}), waiting until a topic can be created`);
-  return waitForBroker(config, pid, started, log);
+  return waitForBroker(config, pid, child, started, log);
 }
 
 async function waitForBroker(
   config: InfraConfig,
   pid: number,
+  child: StartedProcess | null,
   started: number,
   log: (line: string) => void,
 ): Promise<BrokerState> {
@@ -194,9 +208,13 @@ async function waitForBroker(
     await sleep(500);
   }
   const tail = (await logTail(join(kafkaDir(config), 'server.log'), 10)) || (await logTail(proc.logFile, 10));
+  const exit = child?.exitStatus();
+  const how = exit
+    ? `it exited (${exit}) after ${Date.now() - started} ms`
+    : `not ready within ${config.startTimeoutMs} ms (BERTH_INFRA_START_TIMEOUT_MS)`;
   await stopManaged(proc, 10_000);
   throw new InfraError(
-    `the Kafka broker did not come up on ${bootstrapAddress(config)}; last log lines:\n${tail}`,
+    `the Kafka broker did not come up on ${bootstrapAddress(config)}: ${how}; last log lines:\n${tail || '(none)'}`,
     {
       retriable: false,
       component: 'kafka',

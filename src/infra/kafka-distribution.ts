@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { InfraConfig } from '../config/infra-config.js';
 import { InfraError } from '../domain/infra-error.js';
+import { ensureAptPackages } from './apt-package.js';
 
 const run = promisify(execFile);
 
@@ -27,17 +28,20 @@ ${dep('org.apache.logging.log4j', 'log4j-slf4j-impl', config.log4jVersion)}
 
 /**
  * Ensures the Kafka broker jars (org.apache.kafka:kafka_2.13 with its runtime dependencies, plus
- * the log4j SLF4J binding the Maven pom leaves out) are in the cache. A second call is offline:
- * the directory is only published (renamed into place) once complete.
+ * the log4j SLF4J binding the Maven pom leaves out) are in the cache, resolved with Debian's Maven
+ * (installed when `mvn` is missing) through Berth's own local repository under the cache dir. A
+ * second call is offline: the directory is only published (renamed into place) once complete.
  */
 export async function ensureKafkaJars(config: InfraConfig, log: (line: string) => void): Promise<string> {
   const lib = kafkaLibDir(config);
   if (existsSync(join(lib, `kafka_2.13-${config.kafkaVersion}.jar`))) return lib;
+  await ensureAptPackages('mvn', ['maven'], log);
   const work = join(config.cacheDir, `kafka-${config.kafkaVersion}`, `resolve-${process.pid}`);
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   await writeFile(join(work, 'pom.xml'), pom(config));
   log(`kafka: resolving org.apache.kafka:kafka_2.13:${config.kafkaVersion} from Maven Central into ${lib}`);
+  const started = Date.now();
   try {
     await run(
       'mvn',
@@ -47,6 +51,8 @@ export async function ensureKafkaJars(config: InfraConfig, log: (line: string) =
         'dependency:copy-dependencies',
         '-DincludeScope=runtime',
         '-DoutputDirectory=lib',
+        // Berth's own local repository (BERTH_MAVEN_ARGS may still override it: later -D wins).
+        `-Dmaven.repo.local=${config.mavenRepoDir}`,
         ...config.mavenArgs,
       ],
       {
@@ -67,6 +73,6 @@ export async function ensureKafkaJars(config: InfraConfig, log: (line: string) =
   await rm(lib, { recursive: true, force: true });
   await rename(join(work, 'lib'), lib);
   await rm(work, { recursive: true, force: true });
-  log(`kafka: ${jars.length} jars cached`);
+  log(`kafka: ${jars.length} jars cached in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return lib;
 }

@@ -32,13 +32,20 @@ export async function runningPid(proc: ManagedProcess): Promise<number | null> {
   return null;
 }
 
+/** A process `startDetached` started: its pid and, once it has exited, how. */
+export interface StartedProcess {
+  readonly pid: number;
+  /** `exit code N` or `signal SIG` once the process has exited (seen by this process), else null. */
+  exitStatus(): string | null;
+}
+
 /** Starts `command` detached, output appended to the log file, and records its pid. */
 export async function startDetached(
   proc: ManagedProcess,
   command: string,
   args: readonly string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<number> {
+): Promise<StartedProcess> {
   const log = openSync(proc.logFile, 'a');
   const child = spawn(command, args, {
     cwd: opts.cwd,
@@ -47,13 +54,17 @@ export async function startDetached(
     stdio: ['ignore', log, log],
   });
   closeSync(log);
+  let exit: string | null = null;
+  child.once('exit', (code, signal) => {
+    exit = signal ? `signal ${signal}` : `exit code ${code}`;
+  });
   const pid = await new Promise<number>((resolve, reject) => {
     child.once('error', reject);
     child.once('spawn', () => resolve(child.pid ?? -1));
   });
   child.unref();
   await writeFile(proc.pidFile, `${pid} ${(await procStartTime(pid)) ?? ''}\n`);
-  return pid;
+  return { pid, exitStatus: () => exit };
 }
 
 /** SIGTERM, wait up to `graceMs`, then SIGKILL. Returns false when nothing of ours was running. */

@@ -1,3 +1,4 @@
+import type { PriorityLane } from '../domain/priority-lane.js';
 import type { InFlightLedger } from '../ledger/in-flight-ledger.js';
 import { KeyQueues } from '../ledger/key-queues.js';
 import type { ConsumedRecord, OfferDecision, RecordSink } from './consumed-record.js';
@@ -8,6 +9,8 @@ export interface IntakeSchedulerOptions {
   readonly ledger: InFlightLedger;
   /** The bound on held tasks (running + waiting), shared with the worker's other sources. */
   readonly room: IntakeRoom;
+  /** The priority lane of this source's topic (default `normal`); the room is shared per lane. */
+  readonly lane?: PriorityLane;
   /** Starts a task; must eventually call `finish(task, acked)` exactly once. */
   readonly start: (task: HeldTask) => void;
   /** Epoch ms before which a record must not run (berth.retry's header), or null. */
@@ -31,9 +34,11 @@ export class IntakeScheduler implements RecordSink {
   private held = 0;
   private closed = false;
   private readonly now: () => number;
+  readonly lane: PriorityLane;
 
   constructor(private readonly opts: IntakeSchedulerOptions) {
     this.now = opts.now ?? Date.now;
+    this.lane = opts.lane ?? 'normal';
   }
 
   /** Tasks of this source held now (running + waiting). */
@@ -42,7 +47,7 @@ export class IntakeScheduler implements RecordSink {
   }
 
   get hasRoom(): boolean {
-    return !this.closed && this.opts.room.hasRoom;
+    return !this.closed && this.opts.room.hasRoomFor(this.lane);
   }
 
   offer(record: ConsumedRecord): OfferDecision {
@@ -58,7 +63,7 @@ export class IntakeScheduler implements RecordSink {
     if (!ticket) return { kind: 'accepted' };
     const task: HeldTask = { record, ticket, queueKey: queueKeyOf(record), consumedAtMs: this.now() };
     this.held++;
-    this.opts.room.take();
+    this.opts.room.take(this.lane);
     if (this.queues.enqueue(task.queueKey, task)) this.opts.start(task);
     return { kind: 'accepted' };
   }
@@ -71,7 +76,7 @@ export class IntakeScheduler implements RecordSink {
       (t) => t.record.topic === topic && revoked.has(t.record.partition),
     );
     this.held -= dropped.length;
-    this.opts.room.give(dropped.length);
+    this.opts.room.give(dropped.length, this.lane);
   }
 
   /**
@@ -84,7 +89,7 @@ export class IntakeScheduler implements RecordSink {
     const next = this.queues.complete(task.queueKey);
     // After close() no task waits behind a head, so `next` only exists while open.
     if (next) this.opts.start(next);
-    this.opts.room.give(1);
+    this.opts.room.give(1, this.lane);
   }
 
   /** Stops starting tasks (drain): waiting tasks are dropped unrun, offered records refused. */
@@ -93,6 +98,6 @@ export class IntakeScheduler implements RecordSink {
     this.closed = true;
     const dropped = this.queues.removeWaiting(() => true);
     this.held -= dropped.length;
-    this.opts.room.give(dropped.length);
+    this.opts.room.give(dropped.length, this.lane);
   }
 }

@@ -8,25 +8,29 @@ const { ConfigResourceTypes } = kafkajs;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface BerthTopicsOptions {
-  /** Partitions of berth.tasks (the unit of scale-out). */
+  /** Partitions of berth.tasks and of each lane's tasks topic (the unit of scale-out). */
   readonly tasksPartitions: number;
   /** Partitions of every other topic except code and control; default 3. */
   readonly otherPartitions?: number;
 }
 
-/** The Berth topics with their configs: code and schedules compacted, results and dlq kept long. */
+/**
+ * The Berth topics with their configs: the tasks and retry topics of every priority lane, results,
+ * metrics, dlq, code (compacted), control, schedules and schedule-ticks (compacted, one partition);
+ * results and dlq kept long.
+ */
 export function berthTopicConfigs(prefix: string, opts: BerthTopicsOptions): ITopicConfig[] {
   const t = topicNames(prefix);
   const other = opts.otherPartitions ?? 3;
   const retention = (ms: number) => [{ name: 'retention.ms', value: String(ms) }];
   const compacted = [{ name: 'cleanup.policy', value: 'compact' }];
   return [
-    {
-      topic: t.tasks,
+    ...[t.tasks, t.tasksHigh, t.tasksLow].map((topic) => ({
+      topic,
       numPartitions: opts.tasksPartitions,
       replicationFactor: 1,
       configEntries: retention(7 * DAY_MS),
-    },
+    })),
     {
       topic: t.results,
       numPartitions: other,
@@ -39,7 +43,12 @@ export function berthTopicConfigs(prefix: string, opts: BerthTopicsOptions): ITo
     },
     { topic: t.metrics, numPartitions: 1, replicationFactor: 1, configEntries: retention(DAY_MS) },
     { topic: t.dlq, numPartitions: other, replicationFactor: 1, configEntries: retention(90 * DAY_MS) },
-    { topic: t.retry, numPartitions: other, replicationFactor: 1, configEntries: retention(7 * DAY_MS) },
+    ...[t.retry, t.retryHigh, t.retryLow].map((topic) => ({
+      topic,
+      numPartitions: other,
+      replicationFactor: 1,
+      configEntries: retention(7 * DAY_MS),
+    })),
     {
       topic: t.code,
       numPartitions: 1,

@@ -44,7 +44,7 @@ function recordOf(topic: string, partition: number, m: KafkaMessage): ConsumedRe
 }
 
 /**
- * Slot-driven KafkaJS consumer of one topic (berth.tasks or berth.retry). Contract: no auto
+ * Slot-driven KafkaJS consumer of one topic (a lane's tasks or retry topic). Contract: no auto
  * commit; each batch is appended to an `IntakeBuffer` (offsets resolved, so KafkaJS fetches on
  * from there) and the buffer is pumped into the sink at once; a partition whose buffer is full is
  * paused — never sought back, so a record is fetched once however long it waits — and resumed
@@ -122,11 +122,19 @@ export class TaskConsumer {
       });
       this.running = true;
     } catch (err) {
-      throw new InfraError(`cannot start consumer on ${this.opts.topic}: ${(err as Error).message}`, {
-        retriable: true,
-        component: 'kafka',
-        cause: err,
-      });
+      // A topic created by an older Berth misses the lane topics: say how to add them.
+      const missing =
+        (err as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION'
+          ? ' (missing topic: `berth infra topics` creates every Berth topic, the priority lanes included)'
+          : '';
+      throw new InfraError(
+        `cannot start consumer on ${this.opts.topic}: ${(err as Error).message}${missing}`,
+        {
+          retriable: true,
+          component: 'kafka',
+          cause: err,
+        },
+      );
     }
   }
 

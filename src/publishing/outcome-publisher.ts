@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Codec } from '../codecs/codec.js';
+import { laneOfPriority } from '../domain/priority-lane.js';
 import type { TaskEvent } from '../domain/task-event.js';
 import type { TaskResult } from '../domain/task-result.js';
-import { HEADERS, type TopicNames } from '../kafka/topic-names.js';
+import { HEADERS, laneTopics, type TopicNames } from '../kafka/topic-names.js';
 import { withRetry } from '../resilience/retry.js';
 import { type OutgoingRecord, type RecordProducerPort, RecordTooLargeError } from './record-producer-port.js';
 
@@ -85,10 +86,11 @@ export class OutcomePublisher {
       result.reason !== null && result.reason.length > REASON_MAX_CHARS
         ? { ...result, reason: capReason(result.reason) }
         : result;
-    const shapes = [capped, slimResult(capped), minimalResult(capped)];
+    // Smaller shapes are built only when the broker refused the previous one (rare).
+    const shapes = [() => capped, () => slimResult(capped), () => minimalResult(capped)];
     for (const [i, shape] of shapes.entries()) {
       try {
-        await this.send(topic, { key: result.id, value: this.opts.resultCodec.encode(shape), headers });
+        await this.send(topic, { key: result.id, value: this.opts.resultCodec.encode(shape()), headers });
         return;
       } catch (err) {
         if (!(err instanceof RecordTooLargeError) || i === shapes.length - 1) throw err;
@@ -96,7 +98,10 @@ export class OutcomePublisher {
     }
   }
 
-  /** `key` is the original record's key, so the retry keeps its ordering key. */
+  /**
+   * `key` is the original record's key, so the retry keeps its ordering key. The retry goes to
+   * the retry topic of the task's lane (its priority), so it keeps its priority across workers.
+   */
   publishRetry(
     key: Uint8Array | null,
     next: TaskEvent,
@@ -104,7 +109,7 @@ export class OutcomePublisher {
     headers: Readonly<Record<string, string>> = {},
   ): Promise<void> {
     const value = this.opts.eventCodec.encode(next);
-    return this.send(this.opts.topics.retry, {
+    return this.send(laneTopics(this.opts.topics, laneOfPriority(next.priority)).retry, {
       key: key ?? next.id,
       value,
       headers: { ...headers, [HEADERS.notBefore]: String(notBeforeMs) },

@@ -3,11 +3,12 @@ import type { Codec } from '../codecs/codec.js';
 import { scheduleCodec } from '../codecs/schedule-codec.js';
 import { scheduleTickCodec } from '../codecs/schedule-tick-codec.js';
 import { taskEventCodec } from '../codecs/task-event-codec.js';
+import { laneOfPriority } from '../domain/priority-lane.js';
 import type { TaskEvent } from '../domain/task-event.js';
 import { scanTopic } from '../kafka/client-topic-scan.js';
 import { RecordProducer } from '../kafka/record-producer.js';
 import { ScheduleOwnerConsumer } from '../kafka/schedule-owner-consumer.js';
-import { schedulerGroupId, type TopicNames } from '../kafka/topic-names.js';
+import { laneTopics, schedulerGroupId, type TopicNames } from '../kafka/topic-names.js';
 import type { Schedule, ScheduleTick } from './schedule.js';
 import { ScheduleFirer } from './schedule-firer.js';
 
@@ -69,7 +70,8 @@ export class ScheduleService {
       ports: {
         publishTask: async (event) => {
           await this.producerReady();
-          await this.producer.send(o.topics.tasks, [
+          // The tasks topic of the task's priority lane, as every producer does.
+          await this.producer.send(laneTopics(o.topics, laneOfPriority(event.priority)).tasks, [
             { key: event.id, value: this.codecs.event.encode(event), headers: {} },
           ]);
         },

@@ -12,6 +12,11 @@ export interface SlotPoolOptions {
    * while it does not. After that nobody overtakes it, so a big task never starves.
    */
   readonly maxBypassMs?: number;
+  /**
+   * Grants in a row that may pass over the longest-waiting task (higher-priority waiters that
+   * came later); the next grant goes to it if it fits. Default 9: it gets at least 1 in 10.
+   */
+  readonly maxPassOvers?: number;
   readonly now?: () => number;
 }
 
@@ -36,8 +41,11 @@ export class SlotRequestTooLarge extends Error {
 
 /**
  * N slots and a memory budget. Contract: the sum of granted memory never exceeds the budget and
- * granted slots never exceed N; waiters are served by priority (higher first), then arrival order;
- * a waiter that does not fit may be overtaken for at most `maxBypassMs`.
+ * granted slots never exceed N; waiters are served by priority (higher first), then arrival order
+ * — however long lower-priority waiters have waited, so a high task is the next to start once a
+ * slot frees even behind a deep prefetch; the longest-waiting task is passed over at most
+ * `maxPassOvers` grants in a row (no starvation); a waiter that does not fit may be overtaken by
+ * smaller ones for at most `maxBypassMs`.
  */
 export class SlotPool {
   readonly slots: number;
@@ -47,6 +55,9 @@ export class SlotPool {
   private seq = 0;
   private readonly waiters: Waiter[] = [];
   private readonly maxBypassMs: number;
+  private readonly maxPassOvers: number;
+  /** Grants in a row that went to someone other than the longest-waiting waiter. */
+  private passOvers = 0;
   private readonly now: () => number;
 
   constructor(opts: SlotPoolOptions) {
@@ -56,6 +67,9 @@ export class SlotPool {
     this.slots = opts.slots;
     this.memoryBudgetBytes = opts.memoryBudgetBytes;
     this.maxBypassMs = opts.maxBypassMs ?? 5000;
+    this.maxPassOvers = opts.maxPassOvers ?? 9;
+    if (!Number.isInteger(this.maxPassOvers) || this.maxPassOvers < 1)
+      throw new RangeError('maxPassOvers must be a positive integer');
     this.now = opts.now ?? Date.now;
   }
 
@@ -116,29 +130,44 @@ export class SlotPool {
   /** Re-examines waiters; call after time passes if bypass windows matter (also done on release). */
   dispatch(): void {
     const nowMs = this.now();
-    let i = 0;
-    while (i < this.waiters.length && this.busy < this.slots) {
-      const w = this.waiters[i] as Waiter;
-      if (this.memoryUsed + w.memoryBytes <= this.memoryBudgetBytes) {
-        this.waiters.splice(i, 1);
-        w.resolve(this.grant(w.memoryBytes));
-        continue;
-      }
-      // w does not fit: later waiters may overtake it only while its bypass window is open.
-      if (nowMs - w.enqueuedAtMs >= this.maxBypassMs) return;
-      i++;
+    while (this.waiters.length > 0 && this.busy < this.slots) {
+      const oldest = this.longestWaiting();
+      const i =
+        this.passOvers >= this.maxPassOvers && this.fits(oldest as Waiter)
+          ? this.waiters.indexOf(oldest as Waiter)
+          : this.nextFitting(nowMs);
+      if (i < 0) return;
+      const [w] = this.waiters.splice(i, 1) as [Waiter];
+      this.passOvers = w === oldest ? 0 : this.passOvers + 1;
+      w.resolve(this.grant(w.memoryBytes));
     }
+  }
+
+  private fits(w: Waiter): boolean {
+    return this.memoryUsed + w.memoryBytes <= this.memoryBudgetBytes;
+  }
+
+  /** The first waiter in priority order that fits, or -1 (also when a closed window blocks). */
+  private nextFitting(nowMs: number): number {
+    for (let i = 0; i < this.waiters.length; i++) {
+      const w = this.waiters[i] as Waiter;
+      if (this.fits(w)) return i;
+      // w does not fit: later waiters may overtake it only while its bypass window is open.
+      if (nowMs - w.enqueuedAtMs >= this.maxBypassMs) return -1;
+    }
+    return -1;
+  }
+
+  private longestWaiting(): Waiter | undefined {
+    let oldest: Waiter | undefined;
+    for (const w of this.waiters) if (oldest === undefined || w.seq < oldest.seq) oldest = w;
+    return oldest;
   }
 
   private insert(w: Waiter): void {
     let i = this.waiters.length;
-    const nowMs = this.now();
-    // Higher priority goes first, but never ahead of a waiter whose bypass window has closed.
-    while (i > 0) {
-      const prev = this.waiters[i - 1] as Waiter;
-      if (prev.priority >= w.priority || nowMs - prev.enqueuedAtMs >= this.maxBypassMs) break;
-      i--;
-    }
+    // Higher priority first, then arrival order; starvation is bounded by `maxPassOvers`.
+    while (i > 0 && (this.waiters[i - 1] as Waiter).priority < w.priority) i--;
     this.waiters.splice(i, 0, w);
   }
 

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { HostDirs } from '../config/host-dirs.js';
+import { ensureAptPackages } from '../infra/apt-package.js';
 import { BuildStepError, dockerTag } from './docker-cli.js';
 import type { ImageStore } from './image-store-port.js';
 import { buildLauncher } from './launcher-binary.js';
@@ -20,20 +22,26 @@ export interface ImageBuildOutcome {
   readonly logTail?: string;
 }
 
-/** Where debootstrap keeps downloaded packages between builds (speeds up rebuilds). */
-const DEBOOTSTRAP_CACHE = '/var/cache/berth-debootstrap';
+/**
+ * The host directories a base build writes to: debootstrap's package cache (downloaded .debs,
+ * speeds up rebuilds) and Go's caches for the launcher. Each is created when missing.
+ */
+export type BaseBuildDirs = Pick<HostDirs, 'debootstrapCacheDir' | 'goBuildCacheDir' | 'goPath'>;
 
 /**
  * Builds a base image offline: `debootstrap --variant=minbase`, the base's customize.sh (user
  * berth 10001, /task, apt sources, slimming), the static launcher, then `docker import` with
- * labels, `USER 10001:10001` and the launcher as command. Needs root. Skips the build when an
- * image tagged with the same content hash exists; always moves `:current` to the result.
+ * labels (plus `extraLabels`), `USER 10001:10001` and the launcher as command. Needs root. Skips
+ * the build when an image tagged with the same content hash exists; always moves `:current` to
+ * the result. A failure is an outcome, never a throw.
  */
 export async function buildBase(
   base: BaseDir,
   hash: string,
   store: ImageStore,
   log: (line: string) => void,
+  dirs: BaseBuildDirs,
+  extraLabels: Readonly<Record<string, string>> = {},
 ): Promise<ImageBuildOutcome> {
   const name = base.manifest.name;
   const started = Date.now();
@@ -45,8 +53,8 @@ export async function buildBase(
   }
   const work = await mkdtemp('/var/tmp/berth-base-');
   try {
-    await makeRootfs(base, join(work, 'rootfs'), log);
-    await importRootfs(join(work, 'rootfs'), tag, importChanges(name, hash));
+    await makeRootfs(base, join(work, 'rootfs'), log, dirs);
+    await importRootfs(join(work, 'rootfs'), tag, importChanges(name, hash, extraLabels));
     await dockerTag(tag, baseImageRef(name, CURRENT_TAG));
     const built = await store.inspect(tag);
     return { name, status: 'built', imageId: built?.id ?? null, hash, durationMs: Date.now() - started };
@@ -66,15 +74,21 @@ export async function buildBase(
   }
 }
 
-async function makeRootfs(base: BaseDir, rootfs: string, log: (line: string) => void): Promise<void> {
+async function makeRootfs(
+  base: BaseDir,
+  rootfs: string,
+  log: (line: string) => void,
+  dirs: BaseBuildDirs,
+): Promise<void> {
   const m = base.manifest;
   const include = m.packages.length > 0 ? [`--include=${m.packages.join(',')}`] : [];
-  log(`${m.name}: debootstrap ${m.suite} from ${m.mirror}`);
+  await ensureAptPackages('debootstrap', ['debootstrap'], log);
+  log(`${m.name}: debootstrap ${m.suite} from ${m.mirror} (package cache ${dirs.debootstrapCacheDir})`);
   // debootstrap refuses a --cache-dir that does not exist: a fresh machine has none.
-  await mkdir(DEBOOTSTRAP_CACHE, { recursive: true });
+  await mkdir(dirs.debootstrapCacheDir, { recursive: true });
   await step('debootstrap', 'debootstrap', [
     '--variant=minbase',
-    `--cache-dir=${DEBOOTSTRAP_CACHE}`,
+    `--cache-dir=${dirs.debootstrapCacheDir}`,
     ...include,
     m.suite,
     rootfs,
@@ -89,7 +103,7 @@ async function makeRootfs(base: BaseDir, rootfs: string, log: (line: string) => 
     m.securityMirror,
   ]);
   log(`${m.name}: launcher`);
-  await buildLauncher(join(base.dir, '..'), join(rootfs, 'usr/local/bin/berth-launcher'));
+  await buildLauncher(join(base.dir, '..'), join(rootfs, 'usr/local/bin/berth-launcher'), dirs);
 }
 
 async function step(what: string, cmd: string, args: readonly string[]): Promise<void> {
@@ -97,11 +111,12 @@ async function step(what: string, cmd: string, args: readonly string[]): Promise
   if (res.exitCode !== 0) throw new BuildStepError(`${what} failed (exit ${res.exitCode})`, res.tail);
 }
 
-function importChanges(name: string, hash: string): string[] {
+function importChanges(name: string, hash: string, extraLabels: Readonly<Record<string, string>>): string[] {
   return [
     `LABEL ${LABEL.role}=base`,
     `LABEL ${LABEL.baseName}=${name}`,
     `LABEL ${LABEL.baseHash}=${hash}`,
+    ...Object.entries(extraLabels).map(([k, v]) => `LABEL ${k}=${v}`),
     'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     'ENV LANG=C.UTF-8',
     'WORKDIR /task',

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { buildBase, type ImageBuildOutcome } from './base-builder.js';
+import { type BaseBuildDirs, buildBase, type ImageBuildOutcome } from './base-builder.js';
 import { hashContent } from './content-hash.js';
 import type { ImageStore } from './image-store-port.js';
 import { stackContentHash } from './stack-hash.js';
@@ -20,8 +20,10 @@ export interface BuildRequest {
   readonly store: ImageStore;
   /** Progress lines for the operator. */
   readonly log: (line: string) => void;
-  /** Labels added to every stack image (tests add `berth.test=1`). */
+  /** Labels added to every base and stack image built (tests add `berth.test=1`). */
   readonly extraLabels?: Readonly<Record<string, string>>;
+  /** Host directories the base builds write to (debootstrap and Go caches): from loadHostDirs. */
+  readonly dirs: BaseBuildDirs;
 }
 
 export interface BuildReport {
@@ -52,7 +54,7 @@ export async function buildStacks(req: BuildRequest): Promise<BuildReport> {
     const dirs = [base.dir, ...SHARED_BASE_INPUTS.map((d) => join(req.root, d))];
     const hash = await hashContent(dirs, [], isTestSource);
     req.log(`base ${base.manifest.name}: hash ${hash.slice(0, 12)}`);
-    const outcome = await buildBase(base, hash, req.store, req.log);
+    const outcome = await buildBase(base, hash, req.store, req.log, req.dirs, req.extraLabels);
     report(req.log, 'base', outcome);
     bases.push(outcome);
     if (outcome.imageId)

@@ -1,12 +1,15 @@
+import { PRIORITY_LANES, type PriorityLane } from '../domain/priority-lane.js';
 import type { WorkerState, WorkerStats } from '../domain/worker-stats.js';
 import { ExecutionPlanner } from '../execution/execution-planner.js';
+import type { ConsumedRecord } from '../intake/consumed-record.js';
 import type { HeldTask } from '../intake/held-task.js';
 import { IntakeRoom } from '../intake/intake-room.js';
 import { IntakeScheduler } from '../intake/intake-scheduler.js';
+import { LaneArbiter } from '../intake/lane-arbiter.js';
 import { LagProbe } from '../kafka/lag-probe.js';
 import { RecordProducer } from '../kafka/record-producer.js';
 import { TaskConsumer } from '../kafka/task-consumer.js';
-import { HEADERS, type TopicNames, topicNames, workerGroupId } from '../kafka/topic-names.js';
+import { HEADERS, laneGroupId, laneTopics, type TopicNames, topicNames } from '../kafka/topic-names.js';
 import { InFlightLedger } from '../ledger/in-flight-ledger.js';
 import { OutcomePublisher } from '../publishing/outcome-publisher.js';
 import { RecordBatcher } from '../publishing/record-batcher.js';
@@ -39,9 +42,17 @@ export type {
   WorkerService,
 } from './worker-deps.js';
 
+/** One consumer of a lane's tasks or retry topic. */
+interface LaneConsumer {
+  readonly lane: PriorityLane;
+  readonly topic: string;
+  readonly consumer: TaskConsumer;
+}
+
 /**
- * One `berth worker`: consumes berth.tasks (group `<prefix>-workers`) and berth.retry
- * (`<prefix>-workers-retry`) into one slot pool, follows berth.control for cancels and
+ * One `berth worker`: consumes the tasks and retry topics of every priority lane (berth.tasks in
+ * group `<prefix>-workers`, berth.retry in `<prefix>-workers-retry`, berth.tasks.high in
+ * `<prefix>-workers-high`, …) into one intake room arbitrated by lane and one slot pool, follows berth.control for cancels and
  * berth.metrics for peers' heartbeats, publishes WorkerStats. States: STARTING → RUNNING →
  * DRAINING → STOPPED. Contract: `close()` is idempotent; it stops intake, lets running tasks finish
  * up to the drain deadline, kills the rest without committing their offsets, commits what is
@@ -60,8 +71,9 @@ export class Worker {
   private readonly drainCtl = new AbortController();
   private readonly shutdownCtl = new AbortController();
   private readonly tasks: WorkerTasks;
-  private readonly taskConsumer: TaskConsumer;
-  private readonly retryConsumer: TaskConsumer;
+  /** Every lane's tasks and retry consumers, high lane first. */
+  private readonly consumers: readonly LaneConsumer[];
+  private readonly arbiter: LaneArbiter;
   private readonly peers: PeerFollowers;
   private readonly commits: CommitScheduler;
   private readonly lagProbe: LagProbe;
@@ -73,30 +85,49 @@ export class Worker {
   constructor(private readonly d: WorkerDeps) {
     const c = d.config;
     this.topics = topicNames(c.topicPrefix);
-    this.room = new IntakeRoom(c.slots + c.prefetch);
-    this.slots = new SlotPool({ slots: c.slots, memoryBudgetBytes: c.memoryBudgetBytes });
+    // High work may take `slots` places beyond the room, so it is admitted at once behind a full
+    // prefetch of normal and low work and starts on the next free slots.
+    this.room = new IntakeRoom(c.slots + c.prefetch, c.slots);
+    this.slots = new SlotPool({
+      slots: c.slots,
+      memoryBudgetBytes: c.memoryBudgetBytes,
+      maxPassOvers: c.maxPassOvers,
+    });
     this.cancels = new CancelRegistry(c.cancelMemoryMs);
     this.producer = new RecordProducer(d.kafka);
     this.lagProbe = new LagProbe(d.kafka);
     const runner = this.createRunner();
     this.tasks = new WorkerTasks(runner, (line) => d.log(line));
-    const group = workerGroupId(c.topicPrefix);
-    this.taskConsumer = this.createConsumer(this.topics.tasks, group, null);
-    this.retryConsumer = this.createConsumer(this.topics.retry, `${group}-retry`, (r) => {
+    const notBeforeMs = (r: ConsumedRecord): number | null => {
       const raw = r.headers[HEADERS.notBefore];
       const due = raw === undefined ? Number.NaN : Number(raw);
       return Number.isFinite(due) ? due : null;
+    };
+    this.arbiter = new LaneArbiter({ room: this.room, maxPassOvers: c.maxPassOvers });
+    this.consumers = PRIORITY_LANES.flatMap((lane) => {
+      const t = laneTopics(this.topics, lane);
+      const group = laneGroupId(c.topicPrefix, lane);
+      return [
+        { lane, topic: t.tasks, consumer: this.createConsumer(lane, t.tasks, group, null) },
+        { lane, topic: t.retry, consumer: this.createConsumer(lane, t.retry, `${group}-retry`, notBeforeMs) },
+      ];
     });
-    this.room.onRoom(() => {
-      this.taskConsumer.pump();
-      this.retryConsumer.pump();
-    });
+    for (const lc of this.consumers) {
+      this.arbiter.add({
+        lane: lc.lane,
+        pump: () => lc.consumer.pump(),
+        waiting: () => lc.consumer.buffered().records,
+      });
+    }
+    this.room.onRoom(() => this.arbiter.grant());
     this.commits = new CommitScheduler(
       this.ledger,
-      new Map([
-        [this.topics.tasks, (cs) => this.taskConsumer.commit(cs)],
-        [this.topics.retry, (cs) => this.retryConsumer.commit(cs)],
-      ]),
+      new Map(
+        this.consumers.map((lc) => [
+          lc.topic,
+          (cs: Parameters<TaskConsumer['commit']>[0]) => lc.consumer.commit(cs),
+        ]),
+      ),
       50,
       d.log,
     );
@@ -135,12 +166,10 @@ export class Worker {
         counters: this.counters,
         executor: this.d.executor,
         ledger: this.ledger,
-        topics: [this.topics.tasks, this.topics.retry],
+        topics: this.consumers.map((lc) => lc.topic),
         state: () => this.stateValue,
-        partitions: () => [
-          ...this.taskConsumer.partitions().map((p) => ({ topic: this.topics.tasks, ...p })),
-          ...this.retryConsumer.partitions().map((p) => ({ topic: this.topics.retry, ...p })),
-        ],
+        partitions: () =>
+          this.consumers.flatMap((lc) => lc.consumer.partitions().map((p) => ({ topic: lc.topic, ...p }))),
       },
       producer: this.producer,
       codec: this.d.codecs.stats,
@@ -199,7 +228,7 @@ export class Worker {
    * process was stopped for longer than the session), waits for the next heartbeat or rejoin.
    */
   private async owns(task: HeldTask): Promise<boolean> {
-    const consumer = task.record.topic === this.topics.tasks ? this.taskConsumer : this.retryConsumer;
+    const consumer = this.consumerOf(task.record.topic);
     for (;;) {
       if (!this.ledger.isCurrent(task.ticket)) return false;
       if (consumer.sessionAlive(this.d.config.sessionTimeoutMs * SESSION_PROOF_SHARE)) return true;
@@ -208,7 +237,14 @@ export class Worker {
     }
   }
 
+  private consumerOf(topic: string): TaskConsumer {
+    const lc = this.consumers.find((c) => c.topic === topic);
+    if (lc === undefined) throw new Error(`no consumer for topic ${topic}`);
+    return lc.consumer;
+  }
+
   private createConsumer(
+    lane: PriorityLane,
     topic: string,
     groupId: string,
     notBeforeMs: ConstructorParameters<typeof IntakeScheduler>[0]['notBeforeMs'] | null,
@@ -216,6 +252,7 @@ export class Worker {
     const scheduler: IntakeScheduler = new IntakeScheduler({
       ledger: this.ledger,
       room: this.room,
+      lane,
       start: (task) => this.tasks.start(task, (acked) => this.onFinished(scheduler, task, acked)),
       ...(notBeforeMs ? { notBeforeMs } : {}),
     });
@@ -248,14 +285,13 @@ export class Worker {
     await this.upkeep.start();
     if (this.d.code.start) await withRetry(() => this.d.code.start?.() ?? Promise.resolve(), retry);
     await withRetry(() => this.peers.start(), retry);
-    await withRetry(() => this.taskConsumer.start(), retry);
-    await withRetry(() => this.retryConsumer.start(), retry);
+    await Promise.all(this.consumers.map((lc) => withRetry(() => lc.consumer.start(), retry)));
     this.stateValue = 'RUNNING';
     this.stats.start(this.d.config.statsIntervalMs);
     await this.stats.publish(true);
     for (const service of this.d.services ?? []) await service.start();
     this.d.log(
-      `worker ${this.d.config.workerId} running: ${this.d.config.slots} slots, topics ${this.topics.tasks}`,
+      `worker ${this.d.config.workerId} running: ${this.d.config.slots} slots, topics ${this.topics.tasksHigh}, ${this.topics.tasks}, ${this.topics.tasksLow}`,
     );
   }
 
@@ -292,8 +328,7 @@ export class Worker {
       ),
     );
     this.upkeep.stop();
-    this.taskConsumer.pauseAll();
-    this.retryConsumer.pauseAll();
+    for (const lc of this.consumers) lc.consumer.pauseAll();
     this.tasks.closeSchedulers();
     this.drainCtl.abort(new TaskAbort('shutdown', 'worker draining'));
     void this.stats.publish(false);
@@ -308,8 +343,7 @@ export class Worker {
     this.shutdownCtl.abort();
     this.stats.stop();
     await Promise.all([
-      this.taskConsumer.stop(),
-      this.retryConsumer.stop(),
+      ...this.consumers.map((lc) => lc.consumer.stop()),
       this.peers.stop(),
       servicesStopped,
     ]);

@@ -10,6 +10,7 @@ import { deleteBerthTopics, ensureTopics } from '../../src/kafka/kafka-admin.js'
 import { createKafka } from '../../src/kafka/kafka-connection.js';
 import { topicNames } from '../../src/kafka/topic-names.js';
 import { runBerth } from '../support/berth-cli.js';
+import { taskResultFixture } from '../support/task-result.js';
 
 /** The compiled CLI against the real broker, without a worker: listings, errors and exit codes. */
 const prefix = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
@@ -20,33 +21,13 @@ const tmp = mkdtempSync(join(tmpdir(), 'berth-cli-it-'));
 let producer: Producer;
 
 function result(id: string, attempt: number, status: TaskResult['status']): TaskResult {
-  return {
-    id,
+  return taskResultFixture(id, status, {
     attempt,
-    status,
-    exitCode: status === 'SUCCEEDED' ? 0 : 1,
     reason: status === 'SUCCEEDED' ? null : 'exit code 1',
     stdout: Buffer.from(`out ${attempt}\n`),
-    stdoutTruncated: false,
-    stderr: Buffer.alloc(0),
-    stderrTruncated: false,
-    outputs: [],
-    outputsTruncated: false,
-    stack: 'shell',
-    stackImage: null,
-    codeName: null,
-    codeRevision: null,
-    codeDigest: null,
-    workerId: 'w-fake',
     sourceTopic: topics.tasks,
-    sourcePartition: 0,
     sourceOffset: String(attempt),
-    queueWaitMs: 1,
-    startLatencyMs: 2,
-    runMs: 3,
-    finishedAtMs: Date.now(),
-    labels: {},
-  };
+  });
 }
 
 beforeAll(async () => {

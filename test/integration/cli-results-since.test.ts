@@ -11,6 +11,7 @@ import { deleteBerthTopics, ensureTopics } from '../../src/kafka/kafka-admin.js'
 import { createKafka } from '../../src/kafka/kafka-connection.js';
 import { topicNames } from '../../src/kafka/topic-names.js';
 import { runBerth, startBerth } from '../support/berth-cli.js';
+import { taskResultFixture } from '../support/task-result.js';
 
 /**
  * The compiled CLI against the real broker with no worker: results --since/--limit/--status/--id
@@ -26,33 +27,7 @@ const HOUR = 3_600_000;
 const now = Date.now();
 
 function result(id: string, status: TaskResult['status']): TaskResult {
-  return {
-    id,
-    attempt: 1,
-    status,
-    exitCode: status === 'SUCCEEDED' ? 0 : 1,
-    reason: null,
-    stdout: Buffer.alloc(0),
-    stdoutTruncated: false,
-    stderr: Buffer.alloc(0),
-    stderrTruncated: false,
-    outputs: [],
-    outputsTruncated: false,
-    stack: 'shell',
-    stackImage: null,
-    codeName: null,
-    codeRevision: null,
-    codeDigest: null,
-    workerId: 'w-fake',
-    sourceTopic: topics.tasks,
-    sourcePartition: 0,
-    sourceOffset: '0',
-    queueWaitMs: 1,
-    startLatencyMs: 2,
-    runMs: 3,
-    finishedAtMs: now,
-    labels: {},
-  };
+  return taskResultFixture(id, status, { sourceTopic: topics.tasks, finishedAtMs: now });
 }
 
 beforeAll(async () => {

@@ -12,6 +12,7 @@ import type { TaskResult } from '../../src/domain/task-result.js';
 import { deleteBerthTopics, ensureTopics } from '../../src/kafka/kafka-admin.js';
 import { createKafka } from '../../src/kafka/kafka-connection.js';
 import { topicNames } from '../../src/kafka/topic-names.js';
+import { taskResultFixture } from '../support/task-result.js';
 
 /**
  * The SDK against the real broker: the built package loaded with require() from a CommonJS file
@@ -27,33 +28,12 @@ let producer: Producer;
 let client: BerthClient;
 
 function result(id: string, attempt: number, status: TaskResult['status']): TaskResult {
-  return {
-    id,
+  return taskResultFixture(id, status, {
     attempt,
-    status,
-    exitCode: status === 'SUCCEEDED' ? 0 : 1,
-    reason: null,
     stdout: Buffer.from(`attempt ${attempt}\n`),
-    stdoutTruncated: false,
-    stderr: Buffer.alloc(0),
-    stderrTruncated: false,
-    outputs: [],
-    outputsTruncated: false,
-    stack: 'shell',
-    stackImage: null,
-    codeName: null,
-    codeRevision: null,
-    codeDigest: null,
-    workerId: 'w-fake',
     sourceTopic: topics.tasks,
-    sourcePartition: 0,
     sourceOffset: String(attempt),
-    queueWaitMs: 1,
-    startLatencyMs: 2,
-    runMs: 3,
-    finishedAtMs: Date.now(),
-    labels: {},
-  };
+  });
 }
 
 const publish = (r: TaskResult) =>

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { WORKER_SETTINGS } from '../../src/config/worker-settings.js';
+import { WORKER_NODE_FLAGS } from '../../src/worker/worker-node-flags.js';
 import { ComposeProject, composeCli, ROOT } from '../support/compose-project.js';
 
 interface Service {
@@ -171,8 +172,11 @@ describe('worker image', () => {
     expect(dockerfile).not.toMatch(/^FROM (?!\$\{STACK_IMAGE\})/m);
     expect(dockerfile).toMatch(/^USER 10001:10001$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
-    const entry = /^ENTRYPOINT \["node", "\/app\/dist\/([^"]+)\.js"\]/m.exec(dockerfile)?.[1];
-    expect(entry).toBeDefined();
+    const m = /^ENTRYPOINT \["node", (?:"--[^"]+", )*"\/app\/dist\/([^"]+)\.js"\]/m.exec(dockerfile);
+    expect(m).not.toBeNull();
+    const entry = m?.[1];
+    // The worker runs with the node flags every worker process gets.
+    for (const flag of WORKER_NODE_FLAGS) expect(m?.[0]).toContain(`"${flag}"`);
     const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
       compilerOptions: { rootDir: string; outDir: string };
     };

@@ -105,6 +105,8 @@ describe('docker-compose deployment', () => {
     // Drift is detected: the same topics checked against another partition count differ.
     expect(await berthTopicDrift(kafka, 'berth', { tasksPartitions: 7 })).toEqual([
       'berth.tasks partitions=6 (want 7)',
+      'berth.tasks.high partitions=6 (want 7)',
+      'berth.tasks.low partitions=6 (want 7)',
     ]);
   });
 
@@ -113,6 +115,7 @@ describe('docker-compose deployment', () => {
       cli: join(ROOT, 'dist', 'cli', 'main.js'),
       examplesDir: join(ROOT, 'examples'),
       brokers: [`127.0.0.1:${kafkaPort}`],
+      topicPrefix: 'berth',
       tasks: demoWorkload(`compose-${Date.now().toString(36)}`, TRANSACTIONS),
       timeoutMs: 300_000,
       log: () => undefined,

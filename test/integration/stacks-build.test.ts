@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import stacksCommand from '../../src/cli/commands/stacks.js';
+import { loadHostDirs } from '../../src/config/host-dirs.js';
 import { DockerImageStore } from '../../src/containers/image-store.js';
 import { type BuildReport, buildStacks } from '../../src/stacks/stack-builder.js';
 import { StackCatalog } from '../../src/stacks/stack-catalog.js';
@@ -14,6 +15,7 @@ import { removeTestImages } from '../support/test-images.js';
 const TEST_LABELS = { 'berth.test': '1' };
 const realRoot = defaultStacksRoot();
 const store = new DockerImageStore();
+const dirs = loadHostDirs();
 const suffix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 let tempRoot: string;
 let fullBuild: BuildReport;
@@ -37,11 +39,18 @@ async function writeStack(name: string, runLine: string, expect = '^v\\d'): Prom
 }
 
 function buildTemp(names: string[] = []): Promise<BuildReport> {
-  return buildStacks({ root: tempRoot, names, store, log: (l) => logs.push(l), extraLabels: TEST_LABELS });
+  return buildStacks({
+    root: tempRoot,
+    names,
+    store,
+    dirs,
+    log: (l) => logs.push(l),
+    extraLabels: TEST_LABELS,
+  });
 }
 
 beforeAll(async () => {
-  fullBuild = await buildStacks({ root: realRoot, names: [], store, log: (l) => logs.push(l) });
+  fullBuild = await buildStacks({ root: realRoot, names: [], store, dirs, log: (l) => logs.push(l) });
   tempRoot = await mkdtemp(join(tmpdir(), 'berth-stacks-it-'));
   for (const d of ['base-bookworm', 'base-common', 'launcher'])
     await cp(join(realRoot, d), join(tempRoot, d), { recursive: true });
@@ -71,7 +80,7 @@ describe('berth stacks (real engine)', () => {
   });
 
   it('a second build of an unchanged tree builds nothing', async () => {
-    const again = await buildStacks({ root: realRoot, names: [], store, log: () => {} });
+    const again = await buildStacks({ root: realRoot, names: [], store, dirs, log: () => {} });
     expect([...again.bases, ...again.stacks].map((o) => o.status).every((s) => s === 'cached')).toBe(true);
     const ids = (outcomes: BuildReport['stacks']) => outcomes.map((o) => [o.name, o.imageId]);
     expect(ids(again.stacks)).toEqual(ids(fullBuild.stacks));

@@ -34,6 +34,7 @@ function pkgRun(
     phases: { plan: { p50Ms: 0.5, p99Ms: 2 } },
     workerMode: 'process',
     workerCpuMsPerTask: 0.2,
+    cpuByRole: [{ role: 'worker', microsPerTask: 200 }],
     paced: {
       latency: {
         offeredPerSecond: 200,

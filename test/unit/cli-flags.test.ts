@@ -4,11 +4,33 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT, parsePairs } from '../../src/cli/cli-session.js';
 import { UsageError } from '../../src/cli/command.js';
-import { checkedTask, intFlag, payloadCapFlag, readPayload } from '../../src/cli/commands/submit.js';
+import {
+  checkedTask,
+  intFlag,
+  payloadCapFlag,
+  priorityFlag,
+  readPayload,
+} from '../../src/cli/commands/submit.js';
 import { resultLine } from '../../src/cli/result-printer.js';
 import { DEFAULT_PAYLOAD_CAP_BYTES } from '../../src/config/worker-settings.js';
 
 describe('CLI flag parsing', () => {
+  it('--priority takes a lane name or its number', () => {
+    expect(['high', 'normal', 'low', 'HIGH', '2', '1', '0'].map(priorityFlag)).toEqual([
+      'high',
+      'normal',
+      'low',
+      'high',
+      'high',
+      'normal',
+      'low',
+    ]);
+    expect(priorityFlag(undefined)).toBeUndefined();
+    expect(() => priorityFlag('urgent')).toThrow(/--priority: 'urgent' is not high, normal or low/);
+    expect(() => priorityFlag('3')).toThrow(UsageError);
+    expect(checkedTask({ code: 'a', priority: priorityFlag('high') }).priority).toBe('high');
+  });
+
   it('KEY=VALUE pairs and integers', () => {
     expect(parsePairs(['A=1', 'B=x=y'], 'env')).toEqual({ A: '1', B: 'x=y' });
     expect(() => parsePairs(['nope'], 'env')).toThrow(/--env: expected KEY=VALUE/);

@@ -53,7 +53,7 @@ describe('SDK validation errors', () => {
       'labels.team',
     ]);
     expect(err.message).toBe(
-      'invalid task: inline.stack is empty; inline.command[1] 7 is not a string; priority 5 is not 0, 1 or 2; maxAttempts 0 is not a positive integer; labels.team 1 is not a string',
+      "invalid task: inline.stack is empty; inline.command[1] 7 is not a string; priority 5 is not 0, 1 or 2 (or 'low', 'normal', 'high'); maxAttempts 0 is not a positive integer; labels.team 1 is not a string",
     );
   });
 

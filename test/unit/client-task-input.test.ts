@@ -22,6 +22,16 @@ describe('toTaskEvent', () => {
     expect(toTaskEvent({ code: 'x' }).id).not.toBe(e.id);
   });
 
+  it('priority by lane name or number: high 2, normal 1, low 0', () => {
+    expect(
+      (['high', 'normal', 'low'] as const).map((priority) => toTaskEvent({ code: 'x', priority }).priority),
+    ).toEqual([2, 1, 0]);
+    expect(toTaskEvent({ code: 'x', priority: 0 }).priority).toBe(0);
+    expect(() => toTaskEvent({ code: 'x', priority: 'urgent' as 'high' })).toThrow(
+      /priority "urgent" is not 0, 1 or 2/,
+    );
+  });
+
   it('payload: bytes as is, strings as UTF-8, other values as JSON', () => {
     const bytes = new Uint8Array([0, 255]);
     expect(toTaskEvent({ code: 'x', payload: bytes }).payload).toBe(bytes);

@@ -66,6 +66,31 @@ function publisher(producer: RecordProducerPort, signal = new AbortController().
 }
 
 describe('OutcomePublisher', () => {
+  it('sends a retry to the retry topic of its lane (it keeps its priority)', async () => {
+    const sentTo: string[] = [];
+    const producer: RecordProducerPort = {
+      async send(topic) {
+        sentTo.push(topic);
+      },
+    };
+    const p = publisher(producer);
+    const event = {
+      id: 'e1',
+      code: null,
+      inline: { stack: 'shell', command: ['true'], env: {} },
+      payload: new Uint8Array(0),
+      timeoutMs: null,
+      maxAttempts: 3,
+      attempt: 2,
+      memoryBytes: null,
+      network: null,
+      labels: {},
+      createdAtMs: 1,
+    };
+    for (const priority of [2, 1, 0]) await p.publishRetry(null, { ...event, priority }, 5);
+    expect(sentTo).toEqual([topics.retryHigh, topics.retry, topics.retryLow]);
+  });
+
   it('publishes a slimmed result when the broker refuses the size', async () => {
     const producer = new SizeLimitedProducer(1024 * 1024);
     await publisher(producer).publishResult(result);

@@ -58,6 +58,42 @@ describe('SlotPool', () => {
     expect(order).toEqual(['high', 'mid', 'low1', 'low2']);
   });
 
+  it('puts a high task ahead of lower waiters however long they waited (deep prefetch)', async () => {
+    let now = 0;
+    const pool = new SlotPool({ slots: 1, memoryBudgetBytes: 100 * MB, maxBypassMs: 1000, now: () => now });
+    const first = await pool.acquire(MB);
+    const order: string[] = [];
+    const take = (name: string, prio: number) =>
+      pool.acquire(MB, prio).then((l) => {
+        order.push(name);
+        return l;
+      });
+    const normals = Array.from({ length: 5 }, (_, i) => take(`n${i}`, 1));
+    now = 60_000; // the normal waiters have waited a minute, far beyond the bypass window
+    const high = take('high', 2);
+    first.release();
+    (await high).release();
+    for (const n of normals) (await n).release();
+    expect(order).toEqual(['high', 'n0', 'n1', 'n2', 'n3', 'n4']);
+  });
+
+  it('passes over the longest-waiting task at most maxPassOvers grants in a row', async () => {
+    const pool = new SlotPool({ slots: 1, memoryBudgetBytes: 100 * MB, maxPassOvers: 3 });
+    const first = await pool.acquire(MB);
+    const order: string[] = [];
+    const take = (name: string, prio: number) =>
+      pool.acquire(MB, prio).then((l) => {
+        order.push(name);
+        l.release();
+      });
+    const low = take('low', 0);
+    const highs = Array.from({ length: 8 }, (_, i) => take(`h${i}`, 2));
+    first.release();
+    await Promise.all([low, ...highs]);
+    // three grants pass the low task over; the fourth is its own
+    expect(order).toEqual(['h0', 'h1', 'h2', 'low', 'h3', 'h4', 'h5', 'h6', 'h7']);
+  });
+
   it('lets small tasks overtake a big one only within the bypass window', async () => {
     let now = 0;
     const pool = new SlotPool({ slots: 4, memoryBudgetBytes: 100 * MB, maxBypassMs: 1000, now: () => now });

@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadHostDirs } from '../../config/host-dirs.js';
 import { pushExamples, runWorkload } from '../../demo/demo-run.js';
 import { startDemoWorker } from '../../demo/demo-worker.js';
 import { demoWorkload } from '../../demo/demo-workload.js';
@@ -35,13 +35,14 @@ const demo: Command = {
     });
     const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
     const cli = join(root, 'dist', 'cli', 'main.js');
-    const stateDir = process.env.BERTH_STATE_DIR ?? join(homedir(), '.berth');
+    const { stateDir } = loadHostDirs();
     await mkdir(stateDir, { recursive: true });
     const logFile = join(stateDir, 'demo-worker.log');
     const opts = {
       cli,
       examplesDir: join(root, 'examples'),
       brokers: brokersFromEnv(),
+      topicPrefix: process.env.BERTH_TOPIC_PREFIX ?? 'berth',
       tasks: demoWorkload(`demo-${Date.now().toString(36)}`, Number(values.transactions)),
       timeoutMs: 10 * 60_000,
       log,

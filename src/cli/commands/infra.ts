@@ -20,7 +20,9 @@ const help = `usage: berth infra up | down | status [--json]
           brokers never answered. Brokers: --brokers or BERTH_KAFKA_BROKERS (127.0.0.1:9092).
 
 environment:
-  BERTH_STATE_DIR (~/.berth)  BERTH_CACHE_DIR (~/.cache/berth)  BERTH_KAFKA_PORT (9092)
+  BERTH_STATE_DIR (~/.berth: pid files, logs, broker data; created when missing)
+  BERTH_CACHE_DIR (~/.cache/berth: Kafka jars and the Maven repository that fetched them)
+  BERTH_KAFKA_PORT (9092)
   BERTH_KAFKA_CONTROLLER_PORT (port+1)  BERTH_KAFKA_VERSION (4.4.0)  BERTH_KAFKA_HEAP_MB (512)
   BERTH_TOPIC_PREFIX (berth)  BERTH_TASKS_PARTITIONS (6)  DOCKER_HOST (unix:///var/run/docker.sock)
   BERTH_KAFKA_SSL*, BERTH_KAFKA_SASL_* (or --kafka-* flags): TLS/SASL towards a secured broker

@@ -4,7 +4,15 @@ import { type Command, UsageError } from '../command.js';
 import { formatDuration, parseDurationMs } from '../duration-flag.js';
 import { submitWaitAndPrint } from '../result-wait.js';
 import { TASK_EXIT_HELP, withTaskExitCodes } from '../task-exit-code.js';
-import { checkedTask, intFlag, PAYLOAD_CAP_HELP, payloadCapFlag, readPayload } from './submit.js';
+import {
+  checkedTask,
+  intFlag,
+  PAYLOAD_CAP_HELP,
+  PRIORITY_HELP,
+  payloadCapFlag,
+  priorityFlag,
+  readPayload,
+} from './submit.js';
 
 const help = `usage: berth run STACK [options] -- COMMAND [ARG...]
 
@@ -17,6 +25,7 @@ options:
   --payload JSON|@FILE   payload at /task/payload ($PAYLOAD_FILE)
 ${PAYLOAD_CAP_HELP}
   --env KEY=VALUE        environment variable for the command (repeatable)
+${PRIORITY_HELP}
   --timeout DUR          per-attempt limit (e.g. 30s, 5m; at most 60m)
   --memory BYTES         memory limit in bytes
   --network              give the container a network (default: none)
@@ -33,6 +42,7 @@ const options = {
   payload: { type: 'string' },
   'payload-cap-bytes': { type: 'string' },
   env: { type: 'string', multiple: true },
+  priority: { type: 'string' },
   timeout: { type: 'string' },
   memory: { type: 'string' },
   network: { type: 'boolean' },
@@ -55,6 +65,7 @@ async function runCommand(argv: readonly string[]): Promise<number> {
         env: parsePairs(values.env, 'env'),
       },
       payload: readPayload(values.payload),
+      priority: priorityFlag(values.priority),
       timeoutMs: values.timeout === undefined ? undefined : parseDurationMs(values.timeout, 'timeout'),
       memoryBytes: intFlag(values.memory, 'memory'),
       network: values.network,

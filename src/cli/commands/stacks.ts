@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { loadHostDirs } from '../../config/host-dirs.js';
 import { DockerImageStore } from '../../containers/image-store.js';
 import { addCustomImage } from '../../stacks/custom-image.js';
 import { buildStacks } from '../../stacks/stack-builder.js';
@@ -47,6 +48,7 @@ async function build(root: string, names: readonly string[]): Promise<number> {
     names,
     store: new DockerImageStore(),
     log: (l) => console.log(l),
+    dirs: loadHostDirs(),
   });
   const all = [...report.bases, ...report.stacks];
   const count = (s: string) => all.filter((o) => o.status === s).length;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { PayloadTooLargeError } from '../../client/client-errors.js';
 import { checkPayloadCap, type TaskInput, toTaskEvent } from '../../client/task-input.js';
 import { DEFAULT_PAYLOAD_CAP_BYTES, WORKER_SETTINGS } from '../../config/worker-settings.js';
+import { isPriorityLane, laneOfPriority, type PriorityLane } from '../../domain/priority-lane.js';
 import { EXIT, parseFlags, parsePairs, withSession } from '../cli-session.js';
 import { type Command, UsageError } from '../command.js';
 import { formatDuration, parseDurationMs } from '../duration-flag.js';
@@ -15,6 +16,10 @@ const CAP = WORKER_SETTINGS.payloadCapBytes;
 export const PAYLOAD_CAP_HELP = `  --payload-cap-bytes N  refuse a larger payload before sending (exit 2); default ${DEFAULT_PAYLOAD_CAP_BYTES},
                          the worker's default; ${CAP.env} sets it for CLI and workers alike`;
 
+/** Help line of `--priority`, shared by submit and run. */
+export const PRIORITY_HELP = `  --priority LANE        high, normal (default) or low (or 2, 1, 0): the task goes to that
+                         lane's tasks topic; workers take high work first, low work still runs`;
+
 const help = `usage: berth submit CODE[@REV] [--payload JSON|@FILE] [--wait] [options]
 
 Publishes a task running code package CODE (newest revision, or REV) and prints its id.
@@ -25,7 +30,7 @@ ${PAYLOAD_CAP_HELP}
   --wait                 wait for the result; print the task's stdout/stderr; exit with the task's
                          exit code (see below); Ctrl-C cancels the task, a second Ctrl-C detaches
   --wait-timeout DUR     give up waiting after DUR (default 10m); the task may still run
-  --priority 0|1|2       default 1
+${PRIORITY_HELP}
   --timeout DUR          per-attempt limit (e.g. 30s, 5m; at most 60m); default: the package's
   --max-attempts N       attempts in total; default: the package's
   --key KEY              ordering key (tasks with the same key run in order); default: the id
@@ -82,6 +87,15 @@ export function intFlag(value: string | undefined, flag: string): number | undef
   return Number(value);
 }
 
+/** `--priority`: a lane name or its number (high 2, normal 1, low 0); anything else is a usage error. */
+export function priorityFlag(value: string | undefined): PriorityLane | undefined {
+  if (value === undefined) return undefined;
+  const v = value.toLowerCase();
+  if (isPriorityLane(v)) return v;
+  if (/^[0-2]$/.test(v)) return laneOfPriority(Number(v));
+  throw new UsageError(`--priority: '${value}' is not high, normal or low (or 2, 1, 0)`);
+}
+
 /**
  * The payload cap: `--payload-cap-bytes`, else `BERTH_PAYLOAD_CAP_BYTES` (the workers' setting),
  * else the worker's default; outside the worker setting's bounds is a usage error.
@@ -135,7 +149,7 @@ async function submitCommand(argv: readonly string[]): Promise<number> {
       code: positionals[0],
       id: values.id ?? randomUUID(),
       payload: readPayload(values.payload),
-      priority: intFlag(values.priority, 'priority') as 0 | 1 | 2 | undefined,
+      priority: priorityFlag(values.priority),
       timeoutMs: values.timeout === undefined ? undefined : parseDurationMs(values.timeout, 'timeout'),
       maxAttempts: intFlag(values['max-attempts'], 'max-attempts'),
       key: values.key,
