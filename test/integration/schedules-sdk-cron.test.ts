@@ -7,7 +7,7 @@ import { availableStacks, WorkerHarness } from './worker-harness.js';
  * The SDK's `client.schedules` against the shared broker and one in-process worker: a 6-field cron
  * schedule (every 2 s, read in a time zone with a half-hour offset) fires ticks on whole even
  * seconds with ids sched:<name>:<tick>, each of which runs; create refuses a taken name unless
- * replacing; pause and delete take effect.
+ * replacing; pause and delete take effect; a priority-2 schedule fires into the high lane.
  */
 const h = new WorkerHarness();
 const [stack] = availableStacks(['shell', 'python-3.11', 'node-20']);
@@ -62,6 +62,13 @@ describe('client.schedules', () => {
     const pausedAt = Date.now();
     await new Promise((r) => setTimeout(r, 6000));
     expect(ticksOf('even-seconds').filter((t) => t > pausedAt + 1000)).toEqual([]);
+
+    // Priority 2: fired to the high lane's tasks topic.
+    await client.schedules.create({ name: 'urgent', everyMs: 1000, task: { ...task, priority: 2 } });
+    await h.until('an urgent result', () => ticksOf('urgent').length >= 1, 30_000);
+    const urgent = h.results.find((r) => r.result.id.startsWith('sched:urgent:'))?.result;
+    expect(urgent?.sourceTopic).toBe(h.topics.tasksHigh);
+    expect(await client.schedules.delete('urgent')).toBe(true);
 
     expect(await client.schedules.delete('even-seconds')).toBe(true);
     expect(await client.schedules.list()).toEqual([]);
