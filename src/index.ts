@@ -18,6 +18,7 @@ export {
   TaskValidationError,
   type TaskValidationIssue,
 } from './client/client-errors.js';
+export type { ProgressOptions, ProgressStream } from './client/progress-stream.js';
 export { type ResultSource, TopicScanResultSource } from './client/result-source.js';
 export { parseCodeRef, type TaskInput, toTaskEvent } from './client/task-input.js';
 export { CodeCatalog, type CodeCatalogOptions, type Resolution } from './code/code-catalog.js';
@@ -34,6 +35,7 @@ export {
 } from './codecs/schema-registry.js';
 export { taskEventCodec } from './codecs/task-event-codec.js';
 export { taskEventViolation } from './codecs/task-event-rules.js';
+export { taskProgressCodec } from './codecs/task-progress-codec.js';
 export { taskResultCodec } from './codecs/task-result-codec.js';
 export { frame, MAGIC_BYTE, unframe } from './codecs/wire-frame.js';
 export { workerStatsCodec } from './codecs/worker-stats-codec.js';
@@ -58,6 +60,7 @@ export type { Control, ControlAction } from './domain/control.js';
 export { InfraError } from './domain/infra-error.js';
 export type { CodeRef, InlineTask, TaskEvent } from './domain/task-event.js';
 export { MAX_TASK_TIMEOUT_MS } from './domain/task-event.js';
+export type { TaskProgress } from './domain/task-progress.js';
 export type { OutputFile, TaskResult, TaskStatus } from './domain/task-result.js';
 export { TASK_STATUSES } from './domain/task-result.js';
 export type { PartitionStats, WorkerState, WorkerStats } from './domain/worker-stats.js';

@@ -11,6 +11,7 @@ import {
 } from '../config/schema-registry-settings.js';
 import { laneOfPriority, PRIORITY_LANES } from '../domain/priority-lane.js';
 import type { TaskEvent } from '../domain/task-event.js';
+import type { TaskProgress } from '../domain/task-progress.js';
 import type { TaskResult } from '../domain/task-result.js';
 import { createClientKafka, type KafkaInstance } from '../kafka/client-kafka.js';
 import { ClientProducer, type OutgoingRecord } from '../kafka/client-producer.js';
@@ -20,6 +21,7 @@ import { injectTraceHeaders } from '../observability/trace-context.js';
 import { ScheduleClient } from '../schedules/schedule-client.js';
 import { AsyncQueue } from './async-queue.js';
 import { AbortError, ResultTimeoutError } from './client-errors.js';
+import { openProgressStream, type ProgressOptions, type ProgressStream } from './progress-stream.js';
 import { ResultListener } from './result-listener.js';
 import { finalResult, type ResultSource, TopicScanResultSource } from './result-source.js';
 import { checkPayloadCap, payloadCapOf, type TaskInput, toTaskEvent } from './task-input.js';
@@ -69,6 +71,13 @@ export interface WaitOptions {
    * the task itself keeps running (`cancel(id)` stops it).
    */
   readonly signal?: AbortSignal;
+  /**
+   * Called with each progress record of the task (live output and progress, best effort) until
+   * the wait ends. Records published before the wait started are not replayed. A listener that
+   * throws loses that record, never the wait; should the progress topic not be readable, the wait
+   * goes on without progress.
+   */
+  readonly onProgress?: (progress: TaskProgress) => void;
 }
 
 export interface SubmitAndWaitOptions extends WaitOptions {
@@ -111,6 +120,7 @@ export class BerthClient {
   private readonly listener: ResultListener;
   private readonly resultSource: ResultSource;
   private readonly openStreams = new Set<AsyncQueue<TaskResult>>();
+  private readonly openProgress = new Set<ProgressStream>();
   private readonly registry: SchemaRegistrySettings | null;
   private registryEnabled: Promise<void> | null = null;
   private schedulesClient: ScheduleClient | null = null;
@@ -175,12 +185,15 @@ export class BerthClient {
   /**
    * Submits and resolves with the task's result, or rejects with `ResultTimeoutError` after
    * `timeoutMs` (default 5 minutes) or `AbortError` when `signal` aborts. The results reader is
-   * running before the task is sent, so the result cannot be missed.
+   * running before the task is sent, so the result cannot be missed. A resubmit of an id within
+   * the workers' idempotency window does not run again and publishes nothing: wait for such an
+   * id with `waitForResult`, which also finds the result published for the first submit.
    */
   async submitAndWait(task: TaskInput, opts: SubmitAndWaitOptions = {}): Promise<TaskResult> {
     const event = this.toEvent(task, Date.now());
     await this.registryReady();
     const result = await this.liveWait(event.id, opts);
+    await this.followProgress(event.id, opts, result.promise);
     try {
       await this.submit({ ...task, id: event.id });
     } catch (err) {
@@ -200,6 +213,7 @@ export class BerthClient {
    */
   async waitForResult(id: string, opts: WaitOptions = {}): Promise<TaskResult> {
     const live = await this.liveWait(id, opts);
+    void this.followProgress(id, opts, live.promise);
     const lookup = new AbortController();
     const stopLookup = () => lookup.abort();
     opts.signal?.addEventListener('abort', stopLookup, { once: true });
@@ -325,6 +339,53 @@ export class BerthClient {
     return Object.assign(queue, { ready });
   }
 
+  /**
+   * Live output and progress of tasks `ids` (every attempt) as they run, from the progress topic,
+   * until the iterator is returned or the client is closed; it does not end by itself when a task
+   * ends (wait for its result for that). With `from: 'latest'` await `ready` first to see
+   * everything published afterwards.
+   */
+  progress(ids: string | readonly string[], opts: ProgressOptions = {}): ProgressStream {
+    const stream = openProgressStream(
+      this.kafka,
+      this.topics.progress,
+      this.brokers,
+      typeof ids === 'string' ? [ids] : ids,
+      opts,
+      () => this.registryReady(),
+      () => this.openProgress.delete(stream),
+    );
+    this.openProgress.add(stream);
+    return stream;
+  }
+
+  /**
+   * Passes the task's progress records to `opts.onProgress` until `ended` settles. Resolves once
+   * the reader is positioned (so a task submitted afterwards cannot be missed) or failed — best
+   * effort: a failure only means no progress.
+   */
+  private async followProgress(id: string, opts: WaitOptions, ended: Promise<unknown>): Promise<void> {
+    const listener = opts.onProgress;
+    if (listener === undefined) return;
+    const stream = this.progress(id, {});
+    const stop = () => void stream.return?.();
+    ended.then(stop, stop);
+    void (async () => {
+      try {
+        for await (const p of stream) {
+          try {
+            listener(p);
+          } catch {
+            // The caller's listener failing loses this record only.
+          }
+        }
+      } catch {
+        // Progress is best effort: a reader failure ends progress, not the wait.
+      }
+    })();
+    await stream.ready.catch(() => undefined);
+  }
+
   /** Asks workers to cancel a task (a Control on the control topic, keyed by task id). */
   async cancel(taskId: string, reason?: string): Promise<void> {
     await this.registryReady();
@@ -368,7 +429,7 @@ export class BerthClient {
 
   /** Stops result streams and disconnects; idempotent. */
   async close(): Promise<void> {
-    await Promise.all([...this.openStreams].map((q) => q.return()));
+    await Promise.all([...this.openStreams, ...this.openProgress].map((q) => q.return?.()));
     await Promise.all([this.listener.close(), this.producer.close()]);
   }
 }

@@ -32,6 +32,20 @@ export interface TaskInput {
   readonly labels?: Readonly<Record<string, string>>;
   /** Ordering key: tasks with the same key run in order. Default: the task id. */
   readonly key?: string;
+  /**
+   * Start no earlier than this many milliseconds after submit (the client's clock). The task
+   * waits on Kafka, holding no worker slot; at most one of `delayMs` and `runAt`.
+   */
+  readonly delayMs?: number;
+  /** Start no earlier than this time (a `Date` or epoch milliseconds). At most one of `delayMs` and `runAt`. */
+  readonly runAt?: Date | number;
+}
+
+/** Epoch ms before which the task must not start, or null (`delayMs` / `runAt`, validated). */
+function runAtMsOf(input: TaskInput, nowMs: number): number | null {
+  if (input.delayMs !== undefined) return nowMs + input.delayMs;
+  if (input.runAt === undefined) return null;
+  return input.runAt instanceof Date ? input.runAt.getTime() : input.runAt;
 }
 
 /** Parses `name` or `name@rev`; a bad revision throws `TaskValidationError` (path `code`). */
@@ -72,7 +86,7 @@ export function toTaskEvent(input: TaskInput, nowMs = Date.now()): TaskEvent {
     input.inline === undefined
       ? null
       : { stack: input.inline.stack, command: [...input.inline.command], env: { ...input.inline.env } };
-  const event: TaskEvent = {
+  let event: TaskEvent = {
     id: input.id ?? randomUUID(),
     code,
     inline,
@@ -86,6 +100,8 @@ export function toTaskEvent(input: TaskInput, nowMs = Date.now()): TaskEvent {
     labels: { ...input.labels },
     createdAtMs: nowMs,
   };
+  const runAtMs = runAtMsOf(input, nowMs);
+  if (runAtMs !== null) event = { ...event, runAtMs };
   // The codec's own rules, as a backstop: the field is the violation's first word.
   const violation = taskEventViolation(event);
   if (violation !== null)

@@ -84,6 +84,22 @@ function inlineIssues(inline: unknown, issues: Issues): void {
   stringRecord(field(inline, 'env'), 'inline.env', issues);
 }
 
+/** `delayMs` (whole ms ≥ 0) and `runAt` (a valid `Date` or epoch ms): at most one of them. */
+function scheduleIssues(delayMs: unknown, runAt: unknown, issues: Issues): void {
+  if (delayMs !== undefined && runAt !== undefined) {
+    issues.push({ path: 'runAt', message: 'both delayMs and runAt are set' });
+    return;
+  }
+  integerIn(delayMs, 'delayMs', 0, Number.MAX_SAFE_INTEGER, issues);
+  if (runAt === undefined) return;
+  const ms = runAt instanceof Date ? runAt.getTime() : runAt;
+  if (!(typeof ms === 'number' && Number.isSafeInteger(ms) && ms >= 0))
+    issues.push({
+      path: 'runAt',
+      message: `runAt ${runAt instanceof Date ? 'is an invalid Date' : `${show(runAt)} is not a Date or epoch milliseconds`}`,
+    });
+}
+
 /**
  * Every rule `input` breaks, each with the path of its `TaskInput` field; empty when it is valid.
  * Checks shapes too, for callers in plain JavaScript. The payload cap is checked separately.
@@ -134,5 +150,6 @@ export function taskInputIssues(input: unknown): TaskValidationIssue[] {
   stringRecord(field(input, 'labels'), 'labels', issues);
   const key = field(input, 'key');
   if (key !== undefined) nonEmptyString(key, 'key', issues);
+  scheduleIssues(field(input, 'delayMs'), field(input, 'runAt'), issues);
   return issues;
 }

@@ -13,6 +13,7 @@ export const SCHEMA_TOPICS: Readonly<Record<string, readonly (keyof TopicNames)[
   'io.berth.WorkerStats': ['metrics'],
   'io.berth.Control': ['control'],
   'io.berth.CodePackage': ['code'],
+  'io.berth.TaskProgress': ['progress'],
   'io.berth.Schedule': ['schedules'],
   'io.berth.ScheduleTick': ['scheduleTicks'],
 });

@@ -17,14 +17,16 @@ function toAvro(e: TaskEvent): unknown {
         : { stack: e.inline.stack, command: [...e.inline.command], env: { ...e.inline.env } },
     payload: asBuffer(e.payload),
     labels: { ...e.labels },
+    runAtMs: e.runAtMs ?? null,
   };
 }
 
 function fromAvro(r: AvroRecord): TaskEvent {
+  const { runAtMs: _runAtMs, ...fields } = r;
   const code = r.code as AvroRecord | null;
   const inline = r.inline as AvroRecord | null;
   const plain = {
-    ...r,
+    ...fields,
     code: code === null ? null : ({ name: code.name, revision: code.revision } as CodeRef),
     inline:
       inline === null
@@ -35,6 +37,9 @@ function fromAvro(r: AvroRecord): TaskEvent {
             env: { ...(inline.env as object) },
           } as InlineTask),
     labels: { ...(r.labels as Record<string, string>) },
+    // A run-at time only when one is set (v2 and later): an event without one decodes as it was
+    // built, whichever version wrote or reads it.
+    ...(r.runAtMs === null || r.runAtMs === undefined ? {} : { runAtMs: Number(r.runAtMs) }),
   };
   return plain as unknown as TaskEvent;
 }

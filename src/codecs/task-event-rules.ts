@@ -39,5 +39,7 @@ function numericViolation(event: TaskEvent): string | null {
     return `attempt ${event.attempt} is not a positive integer`;
   if (event.memoryBytes !== null && !(event.memoryBytes > 0))
     return `memoryBytes ${event.memoryBytes} is not positive`;
+  if (event.runAtMs != null && !(Number.isSafeInteger(event.runAtMs) && event.runAtMs >= 0))
+    return `runAtMs ${event.runAtMs} is not an epoch millisecond`;
   return null;
 }

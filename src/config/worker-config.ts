@@ -68,6 +68,14 @@ export interface WorkerConfig {
   readonly deadAfterIntervals: number;
   /** How long a cancel is remembered for a task that has not arrived yet. */
   readonly cancelMemoryMs: number;
+  /** Least time between two progress records of one attempt; 0: no progress published. */
+  readonly progressIntervalMs: number;
+  /** Live output bytes published per attempt at most. */
+  readonly progressMaxBytesPerTask: number;
+  /** A task id seen again within this window runs once; 0 turns the idempotency memory off. */
+  readonly idempotencyWindowMs: number;
+  /** Task ids the idempotency memory holds at most. */
+  readonly idempotencyMaxIds: number;
   /** Directory of verified code package tarballs, by digest. */
   readonly codeCacheDir: string;
   /** Extra labels on every task container; the reaper only considers containers carrying them. */
@@ -193,6 +201,10 @@ export function loadWorkerConfig(
     hotIdleMs: int('hotIdleMs'),
     deadAfterIntervals: int('deadAfterIntervals'),
     cancelMemoryMs: int('cancelMemoryMs'),
+    progressIntervalMs: int('progressIntervalMs'),
+    progressMaxBytesPerTask: int('progressMaxBytesPerTask'),
+    idempotencyWindowMs: int('idempotencyWindowMs'),
+    idempotencyMaxIds: int('idempotencyMaxIds'),
     codeCacheDir: resolve(
       rawValue('codeCacheDir', flags, env) ??
         join(env.BERTH_STATE_DIR ?? join(homedir(), '.berth'), 'code-cache'),

@@ -1,14 +1,21 @@
 import type { ExecutionOutcome, ExecutionRequest, ExecutorPort } from '../domain/executor-port.js';
 import { ContainerLostError, InfraError } from '../domain/infra-error.js';
+import { CANCEL_GRACE_MS, cancelledReason } from './cancel-reason.js';
 import type { ContainerLimits, DockerEnginePort } from './docker-engine-port.js';
 import type { ExecutorOptions } from './executor-options.js';
 import type { LauncherSession } from './launcher-session.js';
-import { emptyOutcome, needsOomCheck, oomReason, outcomeFromResult } from './outcome-mapping.js';
+import {
+  cancelledOutcome,
+  emptyOutcome,
+  needsOomCheck,
+  oomReason,
+  outcomeFromResult,
+} from './outcome-mapping.js';
 import { RefillGate } from './refill-gate.js';
 import { RemovalTracker } from './removal-tracker.js';
 import { writeSecretFiles } from './secret-files.js';
 import { SessionFactory } from './session-factory.js';
-import { raceVerdict } from './task-verdict.js';
+import { raceVerdict, within } from './task-verdict.js';
 import { WarmPool } from './warm-pool.js';
 
 /** Why waiting on a running task stopped. */
@@ -142,8 +149,7 @@ export class ContainerExecutor implements ExecutorPort {
         return outcomeFromResult(verdict.frame, request.memoryBytes, { oomKilled: oom });
       }
       case 'cancelled':
-        await this.engine.kill(session.containerId).catch(() => {});
-        return emptyOutcome('CANCELLED', 'cancelled', session.startedAtMs);
+        return this.cancel(session, request, signal);
       case 'backstop':
         await this.engine.kill(session.containerId).catch(() => {});
         return emptyOutcome(
@@ -157,6 +163,24 @@ export class ContainerExecutor implements ExecutorPort {
       case 'ended':
         return this.endedWithoutResult(session, request);
     }
+  }
+
+  /**
+   * Cancels the running task: the launcher is signalled to end it and answer with its result (all
+   * the output so far); if it does not within CANCEL_GRACE_MS the container is killed and the
+   * output its live frames brought is kept.
+   */
+  private async cancel(
+    session: LauncherSession,
+    request: ExecutionRequest,
+    signal: AbortSignal,
+  ): Promise<ExecutionOutcome> {
+    await this.engine.kill(session.containerId, 'SIGUSR1').catch(() => {});
+    const end = await within(session.done, CANCEL_GRACE_MS);
+    if (end?.kind !== 'result') await this.engine.kill(session.containerId).catch(() => {});
+    const frame = end?.kind === 'result' ? end.frame : null;
+    const reason = cancelledReason(signal);
+    return cancelledOutcome(frame, session.liveOutput(), reason, request.memoryBytes, session.startedAtMs);
   }
 
   /** The container's output ended with no result frame: OOM of the whole container, or lost. */

@@ -62,8 +62,11 @@ export interface DockerEnginePort {
   attach(id: string): Promise<AttachedStreams>;
   start(id: string): Promise<void>;
   updateLimits(id: string, limits: ContainerLimits): Promise<void>;
-  /** SIGKILL the container's processes. */
-  kill(id: string): Promise<void>;
+  /**
+   * SIGKILL the container's processes; with `signal` 'SIGUSR1', only signal its PID 1 (the
+   * launcher cancels its running task on it, docs/launcher-protocol.md "Cancel").
+   */
+  kill(id: string, signal?: 'SIGKILL' | 'SIGUSR1'): Promise<void>;
   /** Force-remove the container (and its anonymous volumes). */
   remove(id: string): Promise<void>;
   inspect(id: string): Promise<ContainerState | null>;

@@ -80,9 +80,9 @@ export class DockerodeEngine implements DockerEnginePort {
     }
   }
 
-  async kill(id: string): Promise<void> {
+  async kill(id: string, signal: 'SIGKILL' | 'SIGUSR1' = 'SIGKILL'): Promise<void> {
     try {
-      await this.control.getContainer(id).kill({ signal: 'SIGKILL' });
+      await this.control.getContainer(id).kill({ signal });
     } catch (err) {
       if (isNotFound(err) || isConflict(err)) return;
       throw toDockerInfraError(err, 'kill');

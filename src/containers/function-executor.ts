@@ -1,6 +1,7 @@
 import type { ExecutionOutcome, ExecutionRequest, HotIsolation } from '../domain/executor-port.js';
 import { ContainerLostError, InfraError } from '../domain/infra-error.js';
 import type { ReturnValue } from '../domain/task-result.js';
+import { cancelledReason } from './cancel-reason.js';
 import type { ExecutorLog } from './container-executor.js';
 import type { DockerEnginePort } from './docker-engine-port.js';
 import type { ExecutorOptions } from './executor-options.js';
@@ -125,7 +126,8 @@ export class FunctionExecutor {
           `function container ${session.containerId.slice(0, 12)} lost with the call in it: ${end.why}`,
         );
       }
-      return outcomeOfCall(end.frame, request.memoryBytes);
+      const outcome = outcomeOfCall(end.frame, request.memoryBytes);
+      return outcome.status === 'CANCELLED' ? { ...outcome, reason: cancelledReason(signal) } : outcome;
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
@@ -144,6 +146,7 @@ export class FunctionExecutor {
       stdoutCapBytes: request.stdoutCapBytes,
       stderrCapBytes: request.stderrCapBytes,
       loadTimeoutMs: this.options.loadTimeoutMs,
+      liveIntervalMs: request.live?.intervalMs ?? 0,
     };
     // A result frame carries stdout, stderr and the return value (capped like output files).
     const frameCap = maxFrameBytes(request);

@@ -1,10 +1,11 @@
 import type { ExecutionRequest } from '../domain/executor-port.js';
+import { type LiveFrame, parseLiveFrame } from './launcher-frames.js';
 
 /**
  * Frames of the launcher's function mode (docs/function-runtimes.md §1): what the executor writes
  * on a function container's stdin and what it reads back.
  */
-export type FunctionFrame = LoadedFrame | LoadErrorFrame | CallResultFrame;
+export type FunctionFrame = LoadedFrame | LoadErrorFrame | CallResultFrame | LiveFrame;
 
 export interface LoadedFrame {
   readonly type: 'loaded';
@@ -46,6 +47,8 @@ export interface FunctionInit {
   readonly stdoutCapBytes: number;
   readonly stderrCapBytes: number;
   readonly loadTimeoutMs: number;
+  /** > 0: the launcher forwards each call's progress as live frames, at most one per interval. */
+  readonly liveIntervalMs?: number;
 }
 
 export function encodeInitFrame(init: FunctionInit): string {
@@ -57,6 +60,7 @@ export function encodeInitFrame(init: FunctionInit): string {
     stdoutCapBytes: init.stdoutCapBytes,
     stderrCapBytes: init.stderrCapBytes,
     loadTimeoutMs: init.loadTimeoutMs,
+    ...(init.liveIntervalMs ? { liveIntervalMs: init.liveIntervalMs } : {}),
   })}\n`;
 }
 
@@ -126,6 +130,11 @@ export function parseFunctionFrame(line: string): FunctionFrame {
         startedAtMs: num(o.startedAtMs),
         finishedAtMs: num(o.finishedAtMs),
       };
+    }
+    case 'live': {
+      const live = parseLiveFrame(o);
+      if (live.taskId === null) throw new Error('live frame without taskId');
+      return live;
     }
     default:
       throw new Error(`unknown function frame type ${JSON.stringify(o.type)}`);

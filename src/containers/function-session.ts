@@ -11,6 +11,7 @@ import {
   parseFunctionFrame,
 } from './function-frames.js';
 import type { SessionIdentity } from './launcher-session.js';
+import { LiveOutput } from './live-output.js';
 import { StderrTail } from './stderr-tail.js';
 
 /** The package's handler could not be loaded: every task of it would fail the same way. */
@@ -35,6 +36,8 @@ export type CallEnd =
 
 interface PendingCall {
   readonly taskId: string;
+  /** Where the call's live frames go (progress; output is attributed at the call's end). */
+  readonly live: LiveOutput | null;
   /** Epoch ms after which the call ends as `backstop` if the launcher has not answered. */
   readonly backstopAtMs: number;
   readonly settle: (end: CallEnd) => void;
@@ -113,7 +116,11 @@ export class FunctionSession {
     this.lastUsedMs = now;
     this.backstopTimer ??= setInterval(() => this.checkBackstops(), BACKSTOP_CHECK_MS).unref();
     return new Promise<CallEnd>((settle) => {
-      this.pending.push({ taskId: request.taskId, backstopAtMs: now + backstopMs, settle });
+      const live =
+        request.live === undefined
+          ? null
+          : new LiveOutput(request.live, request.stdoutCapBytes, request.stderrCapBytes);
+      this.pending.push({ taskId: request.taskId, live, backstopAtMs: now + backstopMs, settle });
       this.write(encodeCallFrame(request, labels, deadlineMs));
     });
   }
@@ -192,6 +199,9 @@ export class FunctionSession {
       this.settle(new HandlerLoadError(frame.reason, stderr));
       // A reload after a failed call failed: calls still queued in the launcher are lost.
       this.die(`handler could not be reloaded: ${frame.reason}`);
+    } else if (frame.type === 'live') {
+      // Best effort: a call that already ended (or never was) just loses the frame.
+      this.pending.find((p) => p.taskId === frame.taskId)?.live?.add(frame);
     } else {
       const at = this.pending.findIndex((p) => p.taskId === frame.taskId);
       if (at === -1) throw new Error(`result for unknown call ${frame.taskId}`);

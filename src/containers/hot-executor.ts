@@ -1,15 +1,16 @@
 import type { ExecutionOutcome, ExecutionRequest, HotIsolation } from '../domain/executor-port.js';
 import { ContainerLostError, InfraError } from '../domain/infra-error.js';
+import { CANCEL_GRACE_MS, cancelledReason } from './cancel-reason.js';
 import type { ExecutorLog } from './container-executor.js';
 import type { DockerEnginePort } from './docker-engine-port.js';
 import type { ExecutorOptions } from './executor-options.js';
 import { HotPool } from './hot-pool.js';
 import { HotSession } from './hot-session.js';
 import { KeyedPools } from './keyed-pools.js';
-import { emptyOutcome, oomReason, outcomeFromResult } from './outcome-mapping.js';
+import { cancelledOutcome, emptyOutcome, oomReason, outcomeFromResult } from './outcome-mapping.js';
 import { RemovalTracker } from './removal-tracker.js';
 import { packageSessionRequest, SessionFactory } from './session-factory.js';
-import { raceVerdict } from './task-verdict.js';
+import { raceVerdict, within } from './task-verdict.js';
 
 /** Labels hot containers carry besides the usual task labels. */
 export { LABEL_ISOLATION, LABEL_PACKAGE } from './session-factory.js';
@@ -112,9 +113,21 @@ export class HotExecutor {
         const clean = f.spawnError === null && !f.timedOut && !f.oomKilled && f.signal === null;
         return { outcome, reusable: clean && f.exitCode !== null };
       }
-      case 'cancelled':
+      case 'cancelled': {
+        // As in fresh isolation: the launcher ends the task and answers; the container is not reused.
+        await this.engine.kill(session.containerId, 'SIGUSR1').catch(() => {});
+        const end = await within(ended, CANCEL_GRACE_MS);
         await this.engine.kill(session.containerId).catch(() => {});
-        return { outcome: emptyOutcome('CANCELLED', 'cancelled', since()), reusable: false };
+        const frame = end?.kind === 'result' ? end.frame : null;
+        const outcome = cancelledOutcome(
+          frame,
+          session.liveOutput(),
+          cancelledReason(signal),
+          request.memoryBytes,
+          since(),
+        );
+        return { outcome, reusable: false };
+      }
       case 'backstop':
         await this.engine.kill(session.containerId).catch(() => {});
         return {

@@ -4,6 +4,7 @@ import type { AttachedStreams } from './docker-engine-port.js';
 import { FrameLineReader } from './frame-line-reader.js';
 import { encodeTaskFrame, maxFrameBytes, parseLauncherFrame } from './launcher-frames.js';
 import type { SessionEnd, SessionIdentity } from './launcher-session.js';
+import { LiveOutput } from './live-output.js';
 import { StderrTail } from './stderr-tail.js';
 
 const IDLE_FRAME_CAP_BYTES = 64 * 1024;
@@ -30,6 +31,7 @@ export class HotSession {
   private state: HotState = 'starting';
   private readonly reader = new FrameLineReader(IDLE_FRAME_CAP_BYTES);
   private readonly stderrTail = new StderrTail();
+  private live: LiveOutput | null = null;
   private onReady: ((ok: boolean, why: string) => void) | null = null;
   private onEnd: ((end: SessionEnd) => void) | null = null;
 
@@ -68,6 +70,7 @@ export class HotSession {
     if (this.state !== 'idle') throw new Error(`hot session is ${this.state}, not idle`);
     this.state = 'busy';
     this.startedAtMs = null;
+    this.live = new LiveOutput(request.live, request.stdoutCapBytes, request.stderrCapBytes);
     const reuseCode = this.tasksServed > 0;
     this.tasksServed++;
     this.reader.setMaxLineBytes(maxFrameBytes(request));
@@ -85,6 +88,11 @@ export class HotSession {
     return new Promise<boolean>((resolve) => {
       this.onReady = (ok) => resolve(ok);
     });
+  }
+
+  /** The output the current task's live frames brought so far (empty without live frames). */
+  liveOutput(): { stdout: Uint8Array; stderr: Uint8Array } {
+    return this.live?.snapshot() ?? { stdout: new Uint8Array(0), stderr: new Uint8Array(0) };
   }
 
   diagnostics(): string {
@@ -121,7 +129,10 @@ export class HotSession {
       throw new Error(`unexpected ${frame.type} frame while ${this.state}`);
     } else if (frame.type === 'started') {
       this.startedAtMs = frame.atMs;
+    } else if (frame.type === 'live') {
+      this.live?.add(frame);
     } else {
+      this.live = null;
       this.state = 'cleaning';
       this.settleEnd({ kind: 'result', frame });
     }

@@ -1,7 +1,19 @@
 import type { ExecutionRequest } from '../domain/executor-port.js';
 
 /** Frames the launcher writes on stdout (docs/launcher-protocol.md). */
-export type LauncherFrame = ReadyFrame | StartedFrame | ResultFrame;
+export type LauncherFrame = ReadyFrame | StartedFrame | LiveFrame | ResultFrame;
+
+/**
+ * What a running task printed and reported since the previous live frame (sent only for frames
+ * with `liveIntervalMs`, at most one per interval). `taskId` is set in function mode only.
+ */
+export interface LiveFrame {
+  readonly type: 'live';
+  readonly taskId: string | null;
+  readonly stdoutB64: string;
+  readonly stderrB64: string;
+  readonly progress: { readonly pct: number | null; readonly msg: string } | null;
+}
 
 export interface ReadyFrame {
   readonly type: 'ready';
@@ -17,6 +29,8 @@ export interface ResultFrame {
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly timedOut: boolean;
+  /** The launcher ended the task on a cancel signal (SIGUSR1); output up to then is kept. */
+  readonly cancelled: boolean;
   readonly oomKilled: boolean;
   readonly spawnError: string | null;
   readonly stdoutB64: string;
@@ -67,6 +81,7 @@ export function encodeTaskFrame(request: ExecutionRequest, keepAlive?: KeepAlive
     stderrCapBytes: request.stderrCapBytes,
     outputCapBytes: request.outputCapBytes,
     ...(keepAlive === undefined ? {} : { keepAlive: keepAlive.keepAlive, reuseCode: keepAlive.reuseCode }),
+    ...(request.live === undefined ? {} : { liveIntervalMs: request.live.intervalMs }),
   };
   return `${JSON.stringify(frame)}\n`;
 }
@@ -86,6 +101,8 @@ export function parseLauncherFrame(line: string): LauncherFrame {
       return { type: 'started', atMs: num(o.atMs, 'atMs') ?? Date.now() };
     case 'result':
       return parseResult(o);
+    case 'live':
+      return parseLiveFrame(o);
     default:
       throw new Error(`unknown frame type ${JSON.stringify(o.type)}`);
   }
@@ -97,6 +114,7 @@ function parseResult(o: Record<string, unknown>): ResultFrame {
     exitCode: num(o.exitCode, 'exitCode'),
     signal: str(o.signal, 'signal'),
     timedOut: o.timedOut === true,
+    cancelled: o.cancelled === true,
     oomKilled: o.oomKilled === true,
     spawnError: str(o.spawnError, 'spawnError'),
     stdoutB64: str(o.stdoutB64, 'stdoutB64') ?? '',
@@ -109,6 +127,23 @@ function parseResult(o: Record<string, unknown>): ResultFrame {
     outputsTruncated: o.outputsTruncated === true,
     startedAtMs: num(o.startedAtMs, 'startedAtMs'),
     finishedAtMs: num(o.finishedAtMs, 'finishedAtMs'),
+  };
+}
+
+/** Parses a `live` frame (task and function mode); throws like `parseLauncherFrame`. */
+export function parseLiveFrame(o: Record<string, unknown>): LiveFrame {
+  let progress: LiveFrame['progress'] = null;
+  if (o.progress !== undefined && o.progress !== null) {
+    if (typeof o.progress !== 'object') throw new Error('progress is not an object');
+    const p = o.progress as Record<string, unknown>;
+    progress = { pct: num(p.pct, 'progress.pct'), msg: str(p.msg, 'progress.msg') ?? '' };
+  }
+  return {
+    type: 'live',
+    taskId: str(o.taskId, 'taskId'),
+    stdoutB64: str(o.stdoutB64, 'stdoutB64') ?? '',
+    stderrB64: str(o.stderrB64, 'stderrB64') ?? '',
+    progress,
   };
 }
 

@@ -3,6 +3,7 @@ import { InfraError } from '../domain/infra-error.js';
 import type { AttachedStreams, ContainerLimits } from './docker-engine-port.js';
 import { FrameLineReader } from './frame-line-reader.js';
 import { encodeTaskFrame, maxFrameBytes, parseLauncherFrame, type ResultFrame } from './launcher-frames.js';
+import { LiveOutput } from './live-output.js';
 import { StderrTail } from './stderr-tail.js';
 
 /** How a session's stdout ended: with a result frame, without one, or with garbage. */
@@ -39,6 +40,7 @@ export class LauncherSession {
   private handedOver = false;
   private readonly reader = new FrameLineReader(IDLE_FRAME_CAP_BYTES);
   private readonly stderrTail = new StderrTail();
+  private live: LiveOutput | null = null;
   private resolveReady!: () => void;
   private rejectReady!: (err: InfraError) => void;
   private resolveDone!: (end: SessionEnd) => void;
@@ -75,8 +77,14 @@ export class LauncherSession {
   handOver(request: ExecutionRequest): void {
     if (this.handedOver) throw new Error('launcher session already handed over');
     this.handedOver = true;
+    this.live = new LiveOutput(request.live, request.stdoutCapBytes, request.stderrCapBytes);
     this.reader.setMaxLineBytes(maxFrameBytes(request));
     this.streams.stdin.write(encodeTaskFrame(request));
+  }
+
+  /** The output live frames brought so far (empty without live frames). */
+  liveOutput(): { stdout: Uint8Array; stderr: Uint8Array } {
+    return this.live?.snapshot() ?? { stdout: new Uint8Array(0), stderr: new Uint8Array(0) };
   }
 
   /** The last bytes the container wrote on stderr (launcher diagnostics), as text. */
@@ -106,6 +114,7 @@ export class LauncherSession {
     if (frame.type === 'ready') this.resolveReady();
     else if (!this.handedOver) throw new Error(`unexpected ${frame.type} frame before handover`);
     else if (frame.type === 'started') this.startedAtMs = frame.atMs;
+    else if (frame.type === 'live') this.live?.add(frame);
     else this.finish({ kind: 'result', frame });
   }
 

@@ -12,7 +12,7 @@ export interface EngineVerdict {
 
 /**
  * Maps the launcher's result frame to an outcome:
- * spawnError → FAILED (reason); timedOut → TIMED_OUT; oomKilled (launcher or engine) → KILLED
+ * spawnError → FAILED (reason); timedOut → TIMED_OUT; cancelled → CANCELLED "cancelled"; oomKilled (launcher or engine) → KILLED
  * "out of memory (limit N bytes)"; other signal → KILLED "killed by SIG…"; exit 0 → SUCCEEDED;
  * exit N → FAILED "exit code N".
  */
@@ -34,6 +34,7 @@ export function outcomeFromResult(
   if (frame.spawnError !== null)
     return { ...base, status: 'FAILED', exitCode: null, reason: frame.spawnError };
   if (frame.timedOut) return { ...base, status: 'TIMED_OUT', exitCode: null, reason: 'timed out' };
+  if (frame.cancelled) return { ...base, status: 'CANCELLED', exitCode: null, reason: 'cancelled' };
   if (frame.oomKilled || (frame.signal === 'SIGKILL' && engine.oomKilled)) {
     return { ...base, status: 'KILLED', exitCode: null, reason: oomReason(memoryBytes) };
   }
@@ -56,6 +57,25 @@ export function needsOomCheck(frame: ResultFrame): boolean {
 
 export function oomReason(memoryBytes: number): string {
   return `out of memory (limit ${memoryBytes} bytes)`;
+}
+
+/**
+ * The outcome of a cancelled run: the launcher's result frame when it answered the cancel signal
+ * (with everything the task printed; a task that ended by itself meanwhile keeps its own outcome),
+ * else what the live frames brought.
+ */
+export function cancelledOutcome(
+  frame: ResultFrame | null,
+  live: { readonly stdout: Uint8Array; readonly stderr: Uint8Array },
+  reason: string,
+  memoryBytes: number,
+  startedAtMs: number | null,
+): ExecutionOutcome {
+  if (frame !== null) {
+    const o = outcomeFromResult(frame, memoryBytes, { oomKilled: false });
+    return frame.cancelled ? { ...o, status: 'CANCELLED', exitCode: null, reason } : o;
+  }
+  return { ...emptyOutcome('CANCELLED', reason, startedAtMs), stdout: live.stdout, stderr: live.stderr };
 }
 
 /** An outcome without anything from the task: it was cut off before or while running. */

@@ -26,3 +26,20 @@ export function raceVerdict(
     void ended.then(settle);
   });
 }
+
+/** Resolves with `work`'s value, or null once `ms` passed first. */
+export function within<T>(work: Promise<T>, ms: number): Promise<T | null> {
+  return new Promise<T | null>((resolve, reject) => {
+    const timer = setTimeout(() => resolve(null), ms);
+    work.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}

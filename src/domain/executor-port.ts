@@ -1,3 +1,4 @@
+import type { LiveFeed } from './live-feed.js';
 import type { ReturnValue, TaskOutput } from './task-result.js';
 
 /** Everything the executor needs to run one attempt; already resolved and validated. */
@@ -33,6 +34,11 @@ export interface ExecutionRequest {
   readonly secretFiles?: readonly SecretFile[];
   /** Hides the task's secret values in text an executor logs; absent when it has none. */
   readonly redactText?: (text: string) => string;
+  /**
+   * Where the attempt's output and progress go while it runs (launcher live frames, coalesced
+   * per `live.intervalMs`); absent: nothing is streamed. Never delays the outcome.
+   */
+  readonly live?: LiveFeed;
 }
 
 /** One secret value to be written as a file into the task container. */
@@ -70,6 +76,8 @@ export interface ExecutionOutcome extends TaskOutput {
 /**
  * Runs attempts in containers. Contract:
  * - resolves with an outcome for anything the task did (exit, timeout, OOM, cancel via `signal`);
+ *   a cancel's outcome is CANCELLED with reason `cancelled: <reason>` (the abort reason's message)
+ *   and keeps the stdout/stderr the task printed up to then (as far as the isolation mode can);
  * - rejects only with `InfraError` when the engine failed (then nothing ran to completion and the
  *   caller may retry the attempt without counting it);
  * - never leaves the attempt's container behind.

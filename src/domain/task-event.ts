@@ -28,6 +28,12 @@ export interface TaskEvent {
   readonly labels: Readonly<Record<string, string>>;
   /** Producer clock, epoch milliseconds. */
   readonly createdAtMs: number;
+  /**
+   * Not before this epoch ms (producer clock); null or absent: at once. Schema v2. A worker that
+   * meets a task not yet due moves it to `berth.retry` with this time as its not-before header
+   * and commits its offset: it holds no slot and blocks neither its partition nor its commit.
+   */
+  readonly runAtMs?: number | null;
 }
 
 export interface CodeRef {

@@ -34,6 +34,10 @@ export interface TelemetryPort {
   ): void;
   taskRetried(stack: string): void;
   deadLettered(reason: string): void;
+  /** A task not due yet was moved to the retry topic to wait. Optional (older telemetry). */
+  taskDelayed?(): void;
+  /** A task record was dropped unrun by the idempotency memory. Optional (older telemetry). */
+  taskNotRun?(reason: 'duplicate' | 'finished'): void;
   containersReaped(count: number): void;
   infraError(component: 'kafka' | 'docker'): void;
   /**

@@ -23,6 +23,11 @@ export type OfferDecision =
 /** Where a consumer adapter hands records and assignment changes. */
 export interface RecordSink {
   offer(record: ConsumedRecord): OfferDecision;
+  /**
+   * A record passed over, not offered: its key waits behind a record that is not due, while due
+   * records after it are taken. It must hold its partition's commit back until it ran.
+   */
+  hold?(record: ConsumedRecord): void;
   /** The partitions of `topic` this member owns after a (re)join. */
   assigned(topic: string, partitions: readonly number[]): void;
 }

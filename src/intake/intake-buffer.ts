@@ -3,6 +3,8 @@ import type { ConsumedRecord, OfferDecision } from './consumed-record.js';
 /** Where buffered records are offered (the intake scheduler). */
 export interface RecordOfferee {
   offer(record: ConsumedRecord): OfferDecision;
+  /** A record passed over while due records behind it are offered (see `RecordSink.hold`). */
+  hold?(record: ConsumedRecord): void;
 }
 
 export interface IntakeBufferOptions {
@@ -150,7 +152,11 @@ export class IntakeBuffer {
     for (let i = q.head + 1; i < end; i++) {
       const r = q.records[i] as ConsumedRecord;
       const key = keyOf(r);
-      if (blocked.has(key)) continue;
+      if (blocked.has(key)) {
+        // Passed over for now: the sink must not let records taken after it commit past it.
+        this.opts.sink.hold?.(r);
+        continue;
+      }
       const decision = this.opts.sink.offer(r);
       if (decision.kind === 'full') return 'full';
       if (decision.kind === 'defer') {

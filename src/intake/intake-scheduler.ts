@@ -53,7 +53,12 @@ export class IntakeScheduler implements RecordSink {
   offer(record: ConsumedRecord): OfferDecision {
     if (!this.hasRoom) return { kind: 'full' };
     const due = this.opts.notBeforeMs?.(record) ?? null;
-    if (due !== null && due > this.now()) return { kind: 'defer', untilMs: due };
+    if (due !== null && due > this.now()) {
+      // The ledger holds the commit back at a waiting offset, so due records taken from behind
+      // it never move the commit past it; a re-delivery of a record already started is dropped.
+      const fresh = this.opts.ledger.deferred(record.topic, record.partition, BigInt(record.offset));
+      return fresh ? { kind: 'defer', untilMs: due } : { kind: 'accepted' };
+    }
     const ticket = this.opts.ledger.consumed(
       record.topic,
       record.partition,
@@ -66,6 +71,11 @@ export class IntakeScheduler implements RecordSink {
     this.opts.room.take(this.lane);
     if (this.queues.enqueue(task.queueKey, task)) this.opts.start(task);
     return { kind: 'accepted' };
+  }
+
+  /** A record passed over behind a waiting one: the ledger keeps its offset as waiting. */
+  hold(record: ConsumedRecord): void {
+    this.opts.ledger.deferred(record.topic, record.partition, BigInt(record.offset));
   }
 
   assigned(topic: string, partitions: readonly number[]): void {

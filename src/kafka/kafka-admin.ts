@@ -16,8 +16,8 @@ export interface BerthTopicsOptions {
 
 /**
  * The Berth topics with their configs: the tasks and retry topics of every priority lane, results,
- * metrics, dlq, code (compacted), control, schedules and schedule-ticks (compacted, one partition);
- * results and dlq kept long.
+ * metrics, dlq, code (compacted), control, progress, schedules and schedule-ticks (compacted, one
+ * partition); results and dlq kept long, progress 1 day.
  */
 export function berthTopicConfigs(prefix: string, opts: BerthTopicsOptions): ITopicConfig[] {
   const t = topicNames(prefix);
@@ -59,6 +59,13 @@ export function berthTopicConfigs(prefix: string, opts: BerthTopicsOptions): ITo
       ],
     },
     { topic: t.control, numPartitions: 1, replicationFactor: 1, configEntries: retention(DAY_MS) },
+    // Live output and progress: short-lived, a record holds at most the per-task budget.
+    {
+      topic: t.progress,
+      numPartitions: other,
+      replicationFactor: 1,
+      configEntries: [...retention(DAY_MS), { name: 'max.message.bytes', value: String(2 * 1024 * 1024) }],
+    },
     // One partition each: its owner in the schedulers group is the one scheduler (docs/schedules.md).
     { topic: t.schedules, numPartitions: 1, replicationFactor: 1, configEntries: compacted },
     { topic: t.scheduleTicks, numPartitions: 1, replicationFactor: 1, configEntries: compacted },

@@ -4,6 +4,10 @@ import { InfraError } from '../domain/infra-error.js';
 export interface TailRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
+  /** The record's timestamp, epoch ms. */
+  readonly timestampMs: number;
+  /** A header's value as UTF-8 (the first when repeated); null when absent. */
+  header(name: string): string | null;
 }
 
 interface Rewind {
@@ -27,6 +31,13 @@ export interface TailConsumerOptions {
    */
   readonly rewindMs?: number;
   readonly catchUpTimeoutMs?: number;
+  /**
+   * Fetch batching: the broker answers a fetch once it has `minBytes` (default 1) or after
+   * `maxWaitMs` (default 500). A follower of a busy topic that may lag a little (the idempotency
+   * memory) sets a larger `minBytes` so records arrive in fewer, larger fetches.
+   */
+  readonly minBytes?: number;
+  readonly maxWaitMs?: number;
   readonly log?: (line: string) => void;
   readonly now?: () => number;
 }
@@ -46,7 +57,8 @@ export class TailConsumer {
   constructor(private readonly opts: TailConsumerOptions) {
     this.consumer = opts.kafka.consumer({
       groupId: opts.groupId,
-      maxWaitTimeInMs: 500,
+      maxWaitTimeInMs: opts.maxWaitMs ?? 500,
+      minBytes: opts.minBytes ?? 1,
       retry: { retries: 10 },
     });
   }
@@ -63,7 +75,17 @@ export class TailConsumer {
           // seek applied, do not count).
           if (BigInt(message.offset) + 1n === this.pendingEnds.get(partition))
             this.pendingEnds.delete(partition);
-          this.opts.onRecord({ key: message.key, value: message.value });
+          const headers = message.headers;
+          this.opts.onRecord({
+            key: message.key,
+            value: message.value,
+            timestampMs: Number(message.timestamp),
+            header: (name) => {
+              const v = headers?.[name];
+              const first = Array.isArray(v) ? v[0] : v;
+              return first === undefined ? null : first.toString();
+            },
+          });
         },
       });
       // Seeks are applied on the next fetch of each assigned partition (this group's only member

@@ -27,6 +27,8 @@ export interface TopicNames {
   readonly code: string;
   /** Cancel requests. Key: task id. Value: Control. */
   readonly control: string;
+  /** Live output and progress of running tasks (best effort, 1 day). Key: task id. Value: TaskProgress. */
+  readonly progress: string;
   /** Compacted, one partition: schedules. Key: schedule name (tombstone deletes). Value: Schedule. */
   readonly schedules: string;
   /** Compacted, one partition: last tick fired per schedule. Key: schedule name. Value: ScheduleTick. */
@@ -46,6 +48,7 @@ export function topicNames(prefix = 'berth'): TopicNames {
     retryLow: `${prefix}.retry.low`,
     code: `${prefix}.code`,
     control: `${prefix}.control`,
+    progress: `${prefix}.progress`,
     schedules: `${prefix}.schedules`,
     scheduleTicks: `${prefix}.schedule-ticks`,
   });
@@ -88,6 +91,17 @@ export const HEADERS = Object.freeze({
   tracestate: 'tracestate',
   /** On berth.retry: epoch ms before which the event must not run. */
   notBefore: 'berth-not-before-ms',
+  /**
+   * On berth.retry, for a delayed task moved there: `topic/partition@offset` of the record it was
+   * submitted as (its identity for the idempotency memory).
+   */
+  origin: 'berth-origin',
+  /**
+   * On berth.results: the result's attempt and `topic/partition@offset` of the record it answers,
+   * so a follower that only needs these (the idempotency memory) does not decode the value.
+   */
+  resultAttempt: 'berth-attempt',
+  resultSource: 'berth-source',
   /** On berth.dlq: why the event was dead-lettered. */
   dlqReason: 'berth-dlq-reason',
   dlqSourceTopic: 'berth-dlq-source-topic',

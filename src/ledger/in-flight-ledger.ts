@@ -68,6 +68,16 @@ export class InFlightLedger {
     return p.consumed(offset, atMs) ? { topic, partition, offset, epoch: p.epoch } : null;
   }
 
+  /**
+   * Records an offset whose record is not due yet (berth.retry), or was passed over because its
+   * key waits behind such a record: the partition's commit waits for it until it started and
+   * finished. False when it is a re-delivery of an offset already started (drop it).
+   */
+  deferred(topic: string, partition: number, offset: bigint): boolean {
+    this.assign(topic, partition);
+    return (this.partitions.get(slot(topic, partition)) as PartitionLedger).deferred(offset);
+  }
+
   /** Marks a ticket finished (its outcome is acked); false for a stale or unknown ticket. */
   finished(ticket: LedgerTicket): boolean {
     const p = this.partitions.get(slot(ticket.topic, ticket.partition));

@@ -11,6 +11,8 @@ export const METRIC = {
   taskOverheadSeconds: 'berth_task_overhead_seconds',
   taskRetries: 'berth_task_retries_total',
   dlq: 'berth_dlq_total',
+  tasksDelayed: 'berth_tasks_delayed_total',
+  tasksNotRun: 'berth_tasks_not_run_total',
   containersReaped: 'berth_containers_reaped_total',
   infraErrors: 'berth_infra_errors_total',
   slots: 'berth_slots',

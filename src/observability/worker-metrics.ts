@@ -60,6 +60,18 @@ export class WorkerMetrics {
     `Messages sent to the dead-letter topic, by reason category (${DLQ_REASONS.join(', ')}).`,
     ['reason'],
   );
+  readonly delayed = counter(
+    this.registry,
+    METRIC.tasksDelayed,
+    'Tasks not due yet moved to the retry topic to wait for their run-at time.',
+    [],
+  );
+  readonly notRun = counter(
+    this.registry,
+    METRIC.tasksNotRun,
+    'Task records dropped unrun by the idempotency memory (duplicate: another record had the id; finished: its result was published).',
+    ['reason'],
+  );
   readonly containersReaped = counter(
     this.registry,
     METRIC.containersReaped,
@@ -136,6 +148,7 @@ export class WorkerMetrics {
     this.containersReaped.inc(0);
     for (const component of ['kafka', 'docker']) this.infraErrors.inc({ component }, 0);
     for (const reason of DLQ_REASONS) this.dlq.inc({ reason }, 0);
+    for (const reason of ['duplicate', 'finished']) this.notRun.inc({ reason }, 0);
   }
 }
 

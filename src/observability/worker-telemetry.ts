@@ -61,6 +61,14 @@ export class WorkerTelemetry implements TelemetryPort {
     this.#metrics.dlq.inc({ reason: dlqReasonCategory(reason) });
   }
 
+  taskDelayed(): void {
+    this.#metrics.delayed.inc();
+  }
+
+  taskNotRun(reason: 'duplicate' | 'finished'): void {
+    this.#metrics.notRun.inc({ reason });
+  }
+
   containersReaped(count: number): void {
     if (Number.isFinite(count) && count > 0) this.#metrics.containersReaped.inc(count);
   }

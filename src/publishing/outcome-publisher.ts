@@ -86,11 +86,20 @@ export class OutcomePublisher {
       result.reason !== null && result.reason.length > REASON_MAX_CHARS
         ? { ...result, reason: capReason(result.reason) }
         : result;
+    const withSource = {
+      ...headers,
+      [HEADERS.resultAttempt]: String(result.attempt),
+      [HEADERS.resultSource]: `${result.sourceTopic}/${result.sourcePartition}@${result.sourceOffset}`,
+    };
     // Smaller shapes are built only when the broker refused the previous one (rare).
     const shapes = [() => capped, () => slimResult(capped), () => minimalResult(capped)];
     for (const [i, shape] of shapes.entries()) {
       try {
-        await this.send(topic, { key: result.id, value: this.opts.resultCodec.encode(shape()), headers });
+        await this.send(topic, {
+          key: result.id,
+          value: this.opts.resultCodec.encode(shape()),
+          headers: withSource,
+        });
         return;
       } catch (err) {
         if (!(err instanceof RecordTooLargeError) || i === shapes.length - 1) throw err;

@@ -1,6 +1,7 @@
 import type { Codec } from '../codecs/codec.js';
 import type { ExecutionOutcome, ExecutorPort } from '../domain/executor-port.js';
 import { InfraError } from '../domain/infra-error.js';
+import type { AttemptFeed, LiveFeed, LiveFeedPort } from '../domain/live-feed.js';
 import type { TaskEvent } from '../domain/task-event.js';
 import type { TaskResult } from '../domain/task-result.js';
 import type { TaskSpan, TelemetryPort } from '../domain/telemetry-port.js';
@@ -8,6 +9,7 @@ import type { ExecutionPlan } from '../execution/execution-plan.js';
 import type { ExecutionPlanner } from '../execution/execution-planner.js';
 import type { HeldTask } from '../intake/held-task.js';
 import { HEADERS } from '../kafka/topic-names.js';
+import type { RecentTaskIds } from '../ledger/recent-task-ids.js';
 import { decodeFailureReason } from '../observability/dlq-reason.js';
 import { ATTR } from '../observability/span-names.js';
 import type { AttemptContext } from '../publishing/attempt-context.js';
@@ -31,6 +33,8 @@ export interface TaskRunnerDeps {
   readonly executor: ExecutorPort;
   readonly publisher: OutcomePublisher;
   readonly cancels: CancelRegistry;
+  /** Live output and progress of running attempts (best effort); absent: none published. */
+  readonly progress?: LiveFeedPort;
   readonly telemetry: TelemetryPort;
   readonly counters: WorkerCounters;
   readonly payloadCapBytes: number;
@@ -47,6 +51,11 @@ export interface TaskRunnerDeps {
    * the process was stopped for longer than its session). Absent: always owned (unit tests).
    */
   readonly owns?: (task: HeldTask) => Promise<boolean>;
+  /**
+   * The idempotency memory: a record whose id (and attempt) another record carried within its
+   * window is neither run nor published. Absent: every record runs.
+   */
+  readonly ids?: RecentTaskIds;
 }
 
 /** Room for the event envelope around a payload at the cap before a record counts as oversized. */
@@ -91,7 +100,10 @@ export class TaskRunner {
     });
     try {
       if (!decoded.ok) return await this.deadLetterOnly(task, decoded.reason, span);
-      return await this.runEvent(task, decoded.event, span);
+      if (!this.admitted(task, decoded.event, span)) return true;
+      const acked = await this.runEvent(task, decoded.event, span);
+      if (!acked) this.d.ids?.release(decoded.event.id, positionOf(task));
+      return acked;
     } catch (err) {
       if (this.d.shutdown.aborted || (err instanceof TaskAbort && err.kind === 'shutdown')) {
         span.end('KILLED', 'worker stopped before the outcome was acknowledged');
@@ -105,6 +117,27 @@ export class TaskRunner {
       );
       return await this.deadLetterOnly(task, `other: worker failed to finish the task: ${why}`, span);
     }
+  }
+
+  /**
+   * Asks the idempotency memory whether this record runs. A duplicate (another record carried the
+   * id within the window) or a re-delivery of a finished record is dropped: nothing is published
+   * for it and its offset is committed like a finished task's.
+   */
+  private admitted(task: HeldTask, event: TaskEvent, span: TaskSpan): boolean {
+    if (this.d.ids === undefined) return true;
+    const position = positionOf(task);
+    const origin = task.record.headers[HEADERS.origin] ?? position;
+    const admission = this.d.ids.admit(event.id, event.attempt, position, origin);
+    if (admission.kind === 'run') return true;
+    const why =
+      admission.kind === 'duplicate'
+        ? `duplicate of task id ${event.id} submitted at ${admission.first}`
+        : `re-delivery of task ${event.id} whose result is already published`;
+    this.d.log?.(`task at ${position} not run: ${why}`);
+    this.d.telemetry.taskNotRun?.(admission.kind);
+    span.end('REJECTED', `not run: ${why}`);
+    return false;
   }
 
   private async decode(task: HeldTask): Promise<Decoded> {
@@ -194,6 +227,7 @@ export class TaskRunner {
       const cancelled = this.d.cancels.cancelReason(event.id);
       if (cancelled !== null)
         return await this.finishWithout(task, ctx, 'CANCELLED', `cancelled before start: ${cancelled}`, span);
+      if (event.runAtMs != null && event.runAtMs > this.now()) return await this.delay(task, event, span);
       // Planning reads the code topic (Kafka) and the local images; retry it at Kafka's pace.
       const planned = await this.infraRetry(() => this.d.planner.plan(event), controller.signal, 'kafka');
       if (!planned.ok) {
@@ -219,6 +253,26 @@ export class TaskRunner {
     }
   }
 
+  /**
+   * A task not due yet moves to berth.retry, unchanged, with its run-at time as the not-before
+   * header and its origin: once that record is acknowledged this one is finished (its offset
+   * commits), so the task holds no slot and its partition goes on. The retry consumer starts it
+   * when due (`IntakeBuffer` wakes at that time); the state lives on Kafka, so a restart keeps it.
+   */
+  private async delay(task: HeldTask, event: TaskEvent, span: TaskSpan): Promise<boolean> {
+    if (await this.withheld(task, span)) return false;
+    const position = positionOf(task);
+    const origin = task.record.headers[HEADERS.origin] ?? position;
+    await this.d.publisher.publishRetry(task.record.key, event, event.runAtMs as number, {
+      ...traceHeaders(task),
+      [HEADERS.origin]: origin,
+    });
+    this.d.ids?.moved(event.id, position);
+    this.d.telemetry.taskDelayed?.();
+    span.end('RETRY', `delayed until ${new Date(event.runAtMs as number).toISOString()}`);
+    return true;
+  }
+
   private async runPlanned(
     task: HeldTask,
     ctx: AttemptContext,
@@ -237,6 +291,7 @@ export class TaskRunner {
       ? noop
       : await this.d.packages.acquire(plan.codeName ?? '', plan.maxConcurrency, waitSignal);
     let lease: SlotLease | null = null;
+    let feed: AttemptFeed | null = null;
     try {
       if (!functionMode)
         lease = await this.d.slots.acquire(plan.request.memoryBytes, plan.priority, waitSignal);
@@ -245,8 +300,11 @@ export class TaskRunner {
       span.setAttributes({ [ATTR.stack]: plan.stack, [ATTR.taskAttempt]: ctx.event.attempt });
       // Secret values are replaced before the outcome goes anywhere (result, retry reason, span).
       const redactor = plan.redactor;
+      // Live output passes the redactor too; the feed publishes without ever awaiting Kafka.
+      feed = this.d.progress?.open(ctx.event.id, ctx.event.attempt) ?? null;
+      const request = feed === null ? plan.request : { ...plan.request, live: redactedFeed(feed, redactor) };
       const outcome = await this.infraRetry(
-        executeWithLossLimit(this.d.executor, plan.request, signal, () => this.now()),
+        executeWithLossLimit(this.d.executor, request, signal, () => this.now()),
         signal,
         'docker',
         redactor,
@@ -256,6 +314,8 @@ export class TaskRunner {
           throw redactor?.error(err) ?? err;
         },
       );
+      feed?.close();
+      feed = null;
       // The executor reports when the task process started: the run phase begins there.
       if (outcome.startedAtMs !== null) span.phase('run', outcome.startedAtMs);
       lease?.release();
@@ -270,6 +330,7 @@ export class TaskRunner {
       await this.publishOutcome(task, ctx, plan, outcome, grantedAtMs, span);
       return true;
     } finally {
+      feed?.close();
       lease?.release();
       releasePackage();
     }
@@ -328,6 +389,12 @@ export class TaskRunner {
   private async publishFinal(result: TaskResult, span: TaskSpan, consumedAtMs: number): Promise<void> {
     span.phase('publish');
     await this.d.publisher.publishResult(result);
+    this.d.ids?.resultSeen(
+      result.id,
+      result.attempt,
+      `${result.sourceTopic}/${result.sourcePartition}@${result.sourceOffset}`,
+      this.now(),
+    );
     this.d.counters.count(result.status);
     this.d.telemetry.taskFinished(result.stack ?? 'unknown', result.status, {
       queueWait: result.queueWaitMs / 1000,
@@ -384,6 +451,11 @@ export class TaskRunner {
 
 function noop(): void {}
 
+/** `topic/partition@offset` of the record that carries the task (as results report it). */
+function positionOf(task: HeldTask): string {
+  return `${task.record.topic}/${task.record.partition}@${task.record.offset}`;
+}
+
 function traceHeaders(task: HeldTask): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of [HEADERS.traceparent, HEADERS.tracestate]) {
@@ -391,4 +463,17 @@ function traceHeaders(task: HeldTask): Record<string, string> {
     if (v !== undefined) out[name] = v;
   }
   return out;
+}
+
+/**
+ * The feed an executor writes to: output goes through the task's secret redactor (as the result
+ * does) before it reaches the attempt's feed.
+ */
+function redactedFeed(feed: AttemptFeed, redactor: SecretRedactor | null | undefined): LiveFeed {
+  if (redactor === undefined || redactor === null) return feed;
+  return {
+    intervalMs: feed.intervalMs,
+    output: (stream, data) => feed.output(stream, redactor.bytes(data)),
+    progress: (percent, message) => feed.progress(percent, redactor.text(message)),
+  };
 }

@@ -11,6 +11,8 @@ import { RecordProducer } from '../kafka/record-producer.js';
 import { TaskConsumer } from '../kafka/task-consumer.js';
 import { HEADERS, laneGroupId, laneTopics, type TopicNames, topicNames } from '../kafka/topic-names.js';
 import { InFlightLedger } from '../ledger/in-flight-ledger.js';
+import { RecentTaskIds } from '../ledger/recent-task-ids.js';
+import { ProgressService } from '../progress/progress-service.js';
 import { OutcomePublisher } from '../publishing/outcome-publisher.js';
 import { RecordBatcher } from '../publishing/record-batcher.js';
 import { sleep, withRetry } from '../resilience/retry.js';
@@ -21,6 +23,7 @@ import { CancelRegistry, TaskAbort } from './cancel-registry.js';
 import { CommitScheduler } from './commit-scheduler.js';
 import { ContainerUpkeep } from './container-upkeep.js';
 import { PeerFollowers } from './peer-followers.js';
+import { ResultFollower } from './result-follower.js';
 import { StatsReporter } from './stats-reporter.js';
 import { TaskRunner } from './task-runner.js';
 import { WorkerCounters } from './worker-counters.js';
@@ -79,6 +82,11 @@ export class Worker {
   private readonly lagProbe: LagProbe;
   private readonly stats: StatsReporter;
   private readonly upkeep: ContainerUpkeep;
+  /** Live output and progress to the progress topic; null when `progressIntervalMs` is 0. */
+  private readonly progress: ProgressService | null;
+  /** The idempotency memory and what rebuilds it from berth.results; null when switched off. */
+  private readonly ids: RecentTaskIds | null;
+  private readonly results: ResultFollower | null;
   private closing: Promise<void> | null = null;
   private readonly fatalListeners: ((err: Error) => void)[] = [];
 
@@ -96,6 +104,31 @@ export class Worker {
     this.cancels = new CancelRegistry(c.cancelMemoryMs);
     this.producer = new RecordProducer(d.kafka);
     this.lagProbe = new LagProbe(d.kafka);
+    this.progress =
+      c.progressIntervalMs > 0
+        ? new ProgressService({
+            kafka: d.kafka,
+            topic: this.topics.progress,
+            workerId: c.workerId,
+            intervalMs: c.progressIntervalMs,
+            maxBytesPerTask: c.progressMaxBytesPerTask,
+            log: d.log,
+          })
+        : null;
+    const windowMs = c.idempotencyWindowMs;
+    this.ids = windowMs > 0 ? new RecentTaskIds({ windowMs, maxIds: c.idempotencyMaxIds }) : null;
+    this.results =
+      this.ids === null
+        ? null
+        : new ResultFollower({
+            kafka: d.kafka,
+            resultsTopic: this.topics.results,
+            groupId: `${c.topicPrefix}-result-ids-${c.workerId}`,
+            codec: d.codecs.result,
+            ids: this.ids,
+            windowMs,
+            log: d.log,
+          });
     const runner = this.createRunner();
     this.tasks = new WorkerTasks(runner, (line) => d.log(line));
     const notBeforeMs = (r: ConsumedRecord): number | null => {
@@ -210,6 +243,7 @@ export class Worker {
       executor: this.d.executor,
       publisher,
       cancels: this.cancels,
+      ...(this.progress ? { progress: this.progress.port } : {}),
       telemetry,
       counters: this.counters,
       payloadCapBytes: c.payloadCapBytes,
@@ -218,6 +252,7 @@ export class Worker {
       shutdown: this.shutdownCtl.signal,
       log: this.d.log,
       owns: (task) => this.owns(task),
+      ...(this.ids === null ? {} : { ids: this.ids }),
     });
   }
 
@@ -285,6 +320,8 @@ export class Worker {
     await this.upkeep.start();
     if (this.d.code.start) await withRetry(() => this.d.code.start?.() ?? Promise.resolve(), retry);
     await withRetry(() => this.peers.start(), retry);
+    // The idempotency memory is rebuilt from berth.results before the first task is taken.
+    if (this.results) await withRetry(() => this.results?.start() ?? Promise.resolve(), retry);
     await Promise.all(this.consumers.map((lc) => withRetry(() => lc.consumer.start(), retry)));
     this.stateValue = 'RUNNING';
     this.stats.start(this.d.config.statsIntervalMs);
@@ -345,11 +382,13 @@ export class Worker {
     await Promise.all([
       ...this.consumers.map((lc) => lc.consumer.stop()),
       this.peers.stop(),
+      this.results?.stop(),
       servicesStopped,
     ]);
     this.stateValue = 'STOPPED';
     await this.stats.publish(false);
     await this.producer.disconnect();
+    await this.progress?.close();
     await this.lagProbe.close();
     await this.d.code.close?.().catch(() => undefined);
     await this.d.reaper?.stop().catch(() => undefined);

@@ -41,7 +41,7 @@ func (b *cappedBuffer) Snapshot() ([]byte, int64, bool) {
 }
 
 // drain copies r into b until EOF or error, then signals done.
-func drain(r io.Reader, b *cappedBuffer, done chan<- struct{}) {
+func drain(r io.Reader, b io.Writer, done chan<- struct{}) {
 	buf := make([]byte, 32*1024)
 	for {
 		n, err := r.Read(buf)

@@ -82,7 +82,8 @@ func valueReply(kind, value string) fakeReply {
 
 // run executes one fake call. Commands: string|bytes|json:V (that value), null, error:MSG,
 // print:OUT|ERR, late:OUT (OUT written after the marker), sleep:MS, crash, close-replies,
-// counter (per-runtime count), pid, ctx, env, big:N, tmp-write, tmp-list, rm:FILE, garbage.
+// counter (per-runtime count), pid, ctx, env, big:N, tmp-write, tmp-list, rm:FILE, garbage,
+// progress:P1,P2 (progress lines).
 func (s *fakeState) run(f []string, payload, marker string) fakeReply {
 	cmd, arg, _ := strings.Cut(payload, ":")
 	switch cmd {
@@ -136,6 +137,12 @@ func (s *fakeState) run(f []string, payload, marker string) fakeReply {
 		_ = os.Remove(arg)
 	case "garbage":
 		return fakeReply{line: "what is this\n"}
+	case "progress": // progress:PCT,PCT,...: one P line each, 100 ms apart, then a bad one
+		for _, pct := range strings.Split(arg, ",") {
+			os.NewFile(4, "replies").WriteString("P\t" + pct + "\t" + b64("at "+pct) + "\n")
+			time.Sleep(100 * time.Millisecond)
+		}
+		os.NewFile(4, "replies").WriteString("P\tnot-a-number\t\n")
 	}
 	return fakeReply{line: "R\tnull\t\n"}
 }

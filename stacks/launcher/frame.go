@@ -23,6 +23,8 @@ type TaskFrame struct {
 	KeepAlive bool
 	// ReuseCode: keep /task/code from the previous task of this container (codeTar ignored).
 	ReuseCode bool
+	// LiveIntervalMs > 0: stream output and progress as live frames, at most one per interval.
+	LiveIntervalMs int64
 }
 
 type rawFrame struct {
@@ -38,6 +40,7 @@ type rawFrame struct {
 	OutputCapBytes *int64            `json:"outputCapBytes"`
 	KeepAlive      bool              `json:"keepAlive"`
 	ReuseCode      bool              `json:"reuseCode"`
+	LiveIntervalMs int64             `json:"liveIntervalMs"`
 }
 
 // ParseFrame decodes and validates a task frame. Unknown fields are ignored so that newer
@@ -70,7 +73,7 @@ func ParseFrame(line []byte) (*TaskFrame, error) {
 		TaskID: *raw.TaskID, Attempt: *raw.Attempt, Command: raw.Command, Env: raw.Env,
 		TimeoutMs: *raw.TimeoutMs, StdoutCapBytes: *raw.StdoutCapBytes,
 		StderrCapBytes: *raw.StderrCapBytes, OutputCapBytes: *raw.OutputCapBytes,
-		KeepAlive: raw.KeepAlive, ReuseCode: raw.ReuseCode,
+		KeepAlive: raw.KeepAlive, ReuseCode: raw.ReuseCode, LiveIntervalMs: raw.LiveIntervalMs,
 	}
 	var err error
 	if raw.PayloadB64 != nil {
@@ -105,6 +108,7 @@ type ResultFrame struct {
 	ExitCode         *int     `json:"exitCode"`
 	Signal           *string  `json:"signal"`
 	TimedOut         bool     `json:"timedOut"`
+	Cancelled        bool     `json:"cancelled"`
 	OomKilled        bool     `json:"oomKilled"`
 	SpawnError       *string  `json:"spawnError"`
 	StdoutB64        string   `json:"stdoutB64"`

@@ -64,6 +64,12 @@ func (r *functionRun) call(c *CallFrame) (res *CallResult, replace bool) {
 	default:
 	}
 	rt := r.rt
+	feed := newLiveFeed(r.out.send, c.TaskID, r.frame.LiveIntervalMs, 0, 0) // progress only
+	r.feed.Store(feed)
+	defer func() {
+		r.feed.Store(nil)
+		feed.stop() // before the caller sends the result frame
+	}()
 	marker, markerHex := r.markers.next()
 	rt.stdout.expect(marker)
 	rt.stderr.expect(marker)

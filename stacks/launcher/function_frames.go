@@ -16,6 +16,8 @@ type FunctionFrame struct {
 	StdoutCapBytes int64
 	StderrCapBytes int64
 	LoadTimeoutMs  int64
+	// LiveIntervalMs > 0: forward each call's progress as live frames, at most one per interval.
+	LiveIntervalMs int64
 }
 
 // CallFrame is one queued call. The payload stays base64: it goes to the runtime as it came.
@@ -43,6 +45,7 @@ type inboundFrame struct {
 	Labels         map[string]string `json:"labels"`
 	TimeoutMs      *int64            `json:"timeoutMs"`
 	DeadlineMs     *int64            `json:"deadlineMs"`
+	LiveIntervalMs int64             `json:"liveIntervalMs"`
 }
 
 // isFunctionFrame reports whether a first frame asks for function mode ("type":"function").
@@ -73,6 +76,7 @@ func ParseFunctionFrame(line []byte) (*FunctionFrame, error) {
 	f := &FunctionFrame{
 		Handler: *raw.Handler, Env: raw.Env, LoadTimeoutMs: *raw.LoadTimeoutMs,
 		StdoutCapBytes: *raw.StdoutCapBytes, StderrCapBytes: *raw.StderrCapBytes,
+		LiveIntervalMs: raw.LiveIntervalMs,
 	}
 	if raw.CodeTarB64 != nil {
 		var err error

@@ -29,6 +29,7 @@ type fnOptions struct {
 	stdoutCap   int64
 	stderrCap   int64
 	env         map[string]string
+	liveMs      int64
 }
 
 func startFunctions(t *testing.T, o fnOptions) *fnHarness {
@@ -59,6 +60,7 @@ func startFunctions(t *testing.T, o fnOptions) *fnHarness {
 	first, _ := json.Marshal(map[string]any{
 		"type": "function", "handler": o.handler, "codeTarB64": code, "env": env,
 		"stdoutCapBytes": o.stdoutCap, "stderrCapBytes": o.stderrCap, "loadTimeoutMs": o.loadTimeout,
+		"liveIntervalMs": o.liveMs,
 	})
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 )
 
@@ -41,6 +42,8 @@ type functionRun struct {
 	markers     markerSource
 	callTimer   *time.Timer
 	markerTimer *time.Timer
+	// feed is the running call's live feed (nil between calls or when live frames are off).
+	feed atomic.Pointer[liveFeed]
 }
 
 // Run serves a session whose first frame (already read from in) is the function frame.
@@ -121,7 +124,8 @@ func (r *functionRun) load() bool {
 		r.out.send(loadError(errNoRuntime.Error(), nil))
 		return false
 	}
-	rt, err := startRuntime(r.RuntimePath, filepath.Join(r.TaskDir, "code"), r.env, r.frame.StdoutCapBytes, r.frame.StderrCapBytes)
+	rt, err := startRuntime(r.RuntimePath, filepath.Join(r.TaskDir, "code"), r.env, r.frame.StdoutCapBytes, r.frame.StderrCapBytes,
+		func(p LiveProgress) { r.feed.Load().report(p) })
 	if err != nil {
 		r.out.send(loadError("cannot start the runtime: "+err.Error(), nil))
 		return false

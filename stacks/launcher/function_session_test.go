@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -277,5 +278,39 @@ func TestServeEntersFunctionModeOnlyOnAFunctionFirstFrame(t *testing.T) {
 	frames = runSessionWith(t, taskLine(t, "echo task", nil), func(first []byte) { got = string(first) })
 	if got != "" || len(results(frames)) != 1 {
 		t.Fatalf("a task frame must run as a task: %v", frames)
+	}
+}
+
+func TestFunctionProgressBecomesLiveFramesOfItsCall(t *testing.T) {
+	h := startFunctions(t, fnOptions{liveMs: 30})
+	h.expectLoaded()
+	h.call("p1", "progress:10,50,90", 5000)
+	var pcts []float64
+	for {
+		f := h.next()
+		if f["type"] == "result" {
+			if f["taskId"] != "p1" || f["status"] != "ok" {
+				t.Fatalf("result %v", f)
+			}
+			break
+		}
+		if f["type"] != "live" || f["taskId"] != "p1" {
+			t.Fatalf("unexpected frame %v", f)
+		}
+		p := f["progress"].(map[string]any)
+		pcts = append(pcts, p["pct"].(float64))
+		if p["msg"] != fmt.Sprintf("at %g", p["pct"]) {
+			t.Fatalf("progress %v", p)
+		}
+	}
+	if len(pcts) != 3 || pcts[0] != 10 || pcts[2] != 90 {
+		t.Fatalf("progress seen %v", pcts)
+	}
+	// Without a live interval the same call streams nothing.
+	h2 := startFunctions(t, fnOptions{})
+	h2.expectLoaded()
+	h2.call("p2", "progress:10", 5000)
+	if f := h2.next(); f["type"] != "result" {
+		t.Fatalf("want only the result, got %v", f)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -21,7 +22,10 @@ const taskDir = "/task"
 func main() {
 	shieldFromSignals()
 	out := bufio.NewWriter(os.Stdout)
+	var mu sync.Mutex // live frames come from timer goroutines
 	emit := func(v any) {
+		mu.Lock()
+		defer mu.Unlock()
 		line, err := json.Marshal(v)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "berth-launcher: cannot encode frame: %v\n", err)
@@ -102,6 +106,7 @@ func runTaskLine(line []byte, emit func(any), dir string) (*ResultFrame, *TaskFr
 	r := &Runner{
 		TaskDir: dir,
 		Now:     time.Now,
+		Emit:    emit,
 		Started: func(atMs int64) {
 			emit(map[string]any{"type": "started", "atMs": atMs})
 		},

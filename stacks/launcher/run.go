@@ -4,11 +4,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -17,10 +19,15 @@ import (
 // that left the group could otherwise hold the pipes open forever).
 const pipeDrainWait = 2 * time.Second
 
-// Runner runs one task frame in TaskDir. Started is called once the process runs.
+// progressFd is the descriptor a task writes progress lines on (exported as BERTH_PROGRESS_FD).
+const progressFd = 3
+
+// Runner runs one task frame in TaskDir. Started is called once the process runs; Emit (when
+// set) receives the live frames of a frame with liveIntervalMs.
 type Runner struct {
 	TaskDir string
 	Started func(atMs int64)
+	Emit    func(any)
 	Now     func() time.Time
 }
 
@@ -59,6 +66,7 @@ func (r *Runner) environment(f *TaskFrame) []string {
 		{"HOME", "/tmp"},
 		{"TASK_DIR", r.TaskDir},
 		{"TASK_OUT", filepath.Join(r.TaskDir, "out")},
+		{"BERTH_PROGRESS_FD", strconv.Itoa(progressFd)},
 	})
 }
 
@@ -118,37 +126,49 @@ func (r *Runner) Run(f *TaskFrame) *ResultFrame {
 func (r *Runner) spawn(f *TaskFrame, bin string, env []string, codeDir string) *ResultFrame {
 	outR, outW, err1 := os.Pipe()
 	errR, errW, err2 := os.Pipe()
-	if err := errors.Join(err1, err2); err != nil {
+	progR, progW, err3 := os.Pipe()
+	if err := errors.Join(err1, err2, err3); err != nil {
+		closeAll(outR, outW, errR, errW, progR, progW)
 		return spawnErrorResult(fmt.Sprintf("cannot create pipes: %v", err), nowMs(r.Now()))
 	}
-	cmd := &exec.Cmd{Path: bin, Args: f.Command, Env: env, Dir: codeDir, Stdout: outW, Stderr: errW}
+	cmd := &exec.Cmd{Path: bin, Args: f.Command, Env: env, Dir: codeDir, Stdout: outW, Stderr: errW,
+		ExtraFiles: []*os.File{progW}} // fd 3 = progressFd
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	oomBefore := oomKillCount()
 	startErr := cmd.Start()
-	outW.Close()
-	errW.Close()
+	closeAll(outW, errW, progW)
 	if startErr != nil {
-		outR.Close()
-		errR.Close()
+		closeAll(outR, errR, progR)
 		return spawnErrorResult(startErr.Error(), nowMs(r.Now()))
 	}
 	started := nowMs(r.Now())
 	if r.Started != nil {
 		r.Started(started)
 	}
+	feed := newLiveFeed(r.Emit, "", f.LiveIntervalMs, f.StdoutCapBytes, f.StderrCapBytes)
 	stdout, stderr := newCappedBuffer(f.StdoutCapBytes), newCappedBuffer(f.StderrCapBytes)
-	outDone, errDone := make(chan struct{}), make(chan struct{})
-	go drain(outR, stdout, outDone)
-	go drain(errR, stderr, errDone)
+	outDone, errDone, progDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go drain(outR, io.MultiWriter(stdout, feedWriter(feed.writeStdout)), outDone)
+	go drain(errR, io.MultiWriter(stderr, feedWriter(feed.writeStderr)), errDone)
+	go readProgress(progR, feed.report, progDone)
 
+	var cancelled atomic.Bool
+	cancel := func() {
+		cancelled.Store(true)
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	cancelHook.Store(&cancel)
 	timedOut := waitWithTimeout(cmd, time.Duration(f.TimeoutMs)*time.Millisecond)
+	cancelHook.Store(nil)
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the task ends with its main process
 	waitDrained(pipeDrainWait, outDone, errDone)
-	outR.Close()
-	errR.Close()
+	feed.stop() // no live frame after this point: the result frame follows
+	closeAll(outR, errR, progR)
+	<-progDone
 	finished := nowMs(r.Now())
 
-	res := &ResultFrame{Type: "result", TimedOut: timedOut, StartedAtMs: started, FinishedAtMs: finished}
+	res := &ResultFrame{Type: "result", TimedOut: timedOut, Cancelled: cancelled.Load() && !timedOut,
+		StartedAtMs: started, FinishedAtMs: finished}
 	setExit(res, cmd.ProcessState)
 	fillStream(stdout, &res.StdoutB64, &res.StdoutBytes, &res.StdoutTruncated)
 	fillStream(stderr, &res.StderrB64, &res.StderrBytes, &res.StderrTruncated)

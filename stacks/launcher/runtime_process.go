@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -29,10 +30,14 @@ type runtimeProcess struct {
 	stopped   chan struct{} // closed by close(): nobody reads replies any more
 	closeOnce sync.Once
 	callBuf   []byte
+	// progress receives the runtime's `P` lines (progress of the running call); they never
+	// reach replies.
+	progress func(LiveProgress)
 }
 
 // startRuntime starts path in dir with env. stdoutCap/stderrCap cap each call's segments.
-func startRuntime(path, dir string, env []string, stdoutCap, stderrCap int64) (*runtimeProcess, error) {
+// progress (may be nil) receives the progress lines the runtime writes on fd 4.
+func startRuntime(path, dir string, env []string, stdoutCap, stderrCap int64, progress func(LiveProgress)) (*runtimeProcess, error) {
 	var pipes [8]*os.File // callsR, callsW, repliesR, repliesW, outR, outW, errR, errW
 	for i := 0; i < len(pipes); i += 2 {
 		r, w, err := os.Pipe()
@@ -53,7 +58,7 @@ func startRuntime(path, dir string, env []string, stdoutCap, stderrCap int64) (*
 		cmd: cmd, calls: callsW, replies: make(chan []byte, 16),
 		stdout: newStreamSplitter(stdoutCap, false), stderr: newStreamSplitter(stderrCap, true),
 		exited: make(chan struct{}), stopped: make(chan struct{}), oomBefore: oomKillCount(),
-		readEnds: []*os.File{repliesR, outR, errR},
+		readEnds: []*os.File{repliesR, outR, errR}, progress: progress,
 	}
 	err := cmd.Start()
 	closeAll(callsR, repliesW, outW, errW) // the child's ends
@@ -84,6 +89,10 @@ func (p *runtimeProcess) readReplies(r *os.File) {
 	br := bufio.NewReaderSize(r, 64*1024)
 	for {
 		line, err := br.ReadBytes('\n')
+		if err == nil && len(line) > 2 && line[0] == 'P' && line[1] == '\t' {
+			p.onProgressLine(line)
+			continue
+		}
 		if len(line) > 0 && err == nil {
 			select {
 			case p.replies <- line:
@@ -95,6 +104,18 @@ func (p *runtimeProcess) readReplies(r *os.File) {
 			close(p.replies)
 			return
 		}
+	}
+}
+
+// onProgressLine passes a valid `P\t<pct>\t<b64 msg>\n` line on; malformed ones are dropped
+// (progress is best effort and never breaks a call).
+func (p *runtimeProcess) onProgressLine(line []byte) {
+	fields := bytes.Split(bytes.TrimSuffix(line, []byte{'\n'}), []byte{'\t'})
+	if len(fields) != 3 || p.progress == nil {
+		return
+	}
+	if lp, ok := parseProgressReply(fields[1], fields[2]); ok {
+		p.progress(lp)
 	}
 }
 

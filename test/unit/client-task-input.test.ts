@@ -39,6 +39,22 @@ describe('toTaskEvent', () => {
     expect(Buffer.from(toTaskEvent({ code: 'x', payload: { a: [1] } }).payload).toString()).toBe('{"a":[1]}');
   });
 
+  it('delayMs and runAt set runAtMs; neither leaves it null; both, or bad values, are refused', () => {
+    expect(toTaskEvent({ code: 'x', delayMs: 600_000 }, 1000).runAtMs).toBe(601_000);
+    expect(toTaskEvent({ code: 'x', runAt: new Date(Date.UTC(2026, 11, 1, 9)) }, 1000).runAtMs).toBe(
+      Date.UTC(2026, 11, 1, 9),
+    );
+    expect(toTaskEvent({ code: 'x', runAt: 5000 }, 1000).runAtMs).toBe(5000);
+    expect('runAtMs' in toTaskEvent({ code: 'x' }, 1000)).toBe(false);
+    expect(() => toTaskEvent({ code: 'x', delayMs: 5, runAt: 9 })).toThrow(/both delayMs and runAt/);
+    expect(() => toTaskEvent({ code: 'x', delayMs: -1 })).toThrow(/delayMs -1/);
+    expect(() => toTaskEvent({ code: 'x', delayMs: 1.5 })).toThrow(/delayMs 1.5/);
+    expect(() => toTaskEvent({ code: 'x', runAt: new Date('nope') })).toThrow(/runAt is an invalid Date/);
+    expect(() => toTaskEvent({ code: 'x', runAt: '2026-12-01' as unknown as number })).toThrow(
+      /runAt "2026-12-01"/,
+    );
+  });
+
   it('code references: name@rev and objects', () => {
     expect(parseCodeRef('a@12')).toEqual({ name: 'a', revision: 12 });
     expect(parseCodeRef('a')).toEqual({ name: 'a', revision: null });

@@ -29,8 +29,11 @@ function decodeError(bytes: Uint8Array, kind: DecodeError['kind'] = 'undecodable
 
 /** A well-formed TaskEvent body (current schema) of `fields` over the valid event, framed. */
 function framedEvent(fields: Record<string, unknown>): Buffer {
-  const type = defaultSchemaCatalog().current('io.berth.TaskEvent').type;
-  return frame(1001, type.toBuffer({ ...valid, payload: Buffer.from('x'), ...fields }));
+  const current = defaultSchemaCatalog().current('io.berth.TaskEvent');
+  return frame(
+    current.id,
+    current.type.toBuffer({ ...valid, payload: Buffer.from('x'), runAtMs: null, ...fields }),
+  );
 }
 
 describe('TaskEvent decode refuses bad bytes with a reason', () => {

@@ -69,7 +69,7 @@ describe('wire format', () => {
       createdAtMs: 1764000000000,
     });
     const documented =
-      '00 00 00 03 e9 06 74 2d 31 02 0a 68 65 6c 6c 6f 00 00 0e 7b 22 6e 22 3a 31 7d 02 00 00 02 00 00 00 80 a0 bf e9 d6 66';
+      '00 00 00 03 ea 06 74 2d 31 02 0a 68 65 6c 6c 6f 00 00 0e 7b 22 6e 22 3a 31 7d 02 00 00 02 00 00 00 80 a0 bf e9 d6 66 00';
     expect(bytes.toString('hex').match(/../g)?.join(' ')).toBe(documented);
   });
 });
@@ -78,7 +78,7 @@ describe('codecs round-trip every field', () => {
   it('TaskEvent with a code reference', () => {
     const bytes = taskEventCodec.encode(event);
     expect(bytes[0]).toBe(0);
-    expect(bytes.readUInt32BE(1)).toBe(1001);
+    expect(bytes.readUInt32BE(1)).toBe(1002);
     const back = taskEventCodec.decode(bytes);
     expect({ ...back, payload: Buffer.from(back.payload) }).toEqual({
       ...event,

@@ -47,6 +47,7 @@ describe('schema registry mode (against a fake following the Confluent REST API)
       'p1.code-value',
       'p1.control-value',
       'p1.metrics-value',
+      'p1.progress-value',
       'p1.results-value',
       'p1.retry-value',
       'p1.schedule-ticks-value',
@@ -163,5 +164,6 @@ function createTaskEventCodecValue(): Record<string, unknown> {
     network: null,
     labels: {},
     createdAtMs: 1,
+    runAtMs: null,
   };
 }

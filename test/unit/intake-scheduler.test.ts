@@ -90,6 +90,19 @@ describe('IntakeScheduler', () => {
     expect(started).toHaveLength(1);
   });
 
+  it('a due record taken from behind a waiting one never commits past it, and the waiting one still runs', () => {
+    const { s, started, ledger } = setup(5, () => 1000);
+    expect(s.offer(rec(0, 0, 'a', { nb: '5000' })).kind).toBe('defer');
+    expect(s.offer(rec(0, 1, 'b')).kind).toBe('accepted');
+    s.finish(started[0] as HeldTask, true);
+    expect(ledger.dueCommits()[0]?.offset).toBe('0');
+    expect(s.offer(rec(0, 0, 'a', { nb: '500' })).kind).toBe('accepted');
+    expect(started).toHaveLength(2);
+    expect(started[1]?.record.offset).toBe('0');
+    s.finish(started[1] as HeldTask, true);
+    expect(ledger.dueCommits()[0]?.offset).toBe('2');
+  });
+
   it('ignores re-deliveries of offsets in hand (rejoin re-fetch)', () => {
     const { s, started, room } = setup(5);
     s.offer(rec(0, 0, 'a'));

@@ -28,6 +28,22 @@ describe('PartitionLedger', () => {
     expect(p.committable()).toBe(10n);
   });
 
+  it('a waiting (deferred) offset holds the commit back while due records behind it finish', () => {
+    const p = new PartitionLedger('t', 0, 1);
+    expect(p.deferred(5n)).toBe(true);
+    expect(p.consumed(6n)).toBe(true);
+    p.finished(6n);
+    expect(p.committable()).toBe(5n); // not 7: record 5 has not run
+    expect(p.inFlight).toBe(0);
+    expect(p.deferred(5n)).toBe(true); // offered again while still not due
+    expect(p.consumed(5n)).toBe(true); // due now: handed out once
+    expect(p.consumed(5n)).toBe(false);
+    expect(p.committable()).toBe(5n);
+    p.finished(5n);
+    expect(p.committable()).toBe(7n);
+    expect(p.deferred(6n)).toBe(false); // a re-delivery of a started offset is not waiting
+  });
+
   it('recognises re-deliveries of offsets already consumed', () => {
     const p = new PartitionLedger('t', 0, 1);
     expect(p.consumed(3n)).toBe(true);

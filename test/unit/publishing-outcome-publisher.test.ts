@@ -97,6 +97,11 @@ describe('OutcomePublisher', () => {
     expect(producer.sent).toHaveLength(1);
     const sent = taskResultCodec.decode(producer.sent[0]?.value as Uint8Array);
     expect(sent.stdout.byteLength).toBe(64 * 1024);
+    // Attempt and source travel as headers too (the idempotency memory reads them undecoded).
+    expect(producer.sent[0]?.headers).toMatchObject({
+      'berth-attempt': String(result.attempt),
+      'berth-source': `${result.sourceTopic}/${result.sourcePartition}@${result.sourceOffset}`,
+    });
     expect(sent).toMatchObject({
       stdoutTruncated: true,
       outputs: [],

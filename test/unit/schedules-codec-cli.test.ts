@@ -6,7 +6,7 @@ import { scheduleTickCodec } from '../../src/codecs/schedule-tick-codec.js';
 import { buildSchedule } from '../../src/schedules/schedule-client.js';
 
 describe('schedule records', () => {
-  it('a schedule round-trips through its codec (schema id 8001), the task template inside', () => {
+  it('a schedule round-trips through its codec (schema id 9001), the task template inside', () => {
     const s = buildSchedule(
       {
         name: 'nightly.report',
@@ -19,17 +19,17 @@ describe('schedule records', () => {
       65_536,
     );
     const bytes = scheduleCodec.encode(s);
-    expect(bytes.readUInt32BE(1)).toBe(8001);
+    expect(bytes.readUInt32BE(1)).toBe(9001);
     const back = scheduleCodec.decode(bytes);
     expect(back).toEqual({ ...s, task: { ...s.task, payload: Buffer.from(s.task.payload) } });
     expect(back.task.code).toEqual({ name: 'report', revision: 4 });
     expect(Buffer.from(back.task.payload).toString()).toBe('{"day":"yesterday"}');
   });
 
-  it('a tick round-trips (schema id 9001)', () => {
+  it('a tick round-trips (schema id 10001)', () => {
     const tick = { name: 'a', tickMs: 5, taskId: 'sched:a:5', firedAtMs: 7, workerId: 'w' };
     const bytes = scheduleTickCodec.encode(tick);
-    expect(bytes.readUInt32BE(1)).toBe(9001);
+    expect(bytes.readUInt32BE(1)).toBe(10001);
     expect(scheduleTickCodec.decode(bytes)).toEqual(tick);
   });
 

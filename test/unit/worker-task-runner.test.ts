@@ -12,6 +12,7 @@ import type { TaskPhase, TaskSpan, TelemetryPort } from '../../src/domain/teleme
 import { ExecutionPlanner } from '../../src/execution/execution-planner.js';
 import type { HeldTask } from '../../src/intake/held-task.js';
 import { HEADERS, topicNames } from '../../src/kafka/topic-names.js';
+import { RecentTaskIds } from '../../src/ledger/recent-task-ids.js';
 import { ATTR } from '../../src/observability/span-names.js';
 import { OutcomePublisher } from '../../src/publishing/outcome-publisher.js';
 import type { OutgoingRecord, RecordProducerPort } from '../../src/publishing/record-producer-port.js';
@@ -137,6 +138,7 @@ function setup(
   executor = new FakeExecutor(),
   telemetry: TelemetryPort = noOpTelemetry,
   owns?: (task: HeldTask) => Promise<boolean>,
+  ids?: RecentTaskIds,
 ) {
   const producer = new FakeProducer();
   const shutdown = new AbortController();
@@ -181,6 +183,7 @@ function setup(
     draining: draining.signal,
     shutdown: shutdown.signal,
     ...(owns ? { owns } : {}),
+    ...(ids ? { ids } : {}),
   });
   return { runner, producer, executor, cancels, shutdown, draining };
 }
@@ -418,5 +421,94 @@ describe('TaskRunner', () => {
     expect(dlq?.record.headers['berth-dlq-reason']).toMatch(
       /^other: worker failed to finish the task: executor bug/,
     );
+  });
+});
+
+describe('TaskRunner: delayed tasks and idempotent submit', () => {
+  const memory = () => new RecentTaskIds({ windowMs: 60_000, maxIds: 1000 });
+
+  it('a task not due yet moves to berth.retry unchanged with its run-at time, holding no slot', async () => {
+    const { runner, producer, executor } = setup();
+    const runAtMs = Date.now() + 60_000;
+    const task = held(taskEventCodec.encode(event({ id: 'later', runAtMs })), 'k-delay', {
+      traceparent: '00-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-bbbbbbbbbbbbbbbb-01',
+    });
+    expect(await runner.run(task)).toBe(true);
+    expect(executor.requests).toHaveLength(0);
+    expect(producer.results()).toHaveLength(0);
+    const [moved] = producer.on(topics.retry);
+    expect(moved?.record.key).toEqual(Buffer.from('k-delay'));
+    expect(moved?.record.headers?.[HEADERS.notBefore]).toBe(String(runAtMs));
+    expect(moved?.record.headers?.[HEADERS.origin]).toBe(`${topics.tasks}/2@${task.record.offset}`);
+    expect(moved?.record.headers?.traceparent).toContain('aaaa');
+    const back = taskEventCodec.decode(defined(moved, 'the delay record').record.value);
+    expect(back).toMatchObject({ id: 'later', attempt: 1, runAtMs });
+  });
+
+  it('a delayed task that is due runs (its delay record, or a run-at time in the past)', async () => {
+    const { runner, producer, executor } = setup();
+    expect(await runner.run(held(taskEventCodec.encode(event({ id: 'due', runAtMs: Date.now() - 1 }))))).toBe(
+      true,
+    );
+    expect(executor.requests).toHaveLength(1);
+    expect(producer.results()[0]).toMatchObject({ id: 'due', status: 'SUCCEEDED' });
+  });
+
+  it('the same id submitted twice runs once; nothing is published for the duplicate', async () => {
+    const ids = memory();
+    const { runner, producer, executor } = setup(undefined, undefined, undefined, ids);
+    expect(await runner.run(held(taskEventCodec.encode(event({ id: 'once' })), 'a'))).toBe(true);
+    expect(await runner.run(held(taskEventCodec.encode(event({ id: 'once' })), 'b'))).toBe(true);
+    expect(executor.requests).toHaveLength(1);
+    expect(producer.results().map((r) => r.id)).toEqual(['once']);
+    expect(producer.sent.filter((s) => s.topic !== topics.results)).toHaveLength(0);
+  });
+
+  it('a retry (attempt 2) of a remembered id still runs', async () => {
+    const ids = memory();
+    const executor = new FakeExecutor(async () => outcome('FAILED'));
+    const { runner, producer } = setup(executor, undefined, undefined, ids);
+    await runner.run(held(taskEventCodec.encode(event({ id: 'r', maxAttempts: 2 }))));
+    const [retry] = producer.on(topics.retry);
+    const retryTask = held(
+      defined(retry, 'the retry record').record.value,
+      'k1',
+      defined(retry, 'the retry record').record.headers as Record<string, string>,
+    );
+    expect(await runner.run(retryTask)).toBe(true);
+    expect(executor.requests).toHaveLength(2);
+    expect(producer.results()).toMatchObject([{ id: 'r', attempt: 2, status: 'FAILED' }]);
+  });
+
+  it('a delayed task resubmitted while it waits runs once, when its delay record falls due', async () => {
+    const ids = memory();
+    const { runner, producer, executor } = setup(undefined, undefined, undefined, ids);
+    const runAtMs = Date.now() + 300;
+    await runner.run(held(taskEventCodec.encode(event({ id: 'dl', runAtMs }))));
+    await runner.run(held(taskEventCodec.encode(event({ id: 'dl', runAtMs }))));
+    expect(producer.on(topics.retry)).toHaveLength(1);
+    const [moved] = producer.on(topics.retry);
+    const due = held(
+      defined(moved, 'the delay record').record.value,
+      'k1',
+      defined(moved, 'the delay record').record.headers as Record<string, string>,
+    );
+    // The retry consumer hands it over once due (its not-before header).
+    await new Promise((r) => setTimeout(r, runAtMs + 20 - Date.now()));
+    expect(await runner.run(due)).toBe(true);
+    expect(executor.requests).toHaveLength(1);
+    expect(producer.results()).toMatchObject([{ id: 'dl', attempt: 1, status: 'SUCCEEDED' }]);
+  });
+
+  it('a run given up unacknowledged is forgotten, so its re-delivery runs', async () => {
+    const ids = memory();
+    const { runner, executor, cancels } = setup(new FakeExecutor(untilAborted), undefined, undefined, ids);
+    const task = held(taskEventCodec.encode(event({ id: 'gone' })));
+    const running = runner.run(task);
+    await new Promise((r) => setTimeout(r, 20));
+    cancels.killAll('deadline');
+    expect(await running).toBe(false);
+    expect(ids.admit('gone', 1, `${topics.tasks}/5@1`).kind).toBe('run');
+    expect(executor.requests).toHaveLength(1);
   });
 });

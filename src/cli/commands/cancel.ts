@@ -3,8 +3,9 @@ import { type Command, UsageError } from '../command.js';
 
 const help = `usage: berth cancel ID [--reason TEXT]
 
-Asks the workers to cancel task ID: a running task is stopped and its result is CANCELLED; a task
-not started yet is skipped with a CANCELLED result. Returns once the request is on the control topic.
+Asks the workers to cancel task ID: a running task is stopped and its result is CANCELLED, with
+reason 'cancelled: TEXT' and the stdout/stderr it printed up to then; a task not started yet is
+skipped with a CANCELLED result. Returns once the request is on the control topic.
 
 exit codes: 0 request published, 2 usage, 3 broker unreachable`;
 

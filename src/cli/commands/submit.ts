@@ -8,6 +8,7 @@ import { EXIT, parseFlags, parsePairs, withSession } from '../cli-session.js';
 import { type Command, UsageError } from '../command.js';
 import { formatDuration, parseDurationMs } from '../duration-flag.js';
 import { submitWaitAndPrint } from '../result-wait.js';
+import { scheduleFlags } from '../run-at-flag.js';
 import { TASK_EXIT_HELP, withTaskExitCodes } from '../task-exit-code.js';
 
 const CAP = WORKER_SETTINGS.payloadCapBytes;
@@ -29,12 +30,16 @@ options:
 ${PAYLOAD_CAP_HELP}
   --wait                 wait for the result; print the task's stdout/stderr; exit with the task's
                          exit code (see below); Ctrl-C cancels the task, a second Ctrl-C detaches
-  --wait-timeout DUR     give up waiting after DUR (default 10m); the task may still run
+  --wait-timeout DUR     give up waiting after DUR (default 10m, counted from a delayed task's
+                         time); the task may still run
 ${PRIORITY_HELP}
   --timeout DUR          per-attempt limit (e.g. 30s, 5m; at most 60m); default: the package's
   --max-attempts N       attempts in total; default: the package's
   --key KEY              ordering key (tasks with the same key run in order); default: the id
-  --id ID                idempotency key; default: a random UUID
+  --id ID                idempotency key; default: a random UUID. Submitting an id again within
+                         the workers' idempotency window (default 1h) does not run it again
+  --delay DUR            start no earlier than DUR from now (e.g. 10m, 2h); holds no worker slot
+  --at TIME              start no earlier than TIME, ISO 8601 with a zone (2026-12-01T09:00Z)
   --label KEY=VALUE      label copied into the result (repeatable)
   --json                 print the id (or, with --wait, the result) as JSON
 
@@ -55,6 +60,8 @@ const options = {
   'max-attempts': { type: 'string' },
   key: { type: 'string' },
   id: { type: 'string' },
+  delay: { type: 'string' },
+  at: { type: 'string' },
   label: { type: 'string', multiple: true },
   json: { type: 'boolean' },
 } as const;
@@ -154,10 +161,16 @@ async function submitCommand(argv: readonly string[]): Promise<number> {
       maxAttempts: intFlag(values['max-attempts'], 'max-attempts'),
       key: values.key,
       labels: parsePairs(values.label, 'label'),
+      ...scheduleFlags(values.delay, values.at),
     },
     payloadCapBytes,
   );
-  const waitMs = parseDurationMs(values['wait-timeout'] ?? '10m', 'wait-timeout');
+  // A delayed task cannot answer before its time: the default wait starts counting there.
+  const untilDueMs = Math.max(0, task.delayMs ?? (task.runAt === undefined ? 0 : task.runAt - Date.now()));
+  const waitMs =
+    values['wait-timeout'] === undefined
+      ? untilDueMs + parseDurationMs('10m', 'wait-timeout')
+      : parseDurationMs(values['wait-timeout'], 'wait-timeout');
   return withSession(
     'submit',
     async (s) => {

@@ -1,14 +1,19 @@
 import { DecodeError } from '../../codecs/codec.js';
+import { taskProgressCodec } from '../../codecs/task-progress-codec.js';
 import { taskResultCodec } from '../../codecs/task-result-codec.js';
+import type { TaskProgress } from '../../domain/task-progress.js';
 import type { TaskResult } from '../../domain/task-result.js';
 import { scanTopic } from '../../kafka/client-topic-scan.js';
-import { EXIT, parseFlags, withSession } from '../cli-session.js';
+import { type CliSession, EXIT, parseFlags, withSession } from '../cli-session.js';
 import { type Command, UsageError } from '../command.js';
+import { progressJson, progressLine } from '../progress-printer.js';
 import { printRun, resultJson, resultLine } from '../result-printer.js';
 
 const help = `usage: berth task ID [--json] [--output]
 
 Shows every result recorded for task ID (one per attempt that ended), scanning the results topic.
+While the task has no result yet, shows the last progress it reported (progress topic), if any;
+berth logs ID --follow prints its output as it runs.
 
 options:
   --json     the results as a JSON array
@@ -30,6 +35,8 @@ const task: Command = {
     return withSession('task', async (s) => {
       s.progress(`scanning ${s.topics.results}`);
       const found: TaskResult[] = [];
+      const progress = lastProgress(s, id);
+      progress.catch(() => undefined);
       await scanTopic(
         s.kafka,
         s.topics.results,
@@ -49,7 +56,13 @@ const task: Command = {
       else for (const r of found) console.log(resultLine(r));
       const last = found.at(-1);
       if (!last) {
-        s.progress(`no result for task ${id} (not finished yet, or unknown)`);
+        const p = await progress.catch(() => null);
+        if (p === null) s.progress(`no result for task ${id} (not finished yet, or unknown)`);
+        else if (values.json) console.log(JSON.stringify({ running: progressJson(p) }));
+        else
+          console.log(
+            `${id}  RUNNING  attempt ${p.attempt} on ${p.workerId}  ${progressLine(p)}  (updated ${ago(p.atMs)} ago)`,
+          );
         return EXIT.failed;
       }
       if (values.output && !values.json) printRun(last);
@@ -57,5 +70,37 @@ const task: Command = {
     });
   },
 };
+
+/**
+ * The newest record of `id` on the progress topic that carries a progress report (else the newest
+ * record), null when there is none; a missing progress topic also gives null.
+ */
+async function lastProgress(s: CliSession, id: string): Promise<TaskProgress | null> {
+  let newest: TaskProgress | null = null;
+  let newestReport: TaskProgress | null = null;
+  const later = (a: TaskProgress, b: TaskProgress | null) =>
+    b === null || a.attempt > b.attempt || (a.attempt === b.attempt && a.seq > b.seq);
+  await scanTopic(
+    s.kafka,
+    s.topics.progress,
+    async (rec) => {
+      if (!rec.value || rec.key?.toString() !== id) return;
+      try {
+        const p = await taskProgressCodec.decodeAsync(rec.value);
+        if (later(p, newest)) newest = p;
+        if ((p.percent !== null || p.message !== null) && later(p, newestReport)) newestReport = p;
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+      }
+    },
+    { brokers: s.brokers },
+  );
+  return newestReport ?? newest;
+}
+
+function ago(atMs: number): string {
+  const s = Math.max(0, Math.round((Date.now() - atMs) / 1000));
+  return s < 120 ? `${s} s` : `${Math.round(s / 60)} min`;
+}
 
 export default task;

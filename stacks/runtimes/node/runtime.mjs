@@ -37,6 +37,20 @@ class Context {
     const left = this.deadlineMs - Date.now();
     return left > 0 ? left : 0;
   }
+
+  /**
+   * Reports progress: pct (0–100, or null for none) and an optional message. Best effort: the
+   * launcher forwards the newest report at most a few times a second; it never fails the call.
+   */
+  progress(pct, msg = '') {
+    writeLine(REPLIES_FD, progressLine(pct, msg));
+  }
+}
+
+/** `P\t<pct>\t<b64 msg>\n` (docs/function-runtimes.md §2); pct empty when not a finite number. */
+function progressLine(pct, msg) {
+  const p = typeof pct === 'number' && Number.isFinite(pct) ? String(pct) : '';
+  return `P\t${p}\t${Buffer.from(String(msg ?? ''), 'utf8').toString('base64')}\n`;
 }
 
 // ---- fd 4 replies and the fd 1/2 markers -------------------------------------------------------

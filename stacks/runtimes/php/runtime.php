@@ -7,7 +7,8 @@
  * (a static method). Then serves `C` lines from fd 3 one at a time, calling
  * FUNCTION(string $payload, array $ctx) and replying on fd 4. $ctx has the keys taskId (string),
  * attempt (int), labels (array string → string), deadlineMs (int, epoch ms) and remainingMs
- * (a Closure returning the ms left, never negative: `($ctx['remainingMs'])()`).
+ * (a Closure returning the ms left, never negative: `($ctx['remainingMs'])()`) and progress (a
+ * Closure reporting progress, best effort: `($ctx['progress'])(40, 'half way')`).
  * Value mapping: string → string, null → null, anything else → json_encode → json (failure → E).
  * A Throwable fails the call (E: class + message, trace); fatal errors end the process (a crash).
  */
@@ -105,6 +106,13 @@ function parse(string $line): array|string
         }
     }
     return [$taskId, (int) $f[2], (int) $f[3], $labels, $payload, $f[6]];
+}
+
+/** `P\t<pct>\t<b64 msg>\n` (docs/function-runtimes.md §2); pct empty when not a finite number. */
+function progress_line($pct, $msg): string
+{
+    $p = (is_int($pct) || is_float($pct)) && is_finite((float) $pct) ? (string) $pct : '';
+    return "P\t" . $p . "\t" . base64_encode((string) $msg) . "\n";
 }
 
 /** The reply line for one call (computed before the markers are written). */
@@ -217,6 +225,10 @@ function serve($in, $out, callable $fn): never
             'labels' => $labels,
             'deadlineMs' => $deadline,
             'remainingMs' => static fn (): int => max(0, $deadline - (int) floor(microtime(true) * 1000)),
+            'progress' => static function ($pct = null, $msg = '') use ($out): void {
+                fwrite($out, progress_line($pct, $msg));
+                fflush($out);
+            },
         ];
         $reply = invoke($fn, $payload, $ctx);
         markers($marker);

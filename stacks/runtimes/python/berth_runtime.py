@@ -19,6 +19,7 @@ Contract:
 import binascii
 import importlib.util
 import json
+import math
 import os
 import sys
 import time
@@ -54,8 +55,22 @@ class Context:
         left = self.deadline_ms - time.time_ns() // 1_000_000
         return left if left > 0 else 0
 
+    def progress(self, pct=None, msg=""):
+        """Reports progress: pct (0-100, or None) and an optional message. Best effort: the launcher
+        forwards the newest report at most a few times a second; it never fails the call."""
+        _write_all(REPLIES_FD, _progress_line(pct, msg))
+
     def __repr__(self):
         return f"Context(task_id={self.task_id!r}, attempt={self.attempt}, deadline_ms={self.deadline_ms})"
+
+
+def _progress_line(pct, msg):
+    """`P\\t<pct>\\t<b64 msg>\\n` (docs/function-runtimes.md section 2); pct empty when not a number."""
+    p = ""
+    if isinstance(pct, (int, float)) and not isinstance(pct, bool) and math.isfinite(pct):
+        p = repr(float(pct)) if isinstance(pct, float) else str(pct)
+    text = "" if msg is None else str(msg)
+    return b"P\t" + p.encode("ascii") + b"\t" + binascii.b2a_base64(text.encode("utf-8", "replace"), newline=False) + b"\n"
 
 
 class LoadError(Exception):

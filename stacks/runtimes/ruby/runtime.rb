@@ -16,11 +16,22 @@ module Berth
   class Context
     attr_reader :task_id, :attempt, :labels, :deadline_ms
 
-    def initialize(task_id, attempt, labels, deadline_ms)
+    def initialize(task_id, attempt, labels, deadline_ms, replies = nil)
       @task_id = task_id
       @attempt = attempt
       @labels = labels
       @deadline_ms = deadline_ms
+      @replies = replies
+    end
+
+    # Reports progress: pct (0-100, or nil) and an optional message. Best effort: the launcher
+    # forwards the newest report at most a few times a second; it never fails the call.
+    def progress(pct = nil, msg = '')
+      return if @replies.nil?
+
+      p = pct.is_a?(Numeric) && pct.to_f.finite? ? pct.to_s : ''
+      @replies.write("P\t#{p}\t#{[msg.to_s].pack('m0')}\n")
+      @replies.flush
     end
 
     def remaining_ms
@@ -107,7 +118,7 @@ module Berth
           next
         end
         task_id, attempt, deadline, labels, payload, marker = call
-        reply = invoke(fn, pass_ctx, payload, Context.new(task_id, attempt, labels, deadline))
+        reply = invoke(fn, pass_ctx, payload, Context.new(task_id, attempt, labels, deadline, @out))
         markers(marker)
         @out.write(reply)
         @out.flush

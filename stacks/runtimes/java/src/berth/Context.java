@@ -18,4 +18,16 @@ public interface Context {
 
   /** Milliseconds left until {@link #deadlineMs()}, never negative. */
   long remainingMs();
+
+  /**
+   * Reports progress: {@code pct} 0–100 (NaN for none) and a message. Best effort: the launcher
+   * forwards the newest report at most a few times a second; it never fails the call. Safe to call
+   * from any thread while the call runs.
+   */
+  default void progress(double pct, String msg) {}
+
+  /** Reports progress without a message. */
+  default void progress(double pct) {
+    progress(pct, "");
+  }
 }

@@ -64,7 +64,7 @@ public final class Main {
       String errStack = null;
       try {
         Object v = handler.call(call.payload(), new CallContext(call.taskId(), call.attempt(), call.labels(),
-            call.deadlineMs()));
+            call.deadlineMs(), wire));
         if (v == null) {
           kind = "null";
         } else if (v instanceof byte[] b) {

@@ -15,7 +15,8 @@ import java.util.Map;
 
 /**
  * The launcher side of docs/function-runtimes.md §2: call lines from fd 3, replies to fd 4. One
- * line per message, tab-separated, variable fields base64. Not thread-safe (one call at a time).
+ * line per message, tab-separated, variable fields base64. Reading is not thread-safe (one call at
+ * a time); the writes are synchronized.
  */
 final class Wire {
   /** One decoded {@code C} line. */
@@ -138,15 +139,37 @@ final class Wire {
     return Collections.unmodifiableMap(m);
   }
 
+  /**
+   * {@code P\tpct\tb64 msg} — progress of the running call; pct empty when NaN or infinite. Errors
+   * are swallowed (progress is best effort). Synchronized with the other writes: a handler may
+   * report from its own threads.
+   */
+  synchronized void progress(double pct, String msg) {
+    try {
+      out.write('P');
+      out.write('\t');
+      if (Double.isFinite(pct)) {
+        String p = pct == Math.rint(pct) && Math.abs(pct) < 1e15 ? Long.toString((long) pct) : Double.toString(pct);
+        out.write(p.getBytes(StandardCharsets.US_ASCII));
+      }
+      out.write('\t');
+      out.write(B64E.encode(msg.getBytes(StandardCharsets.UTF_8)));
+      out.write('\n');
+      out.flush();
+    } catch (IOException e) {
+      // fd 4 gone: the call's reply will fail the same way and end the runtime.
+    }
+  }
+
   /** {@code L} — the handler is loaded. */
-  void loaded() throws IOException {
+  synchronized void loaded() throws IOException {
     out.write('L');
     out.write('\n');
     out.flush();
   }
 
   /** {@code R\tkind\tb64 value}. */
-  void result(String kind, byte[] value) throws IOException {
+  synchronized void result(String kind, byte[] value) throws IOException {
     out.write('R');
     out.write('\t');
     out.write(kind.getBytes(StandardCharsets.US_ASCII));
@@ -157,7 +180,7 @@ final class Wire {
   }
 
   /** {@code E\tb64 message\tb64 stack} — a load failure or a failed call. */
-  void error(String message, String stack) throws IOException {
+  synchronized void error(String message, String stack) throws IOException {
     out.write('E');
     out.write('\t');
     out.write(B64E.encode(message.getBytes(StandardCharsets.UTF_8)));
