@@ -18,6 +18,7 @@ export {
   TaskValidationError,
   type TaskValidationIssue,
 } from './client/client-errors.js';
+export { ConsoleResultSource } from './client/console-result-source.js';
 export type { ProgressOptions, ProgressStream } from './client/progress-stream.js';
 export { type ResultSource, TopicScanResultSource } from './client/result-source.js';
 export { parseCodeRef, type TaskInput, toTaskEvent } from './client/task-input.js';
@@ -26,6 +27,8 @@ export { codePackageCodec } from './codecs/code-package-codec.js';
 export type { Codec } from './codecs/codec.js';
 export { DecodeError, type DecodeErrorKind, isRuleViolation, RuleViolationError } from './codecs/codec.js';
 export { controlCodec } from './codecs/control-codec.js';
+export { scheduleCodec } from './codecs/schedule-codec.js';
+export { scheduleTickCodec } from './codecs/schedule-tick-codec.js';
 export {
   enableSchemaRegistry,
   enableSchemaRegistryFromEnv,
@@ -65,3 +68,11 @@ export type { PartitionStats, WorkerState, WorkerStats } from './domain/worker-s
 export { BrokerUnreachableError, KafkaRefusedError } from './kafka/client-errors.js';
 export type { KafkaInstance } from './kafka/client-kafka.js';
 export { type TopicNames, topicNames } from './kafka/topic-names.js';
+export type { MissedTickPolicy, Schedule, ScheduleTick } from './schedules/schedule.js';
+export { scheduledTaskId } from './schedules/schedule.js';
+export {
+  ScheduleClient,
+  ScheduleExistsError,
+  type ScheduleInput,
+  ScheduleNotFoundError,
+} from './schedules/schedule-client.js';

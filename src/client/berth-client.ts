@@ -18,6 +18,7 @@ import { ClientProducer, type OutgoingRecord } from '../kafka/client-producer.js
 import { TopicReader } from '../kafka/client-topic-reader.js';
 import { laneTopics, type TopicNames, topicNames } from '../kafka/topic-names.js';
 import { injectTraceHeaders } from '../observability/trace-context.js';
+import { ScheduleClient } from '../schedules/schedule-client.js';
 import { AsyncQueue } from './async-queue.js';
 import { AbortError, ResultTimeoutError } from './client-errors.js';
 import { openProgressStream, type ProgressOptions, type ProgressStream } from './progress-stream.js';
@@ -122,6 +123,7 @@ export class BerthClient {
   private readonly openProgress = new Set<ProgressStream>();
   private readonly registry: SchemaRegistrySettings | null;
   private registryEnabled: Promise<void> | null = null;
+  private schedulesClient: ScheduleClient | null = null;
 
   constructor(opts: BerthClientOptions) {
     this.topicPrefix = opts.topicPrefix ?? 'berth';
@@ -394,6 +396,21 @@ export class BerthClient {
       requestedAtMs: Date.now(),
     });
     await this.producer.send(this.topics.control, [{ key: taskId, value }]);
+  }
+
+  /**
+   * Schedules of this installation (docs/schedules.md): create, list, get, pause, resume, delete,
+   * over this client's connection and producer.
+   */
+  get schedules(): ScheduleClient {
+    this.schedulesClient ??= new ScheduleClient({
+      kafka: this.kafka,
+      topics: this.topics,
+      producer: this.producer,
+      payloadCapBytes: this.payloadCapBytes,
+      ready: () => this.registryReady(),
+    });
+    return this.schedulesClient;
   }
 
   /** Registry mode: registers once (a failed try is repeated by the next call); else nothing. */

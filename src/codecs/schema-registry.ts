@@ -14,6 +14,8 @@ export const SCHEMA_TOPICS: Readonly<Record<string, readonly (keyof TopicNames)[
   'io.berth.Control': ['control'],
   'io.berth.CodePackage': ['code'],
   'io.berth.TaskProgress': ['progress'],
+  'io.berth.Schedule': ['schedules'],
+  'io.berth.ScheduleTick': ['scheduleTicks'],
 });
 
 /**

@@ -4,7 +4,8 @@ import { keyPartitioner } from './key-partitioner.js';
 
 export interface OutgoingRecord {
   readonly key: string | Buffer | null;
-  readonly value: Buffer;
+  /** Null: a tombstone (deletes the key on a compacted topic). */
+  readonly value: Buffer | null;
   readonly headers?: Readonly<Record<string, string>>;
 }
 

@@ -16,12 +16,14 @@ export interface BerthTopicsOptions {
 
 /**
  * The Berth topics with their configs: the tasks and retry topics of every priority lane, results,
- * metrics, dlq, code (compacted), control and progress; results and dlq kept long, progress 1 day.
+ * metrics, dlq, code (compacted), control, progress, schedules and schedule-ticks (compacted, one
+ * partition); results and dlq kept long, progress 1 day.
  */
 export function berthTopicConfigs(prefix: string, opts: BerthTopicsOptions): ITopicConfig[] {
   const t = topicNames(prefix);
   const other = opts.otherPartitions ?? 3;
   const retention = (ms: number) => [{ name: 'retention.ms', value: String(ms) }];
+  const compacted = [{ name: 'cleanup.policy', value: 'compact' }];
   return [
     ...[t.tasks, t.tasksHigh, t.tasksLow].map((topic) => ({
       topic,
@@ -64,6 +66,9 @@ export function berthTopicConfigs(prefix: string, opts: BerthTopicsOptions): ITo
       replicationFactor: 1,
       configEntries: [...retention(DAY_MS), { name: 'max.message.bytes', value: String(2 * 1024 * 1024) }],
     },
+    // One partition each: its owner in the schedulers group is the one scheduler (docs/schedules.md).
+    { topic: t.schedules, numPartitions: 1, replicationFactor: 1, configEntries: compacted },
+    { topic: t.scheduleTicks, numPartitions: 1, replicationFactor: 1, configEntries: compacted },
   ];
 }
 

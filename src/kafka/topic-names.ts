@@ -29,6 +29,10 @@ export interface TopicNames {
   readonly control: string;
   /** Live output and progress of running tasks (best effort, 1 day). Key: task id. Value: TaskProgress. */
   readonly progress: string;
+  /** Compacted, one partition: schedules. Key: schedule name (tombstone deletes). Value: Schedule. */
+  readonly schedules: string;
+  /** Compacted, one partition: last tick fired per schedule. Key: schedule name. Value: ScheduleTick. */
+  readonly scheduleTicks: string;
 }
 
 export function topicNames(prefix = 'berth'): TopicNames {
@@ -45,6 +49,8 @@ export function topicNames(prefix = 'berth'): TopicNames {
     code: `${prefix}.code`,
     control: `${prefix}.control`,
     progress: `${prefix}.progress`,
+    schedules: `${prefix}.schedules`,
+    scheduleTicks: `${prefix}.schedule-ticks`,
   });
 }
 
@@ -72,6 +78,11 @@ export function laneTopics(names: TopicNames, lane: PriorityLane): LaneTopics {
  */
 export function laneGroupId(prefix: string, lane: PriorityLane): string {
   return lane === 'normal' ? workerGroupId(prefix) : `${workerGroupId(prefix)}-${lane}`;
+}
+
+/** The consumer group of workers on the schedules topic: the owner of its one partition fires ticks. */
+export function schedulerGroupId(prefix = 'berth'): string {
+  return `${prefix}-schedulers`;
 }
 
 /** Kafka header names Berth reads or writes. */

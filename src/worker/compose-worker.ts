@@ -12,6 +12,7 @@ import type { TelemetryPort } from '../domain/telemetry-port.js';
 import { fetchClusterId } from '../kafka/cluster-id.js';
 import { createKafka } from '../kafka/kafka-connection.js';
 import { topicNames } from '../kafka/topic-names.js';
+import { ScheduleService } from '../schedules/schedule-service.js';
 import { StackCatalog } from '../stacks/stack-catalog.js';
 import { composeExecutor } from './compose-executor.js';
 import { Worker, type WorkerCodeResolver } from './worker.js';
@@ -27,7 +28,8 @@ export interface ComposeOptions {
 /**
  * Wires a Worker from real parts: KafkaJS client, Docker engine executor with its warm pools
  * (and hot containers for HOT code packages),
- * the stack catalog over local images, the orphan reaper fed by heartbeats. No signal handling.
+ * the stack catalog over local images, the orphan reaper fed by heartbeats, the scheduler
+ * (schedules/schedule-service.ts). No signal handling.
  * The installation id (`--installation-id`, else `<cluster id>/<prefix>` from the broker) is
  * resolved at worker start (`ContainerUpkeep.start`, before the first container is reaped or
  * created); executor and reaper read it from then on.
@@ -57,6 +59,15 @@ export function composeWorker(config: WorkerConfig, opts: ComposeOptions): Worke
     extraLabels: config.containerLabels,
     onError: (err) => opts.log(`reaper: ${(err as Error).message}`),
   });
+  const topics = topicNames(config.topicPrefix);
+  const schedules = new ScheduleService({
+    kafka,
+    topics,
+    topicPrefix: config.topicPrefix,
+    workerId: config.workerId,
+    sessionTimeoutMs: config.sessionTimeoutMs,
+    log: opts.log,
+  });
   return new Worker({
     config,
     kafka,
@@ -66,7 +77,7 @@ export function composeWorker(config: WorkerConfig, opts: ComposeOptions): Worke
       opts.code ??
       createKafkaCodeCatalog({
         kafka,
-        topic: topicNames(config.topicPrefix).code,
+        topic: topics.code,
         cacheDir: config.codeCacheDir,
         log: opts.log,
       }),
@@ -81,5 +92,6 @@ export function composeWorker(config: WorkerConfig, opts: ComposeOptions): Worke
     installation,
     reaper,
     log: opts.log,
+    services: [schedules],
   });
 }

@@ -37,6 +37,16 @@ export interface WorkerCodecs {
 /** A code resolver that may need starting (following berth.code) and closing. */
 export type WorkerCodeResolver = CodeResolverPort & { start?(): Promise<void>; close?(): Promise<void> };
 
+/**
+ * A part that runs beside intake (e.g. the scheduler). Contract: `start` returns promptly and does
+ * not fail the worker for a retriable problem; `stop` is idempotent.
+ */
+export interface WorkerService {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 export interface WorkerDeps {
   readonly config: WorkerConfig;
   readonly kafka: ReturnType<typeof createKafka>;
@@ -51,4 +61,6 @@ export interface WorkerDeps {
   readonly log: (line: string) => void;
   /** Secrets of code packages; default: from `config.secrets` (directory, allow-listed env). */
   readonly secrets?: SecretResolverPort;
+  /** Started once the worker runs (in order); all stopped when it starts draining. */
+  readonly services?: readonly WorkerService[];
 }

@@ -37,7 +37,13 @@ import { WorkerTasks } from './worker-tasks.js';
  */
 const SESSION_PROOF_SHARE = 2 / 3;
 
-export type { ReaperPort, WorkerCodecs, WorkerCodeResolver, WorkerDeps } from './worker-deps.js';
+export type {
+  ReaperPort,
+  WorkerCodecs,
+  WorkerCodeResolver,
+  WorkerDeps,
+  WorkerService,
+} from './worker-deps.js';
 
 /** One consumer of a lane's tasks or retry topic. */
 interface LaneConsumer {
@@ -320,6 +326,7 @@ export class Worker {
     this.stateValue = 'RUNNING';
     this.stats.start(this.d.config.statsIntervalMs);
     await this.stats.publish(true);
+    for (const service of this.d.services ?? []) await service.start();
     this.d.log(
       `worker ${this.d.config.workerId} running: ${this.d.config.slots} slots, topics ${this.topics.tasksHigh}, ${this.topics.tasks}, ${this.topics.tasksLow}`,
     );
@@ -351,6 +358,12 @@ export class Worker {
   private async drainAndStop(): Promise<void> {
     const { drainDeadlineMs } = this.d.config;
     this.stateValue = 'DRAINING';
+    // Services (the scheduler) stop beside the drain: the scheduler leaves its group at once.
+    const servicesStopped = Promise.all(
+      (this.d.services ?? []).map((service) =>
+        service.stop().catch((err: unknown) => this.d.log(`${service.name}: ${(err as Error).message}`)),
+      ),
+    );
     this.upkeep.stop();
     for (const lc of this.consumers) lc.consumer.pauseAll();
     this.tasks.closeSchedulers();
@@ -370,6 +383,7 @@ export class Worker {
       ...this.consumers.map((lc) => lc.consumer.stop()),
       this.peers.stop(),
       this.results?.stop(),
+      servicesStopped,
     ]);
     this.stateValue = 'STOPPED';
     await this.stats.publish(false);

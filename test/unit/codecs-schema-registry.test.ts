@@ -50,6 +50,8 @@ describe('schema registry mode (against a fake following the Confluent REST API)
       'p1.progress-value',
       'p1.results-value',
       'p1.retry-value',
+      'p1.schedule-ticks-value',
+      'p1.schedules-value',
       'p1.tasks-value',
     ]);
     const codec = createTaskEventCodec(catalog);

@@ -1,3 +1,4 @@
+import { ConsoleResultSource } from '../../client/console-result-source.js';
 import { DecodeError } from '../../codecs/codec.js';
 import { taskResultCodec } from '../../codecs/task-result-codec.js';
 import { TASK_STATUSES, type TaskResult, type TaskStatus } from '../../domain/task-result.js';
@@ -12,6 +13,8 @@ const help = `usage: berth results [--since DUR|TIME] [--limit N] [--status S] [
 
 Prints task results: by default every result still on the results topic, then exits; with
 --follow only results that arrive from now on (or from --since on), until interrupted (Ctrl-C).
+Without --follow and with BERTH_CONSOLE_URL set, the results come from the console's store
+(newest task first) instead of a scan of the topic.
 
 options:
   --since DUR|TIME  only results published in the last DUR (10m, 2h) or since TIME (ISO 8601,
@@ -71,6 +74,36 @@ const results: Command = {
     const print = (r: TaskResult) => console.log(values.json ? JSON.stringify(resultJson(r)) : resultLine(r));
     const wanted = (r: TaskResult) => !statuses || statuses.has(r.status);
     let count = 0;
+    const consoleSource = values.follow ? null : ConsoleResultSource.fromEnv();
+    if (consoleSource) {
+      const atLimit = () => limit !== undefined && count >= limit;
+      const printAll = async (id: string) => {
+        const found = await consoleSource.resultsFor(id);
+        found.sort((a, b) => a.attempt - b.attempt || a.finishedAtMs - b.finishedAtMs);
+        for (const r of found) {
+          if (atLimit() || !wanted(r) || (sinceMs !== null && r.finishedAtMs < sinceMs)) continue;
+          print(r);
+          count++;
+        }
+      };
+      if (ids) {
+        for (const id of ids) await printAll(id);
+      } else {
+        let cursor: string | undefined;
+        do {
+          const page = await consoleSource.tasks({
+            status: statuses ? [...statuses] : undefined,
+            fromMs: sinceMs ?? undefined,
+            limit: 200,
+            cursor,
+          });
+          for (const t of page.items) if (!atLimit()) await printAll(t.id);
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor && !atLimit());
+      }
+      process.stderr.write(`berth results: ${count} result(s) from the console at ${consoleSource.url}\n`);
+      return EXIT.ok;
+    }
     return withSession('results', async (s) => {
       if (!values.follow) {
         await scanTopic(

@@ -1,6 +1,8 @@
+import { ConsoleResultSource } from '../../client/console-result-source.js';
 import { DecodeError } from '../../codecs/codec.js';
 import { taskProgressCodec } from '../../codecs/task-progress-codec.js';
 import { taskResultCodec } from '../../codecs/task-result-codec.js';
+import { InfraError } from '../../domain/infra-error.js';
 import type { TaskProgress } from '../../domain/task-progress.js';
 import type { TaskResult } from '../../domain/task-result.js';
 import { scanTopic } from '../../kafka/client-topic-scan.js';
@@ -11,15 +13,16 @@ import { printRun, resultJson, resultLine } from '../result-printer.js';
 
 const help = `usage: berth task ID [--json] [--output]
 
-Shows every result recorded for task ID (one per attempt that ended), scanning the results topic.
-While the task has no result yet, shows the last progress it reported (progress topic), if any;
-berth logs ID --follow prints its output as it runs.
+Shows every result recorded for task ID (one per attempt that ended): asked of the console when
+BERTH_CONSOLE_URL is set (berth console; BERTH_CONSOLE_TOKEN if it needs one), else by scanning the
+results topic. While the task has no result yet, shows the last progress it reported (progress
+topic), if any; berth logs ID --follow prints its output as it runs.
 
 options:
   --json     the results as a JSON array
   --output   also print the last result's stdout and stderr
 
-exit codes: 0 found, 1 no result for ID (yet), 2 usage, 3 broker unreachable`;
+exit codes: 0 found, 1 no result for ID (yet) or console failure, 2 usage, 3 broker unreachable`;
 
 const task: Command = {
   name: 'task',
@@ -32,6 +35,29 @@ const task: Command = {
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one task ID');
     const id = positionals[0] as string;
+    const show = (found: TaskResult[], progress: (line: string) => void): number => {
+      found.sort((a, b) => a.attempt - b.attempt || a.finishedAtMs - b.finishedAtMs);
+      if (values.json) console.log(JSON.stringify(found.map(resultJson)));
+      else for (const r of found) console.log(resultLine(r));
+      const last = found.at(-1);
+      if (!last) {
+        progress(`no result for task ${id} (not finished yet, or unknown)`);
+        return EXIT.failed;
+      }
+      if (values.output && !values.json) printRun(last);
+      return EXIT.ok;
+    };
+    const consoleSource = ConsoleResultSource.fromEnv();
+    if (consoleSource) {
+      const progress = (line: string) => process.stderr.write(`berth task: ${line}\n`);
+      try {
+        return show(await consoleSource.resultsFor(id), progress);
+      } catch (err) {
+        if (!(err instanceof InfraError)) throw err;
+        progress(err.message);
+        return EXIT.failed;
+      }
+    }
     return withSession('task', async (s) => {
       s.progress(`scanning ${s.topics.results}`);
       const found: TaskResult[] = [];
