@@ -99,17 +99,20 @@ function overheadRows(s: BenchSummary, lang: string, p: PackageThroughputFigures
   const paced = p.paced;
   if (!paced) return;
   const rate = paced.latency.offeredPerSecond;
+  const where = p.workerMode === 'process' ? 'worker process, /metrics histogram' : 'in-process worker';
   s.add(
-    `${lang} overhead at ${rate}/s, p50/p99 (in-process worker)`,
+    `${lang} overhead at ${rate}/s, p50/p99 (${where})`,
     `${fmt(paced.overhead.p50Ms, 2)}/${fmt(paced.overhead.p99Ms, 2)} ms (${paced.overhead.count} tasks)`,
     `p50 ${targetText(paced.overhead.p50Ms, '<=', TARGETS.overheadP50Ms, 'ms')}`,
   );
   s.add(
-    `${lang} produced → result at ${rate}/s, p50/p99 (in-process)`,
+    `${lang} produced → result at ${rate}/s, p50/p99 (${p.workerMode})`,
     `${fmt(paced.latency.p50Ms, 1)}/${fmt(paced.latency.p99Ms, 1)} ms (${paced.tally.correct}/${paced.tally.expected} correct)`,
   );
-  s.note(`${lang} at ${rate}/s, span stretches p50 ms: ${phasesText(paced.phases)}`);
-  s.note(`${lang} at ${rate}/s, span stretches p99 ms: ${phasesText(paced.phases, 'p99Ms')}`);
+  if (p.workerMode === 'in-process') {
+    s.note(`${lang} at ${rate}/s, span stretches p50 ms: ${phasesText(paced.phases)}`);
+    s.note(`${lang} at ${rate}/s, span stretches p99 ms: ${phasesText(paced.phases, 'p99Ms')}`);
+  }
   if (paced.verdict !== null) s.note(`${lang} at ${rate}/s: ${paced.verdict}`);
 }
 

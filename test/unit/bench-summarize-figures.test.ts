@@ -32,8 +32,8 @@ function pkgRun(
     verdict: null,
     overhead: { count: 100, p50Ms: 50, p99Ms: 90, maxMs: 95 },
     phases: { plan: { p50Ms: 0.5, p99Ms: 2 } },
-    workerMode: 'process',
-    workerCpuMsPerTask: 0.2,
+    workerMode: 'in-process',
+    workerCpuMsPerTask: null,
     cpuByRole: [{ role: 'worker', microsPerTask: 200 }],
     paced: {
       latency: {
