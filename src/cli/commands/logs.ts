@@ -1,10 +1,8 @@
-import { DecodeError } from '../../codecs/codec.js';
 import { taskProgressCodec } from '../../codecs/task-progress-codec.js';
-import type { TaskProgress } from '../../domain/task-progress.js';
 import type { TaskResult } from '../../domain/task-result.js';
-import { scanTopic } from '../../kafka/client-topic-scan.js';
 import { EXIT, parseFlags, withSession } from '../cli-session.js';
 import { type Command, UsageError } from '../command.js';
+import { keyedRecords } from '../keyed-records.js';
 import { ProgressPrinter } from '../progress-printer.js';
 import { resultJson } from '../result-printer.js';
 import { TASK_EXIT_HELP, taskExitCode } from '../task-exit-code.js';
@@ -43,20 +41,7 @@ const logs: Command = {
     const printer = new ProgressPrinter(values.json === true);
     return withSession('logs', async (s) => {
       if (!values.follow) {
-        const found: TaskProgress[] = [];
-        await scanTopic(
-          s.kafka,
-          s.topics.progress,
-          async (rec) => {
-            if (!rec.value || rec.key?.toString() !== id) return;
-            try {
-              found.push(await taskProgressCodec.decodeAsync(rec.value));
-            } catch (err) {
-              if (!(err instanceof DecodeError)) throw err;
-            }
-          },
-          { brokers: s.brokers },
-        );
+        const found = await keyedRecords(s, s.topics.progress, id, taskProgressCodec);
         found.sort((a, b) => a.attempt - b.attempt || a.seq - b.seq);
         for (const p of found) printer.print(p);
         if (found.length === 0)

@@ -1,13 +1,12 @@
 import { ConsoleResultSource } from '../../client/console-result-source.js';
-import { DecodeError } from '../../codecs/codec.js';
 import { taskProgressCodec } from '../../codecs/task-progress-codec.js';
 import { taskResultCodec } from '../../codecs/task-result-codec.js';
 import { InfraError } from '../../domain/infra-error.js';
 import type { TaskProgress } from '../../domain/task-progress.js';
 import type { TaskResult } from '../../domain/task-result.js';
-import { scanTopic } from '../../kafka/client-topic-scan.js';
 import { type CliSession, EXIT, parseFlags, withSession } from '../cli-session.js';
 import { type Command, UsageError } from '../command.js';
+import { keyedRecords } from '../keyed-records.js';
 import { progressJson, progressLine } from '../progress-printer.js';
 import { printRun, resultJson, resultLine } from '../result-printer.js';
 
@@ -60,23 +59,9 @@ const task: Command = {
     }
     return withSession('task', async (s) => {
       s.progress(`scanning ${s.topics.results}`);
-      const found: TaskResult[] = [];
       const progress = lastProgress(s, id);
       progress.catch(() => undefined);
-      await scanTopic(
-        s.kafka,
-        s.topics.results,
-        async (rec) => {
-          if (!rec.value || rec.key?.toString() !== id) return;
-          try {
-            found.push(await taskResultCodec.decodeAsync(rec.value));
-          } catch (err) {
-            // Not a TaskResult: skipped. A registry that cannot answer is an error, not a skip.
-            if (!(err instanceof DecodeError)) throw err;
-          }
-        },
-        { brokers: s.brokers },
-      );
+      const found: TaskResult[] = await keyedRecords(s, s.topics.results, id, taskResultCodec);
       found.sort((a, b) => a.attempt - b.attempt || a.finishedAtMs - b.finishedAtMs);
       if (values.json) console.log(JSON.stringify(found.map(resultJson)));
       else for (const r of found) console.log(resultLine(r));
@@ -106,21 +91,10 @@ async function lastProgress(s: CliSession, id: string): Promise<TaskProgress | n
   let newestReport: TaskProgress | null = null;
   const later = (a: TaskProgress, b: TaskProgress | null) =>
     b === null || a.attempt > b.attempt || (a.attempt === b.attempt && a.seq > b.seq);
-  await scanTopic(
-    s.kafka,
-    s.topics.progress,
-    async (rec) => {
-      if (!rec.value || rec.key?.toString() !== id) return;
-      try {
-        const p = await taskProgressCodec.decodeAsync(rec.value);
-        if (later(p, newest)) newest = p;
-        if ((p.percent !== null || p.message !== null) && later(p, newestReport)) newestReport = p;
-      } catch (err) {
-        if (!(err instanceof DecodeError)) throw err;
-      }
-    },
-    { brokers: s.brokers },
-  );
+  for (const p of await keyedRecords(s, s.topics.progress, id, taskProgressCodec)) {
+    if (later(p, newest)) newest = p;
+    if ((p.percent !== null || p.message !== null) && later(p, newestReport)) newestReport = p;
+  }
   return newestReport ?? newest;
 }
 
