@@ -192,8 +192,11 @@ export class BerthClient {
   async submitAndWait(task: TaskInput, opts: SubmitAndWaitOptions = {}): Promise<TaskResult> {
     const event = this.toEvent(task, Date.now());
     await this.registryReady();
-    const result = await this.liveWait(event.id, opts);
-    await this.followProgress(event.id, opts, result.promise);
+    // The results reader and the progress reader join their groups at the same time.
+    const live = this.liveWait(event.id, opts);
+    const ended = live.then((r) => r.promise);
+    ended.catch(() => undefined);
+    const [result] = await Promise.all([live, this.followProgress(event.id, opts, ended)]);
     try {
       await this.submit({ ...task, id: event.id });
     } catch (err) {

@@ -79,7 +79,7 @@ async function runCommand(argv: readonly string[]): Promise<number> {
       s.progress(
         `submitting task ${task.id} to ${s.topics.tasks}, then waiting up to ${formatDuration(waitMs)}`,
       );
-      return submitWaitAndPrint(s, task, { waitMs, json: values.json === true });
+      return submitWaitAndPrint(s, task, { command: 'run', waitMs, json: values.json === true });
     },
     { payloadCapBytes },
   );

@@ -180,7 +180,7 @@ async function submitCommand(argv: readonly string[]): Promise<number> {
         return EXIT.ok;
       }
       s.progress(`submitting task ${task.id}, then waiting up to ${formatDuration(waitMs)} for its result`);
-      return submitWaitAndPrint(s, task, { waitMs, json: values.json === true });
+      return submitWaitAndPrint(s, task, { command: 'submit', waitMs, json: values.json === true });
     },
     { payloadCapBytes },
   );
