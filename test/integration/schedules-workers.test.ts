@@ -1,7 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDurationMs } from '../../src/cli/duration-flag.js';
@@ -39,25 +37,14 @@ const ticks: ScheduleTick[] = [];
 const followers: Consumer[] = [];
 
 function spawnWorker(id: string): Worker {
-  const labels = Object.entries(h.labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
   const child = spawn(
     process.execPath,
-    [
-      'dist/cli/main.js',
-      'worker',
-      `--topic-prefix=${h.prefix}`,
-      `--worker-id=${id}`,
-      `--container-labels=${labels}`,
-      '--slots=2',
-      '--metrics-port=0',
-      '--stats-interval-ms=1000',
-      `--session-timeout-ms=${SESSION_TIMEOUT_MS}`,
-      `--prewarm-stacks=${stack}`,
-      '--warm-pool-size=1',
-      `--code-cache-dir=${join(tmpdir(), `berth-code-${h.prefix}`)}`,
-    ],
+    h.processWorkerArgv(id, {
+      slots: '2',
+      'session-timeout-ms': String(SESSION_TIMEOUT_MS),
+      'prewarm-stacks': `${stack}`,
+      'warm-pool-size': '1',
+    }),
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const w: Worker = { id, child, stderr: '' };

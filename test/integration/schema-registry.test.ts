@@ -1,7 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import avsc from 'avsc';
 import { Kafka, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,24 +35,13 @@ function registryEnv(password = PASSWORD): NodeJS.ProcessEnv {
 }
 
 function spawnWorker(env: NodeJS.ProcessEnv, onLog: (s: string) => void): ChildProcess {
-  const labels = Object.entries(h.labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
   const child = spawn(
     process.execPath,
-    [
-      'dist/cli/main.js',
-      'worker',
-      `--topic-prefix=${h.prefix}`,
-      `--worker-id=w-${h.prefix}-${children.length}`,
-      `--container-labels=${labels}`,
-      '--slots=2',
-      '--metrics-port=0',
-      '--stats-interval-ms=1000',
-      `--prewarm-stacks=${stack}`,
-      '--warm-pool-size=1',
-      `--code-cache-dir=${join(tmpdir(), `berth-code-${h.prefix}`)}`,
-    ],
+    h.processWorkerArgv(`w-${h.prefix}-${children.length}`, {
+      slots: '2',
+      'prewarm-stacks': `${stack}`,
+      'warm-pool-size': '1',
+    }),
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } },
   );
   child.stderr?.on('data', (d: Buffer) => {

@@ -1,7 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableStacks, inlineEvent, WorkerHarness } from './worker-harness.js';
 
@@ -18,25 +16,14 @@ const PREFETCH = 2;
 const children: ChildProcess[] = [];
 
 function spawnWorker(workerId: string): ChildProcess {
-  const labels = Object.entries(h.labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
   const child = spawn(
     process.execPath,
-    [
-      'dist/cli/main.js',
-      'worker',
-      `--topic-prefix=${h.prefix}`,
-      `--worker-id=${workerId}`,
-      `--container-labels=${labels}`,
-      `--slots=${SLOTS}`,
-      `--prefetch=${PREFETCH}`,
-      '--metrics-port=0',
-      '--stats-interval-ms=1000',
-      '--reaper-interval-ms=2000',
-      `--prewarm-stacks=${stack}`,
-      `--code-cache-dir=${join(tmpdir(), `berth-code-${h.prefix}`)}`,
-    ],
+    h.processWorkerArgv(workerId, {
+      slots: String(SLOTS),
+      prefetch: String(PREFETCH),
+      'reaper-interval-ms': '2000',
+      'prewarm-stacks': `${stack}`,
+    }),
     { stdio: ['ignore', 'ignore', process.env.BERTH_TEST_LOG ? 'inherit' : 'ignore'] },
   );
   children.push(child);

@@ -1,7 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskResult } from '../../src/domain/task-result.js';
 import { workerGroupId } from '../../src/kafka/topic-names.js';
@@ -20,26 +18,15 @@ const children: ChildProcess[] = [];
 const STAMP = ['bash', '-c', 'date +%s%3N'];
 
 function spawnWorker(workerId: string): ChildProcess {
-  const labels = Object.entries(h.labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
   const child = spawn(
     process.execPath,
-    [
-      'dist/cli/main.js',
-      'worker',
-      `--topic-prefix=${h.prefix}`,
-      `--worker-id=${workerId}`,
-      `--container-labels=${labels}`,
-      '--slots=2',
-      '--prefetch=2',
-      '--warm-pool-size=2',
-      '--metrics-port=0',
-      '--stats-interval-ms=1000',
-      '--retry-base-delay-ms=500',
-      `--prewarm-stacks=${stack}`,
-      `--code-cache-dir=${join(tmpdir(), `berth-code-${h.prefix}`)}`,
-    ],
+    h.processWorkerArgv(workerId, {
+      slots: '2',
+      prefetch: '2',
+      'warm-pool-size': '2',
+      'retry-base-delay-ms': '500',
+      'prewarm-stacks': `${stack}`,
+    }),
     { stdio: ['ignore', 'ignore', process.env.BERTH_TEST_LOG ? 'inherit' : 'ignore'] },
   );
   children.push(child);

@@ -76,14 +76,37 @@ export class WorkerHarness {
     this.followers.push(c);
   }
 
+  /** The run's labels as a `--container-labels` value (`k=v,k=v`). */
+  labelList(): string {
+    return Object.entries(this.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+  }
+
+  /**
+   * argv (after `node`) of a `berth worker` process of this run: the built CLI on this run's
+   * prefix, with its container labels, metrics on a free port, stats every second and the run's
+   * code cache; `flags` (name → value, no leading `--`) add to or replace those.
+   */
+  processWorkerArgv(workerId: string, flags: Readonly<Record<string, string>> = {}): string[] {
+    const all: Record<string, string> = {
+      'topic-prefix': this.prefix,
+      'worker-id': workerId,
+      'container-labels': this.labelList(),
+      'metrics-port': '0',
+      'stats-interval-ms': '1000',
+      'code-cache-dir': join(tmpdir(), `berth-code-${this.prefix}`),
+      ...flags,
+    };
+    return ['dist/cli/main.js', 'worker', ...Object.entries(all).map(([k, v]) => `--${k}=${v}`)];
+  }
+
   config(flags: WorkerFlags = {}): WorkerConfig {
     return loadWorkerConfig(
       {
         topicPrefix: this.prefix,
         workerId: `w-${this.prefix}-${this.workers.length}`,
-        containerLabels: Object.entries(this.labels)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(','),
+        containerLabels: this.labelList(),
         statsIntervalMs: '1000',
         warmPoolSize: '1',
         retryBaseDelayMs: '500',
