@@ -1,34 +1,15 @@
 import { InfraError } from '../domain/infra-error.js';
-import type { ReturnValueKind, TaskResult, TaskStatus } from '../domain/task-result.js';
+import type { ReturnValueKind, TaskResult } from '../domain/task-result.js';
 import type { ResultSource } from './result-source.js';
 
-/** An attempt as the console's API returns it (docs/console-openapi.yaml, `Attempt`). */
-interface ApiAttempt {
-  readonly id: string;
-  readonly attempt: number;
-  readonly status: TaskStatus;
-  readonly exitCode: number | null;
-  readonly reason: string | null;
-  readonly stack: string | null;
-  readonly stackImage: string | null;
-  readonly codeName: string | null;
-  readonly codeRevision: number | null;
-  readonly codeDigest: string | null;
-  readonly workerId: string;
-  readonly sourceTopic: string;
-  readonly sourcePartition: number;
-  readonly sourceOffset: string;
-  readonly queueWaitMs: number;
-  readonly startLatencyMs: number;
-  readonly runMs: number;
-  readonly finishedAtMs: number;
-  readonly labels: Record<string, string>;
+/**
+ * An attempt as the console's API returns it (docs/console-openapi.yaml, `Attempt`): a TaskResult
+ * whose bytes travel as base64.
+ */
+interface ApiAttempt extends Omit<TaskResult, 'stdout' | 'stderr' | 'outputs' | 'returnValue'> {
   readonly stdoutBase64: string;
-  readonly stdoutTruncated: boolean;
   readonly stderrBase64: string;
-  readonly stderrTruncated: boolean;
   readonly outputs: readonly { readonly name: string; readonly base64: string }[];
-  readonly outputsTruncated: boolean;
   readonly returnValue: { readonly kind: ReturnValueKind; readonly base64: string } | null;
 }
 
