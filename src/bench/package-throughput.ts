@@ -55,6 +55,13 @@ export interface PackageThroughputOptions {
    * max), and its CPU time per task is measured. Absent: an in-process worker.
    */
   readonly workerProcess?: { readonly args?: readonly string[]; readonly nodeArgs?: readonly string[] };
+  /**
+   * `backlog` (worker process only): the timed tasks are on the topic before the worker reads
+   * them — it is stopped (SIGSTOP) while they are produced and continued (SIGCONT) when the clock
+   * starts, as the bare KafkaJS loop drains records produced before its clock. `live`: produced
+   * while the worker runs, the clock from the first produce. Default `backlog` for a process.
+   */
+  readonly timedMode?: 'backlog' | 'live';
   readonly log?: (line: string) => void;
 }
 
@@ -69,6 +76,8 @@ export interface PackageThroughputFigures {
   readonly tasksPerSecond: number;
   /** First produce → the last produce acknowledged. */
   readonly produceSeconds: number;
+  /** How the timed tasks were offered (see `PackageThroughputOptions.timedMode`). */
+  readonly timedMode: 'backlog' | 'live';
   readonly tally: TallySummary;
   /** Null when every timed task was answered, SUCCEEDED and right. */
   readonly verdict: string | null;
@@ -178,6 +187,9 @@ export async function packageThroughput(opts: PackageThroughputOptions): Promise
     const arrivals = new Set<(r: { id: string; arrivedAtMs: number }) => void>();
     const tallyOf = (id: string) => (warm.knows(id) ? warm : paced.knows(id) ? paced : timed);
     let undecodable = 0;
+    let deferTimed = false;
+    const timedSeen = new Set<string>();
+    const timedRaw: { value: Buffer; arrivedAtMs: number }[] = [];
     follower = await startFollower(
       () =>
         new TailConsumer({
@@ -189,6 +201,16 @@ export async function packageThroughput(opts: PackageThroughputOptions): Promise
           onRecord: (r) => {
             if (r.value === null) return;
             const arrivedAtMs = Date.now();
+            if (deferTimed && r.key !== null) {
+              // Timed results are checked after the clock stops: while it runs the follower only
+              // counts them by key (decoding every result would take CPU from the worker).
+              const id = r.key.toString();
+              if (timed.knows(id)) {
+                timedSeen.add(id);
+                timedRaw.push({ value: r.value, arrivedAtMs });
+                return;
+              }
+            }
             try {
               const result = taskResultCodec.decode(r.value);
               tallyOf(result.id).record(result, arrivedAtMs);
@@ -224,12 +246,35 @@ export async function packageThroughput(opts: PackageThroughputOptions): Promise
     // Encoded before the clock starts: the timed part is Kafka, the worker and the containers.
     const ids = Array.from({ length: opts.tasks }, (_, i) => `${prefix}-${i}`);
     const records = encodeTasks(ids, code, timed);
-    const cpu0 = await worker.cpuSeconds();
-    const machine0 = await snapshotCpu();
-    const t0 = Date.now();
-    for (let i = 0; i < records.length; i += CHUNK)
-      await producer.send(topics.tasks, records.slice(i, i + CHUNK));
-    const produceSeconds = (Date.now() - t0) / 1000;
+    const timedMode = opts.timedMode ?? (worker.mode === 'process' ? 'backlog' : 'live');
+    deferTimed = true;
+    let produceSeconds = 0;
+    const produce = async () => {
+      const p0 = Date.now();
+      for (let i = 0; i < records.length; i += CHUNK)
+        await producer.send(topics.tasks, records.slice(i, i + CHUNK));
+      produceSeconds = (Date.now() - p0) / 1000;
+    };
+    let cpu0: number | null;
+    let machine0: Awaited<ReturnType<typeof snapshotCpu>>;
+    let t0: number;
+    if (timedMode === 'backlog') {
+      const pid = worker.pid;
+      process.kill(pid, 'SIGSTOP');
+      try {
+        await produce();
+      } finally {
+        cpu0 = await worker.cpuSeconds();
+        machine0 = await snapshotCpu();
+        t0 = Date.now();
+        process.kill(pid, 'SIGCONT');
+      }
+    } else {
+      cpu0 = await worker.cpuSeconds();
+      machine0 = await snapshotCpu();
+      t0 = Date.now();
+      await produce();
+    }
     const timeoutMs = opts.timeoutMs ?? 600_000;
     let lastLog = Date.now();
     await waitUntil(
@@ -237,18 +282,28 @@ export async function packageThroughput(opts: PackageThroughputOptions): Promise
         if (Date.now() - lastLog >= 10_000) {
           lastLog = Date.now();
           log(
-            `${opts.pkg.kind}: ${timed.answered}/${opts.tasks} results after ${((lastLog - t0) / 1000).toFixed(0)} s`,
+            `${opts.pkg.kind}: ${timedSeen.size}/${opts.tasks} results after ${((lastLog - t0) / 1000).toFixed(0)} s`,
           );
         }
-        return timed.complete;
+        return timedSeen.size >= opts.tasks;
       },
       timeoutMs,
       `${opts.pkg.kind} run`,
-    ).catch((err: Error) => log(`${err.message} (${timed.answered} results)`));
+    ).catch((err: Error) => log(`${err.message} (${timedSeen.size} results)`));
+    const cpu1 = await worker.cpuSeconds();
+    const machine1 = await snapshotCpu();
+    // Checked now that the clock stopped: every timed result decoded and tallied.
+    deferTimed = false;
+    for (const { value, arrivedAtMs } of timedRaw.splice(0)) {
+      try {
+        timed.record(taskResultCodec.decode(value), arrivedAtMs);
+      } catch {
+        undecodable++;
+      }
+    }
     const tally = timed.summary();
     const seconds = ((tally.lastArrivalMs ?? Date.now()) - t0) / 1000;
-    const cpu1 = await worker.cpuSeconds();
-    const cpuByRole = await cpuBreakdown(machine0, await snapshotCpu(), tally.answered, {
+    const cpuByRole = await cpuBreakdown(machine0, machine1, tally.answered, {
       workerPid: worker.mode === 'process' ? worker.pid : null,
       benchPid: process.pid,
     });
@@ -301,6 +356,7 @@ export async function packageThroughput(opts: PackageThroughputOptions): Promise
       seconds,
       tasksPerSecond: tally.answered / Math.max(seconds, 1e-3),
       produceSeconds,
+      timedMode,
       tally,
       verdict: tallyVerdict(tally),
       overhead,

@@ -85,7 +85,12 @@ function checkedText(p: PackageThroughputFigures): string {
 }
 
 function packageRow(s: BenchSummary, measure: string, p: PackageThroughputFigures, ratio: string): void {
-  s.add(`${measure}, ${p.tasks} tasks`, `${fmt(p.tasksPerSecond, 0)} tasks/s (${checkedText(p)})`, ratio);
+  const shape = p.timedMode === 'backlog' ? 'backlog drained' : 'produced while running';
+  s.add(
+    `${measure}, ${p.tasks} tasks (${shape}, after ${p.warmup} warm-up)`,
+    `${fmt(p.tasksPerSecond, 0)} tasks/s (${checkedText(p)})`,
+    ratio,
+  );
   if (p.verdict !== null) s.note(`${measure}: ${p.verdict}`);
 }
 

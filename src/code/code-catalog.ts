@@ -13,6 +13,15 @@ import { TarballCache } from './tarball-cache.js';
 export const PUSH_VISIBILITY_MS = 1000;
 /** While tasks resolve, the catalog re-reads the code topic's end at least this often. */
 const REFRESH_MS = 250;
+/** Resolved packages kept for reuse (each holds its tarball in memory). */
+const RESOLVED_MAX = 64;
+
+/** The highest revision number of a package (`revisions` is not empty). */
+function newest(revisions: ReadonlyMap<number, unknown>): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const r of revisions.keys()) if (r > max) max = r;
+  return max;
+}
 
 /** A package revision the catalog has seen; the tarball lives in the cache. */
 export interface CatalogEntry {
@@ -54,6 +63,12 @@ export class CodeCatalog implements CodeResolverPort {
   private undecodable = 0;
   /** When the last catch-up that completed began (epoch ms): every push before it is known. */
   private caughtUpAsOfMs = 0;
+  /**
+   * Packages already resolved, by catalog entry (an entry is replaced, never changed, when its
+   * revision is ingested again): a task of a known revision costs two map lookups, not a copy.
+   * Bounded: cleared when it holds more than `RESOLVED_MAX` packages.
+   */
+  private readonly resolved = new Map<CatalogEntry, CodePackage>();
 
   constructor(private readonly opts: CodeCatalogOptions) {
     this.cache = new TarballCache(opts.cacheDir);
@@ -108,15 +123,17 @@ export class CodeCatalog implements CodeResolverPort {
     }
     const revisions = this.entries.get(name);
     if (!revisions || revisions.size === 0) return { ok: false, reason: `unknown code package '${name}'` };
-    const rev = revision ?? Math.max(...revisions.keys());
+    const rev = revision ?? newest(revisions);
     const entry = revisions.get(rev);
     if (!entry)
       return {
         ok: false,
-        reason: `code package '${name}' has no revision ${rev} (newest is ${Math.max(...revisions.keys())})`,
+        reason: `code package '${name}' has no revision ${rev} (newest is ${newest(revisions)})`,
       };
     if (entry.corrupt)
       return { ok: false, reason: `code package ${name}@${rev} is corrupt: ${entry.corrupt}` };
+    const memo = this.resolved.get(entry);
+    if (memo !== undefined) return { ok: true, pkg: memo };
     const tarball = await this.cache.get(entry.digest);
     if (!tarball)
       return {
@@ -124,7 +141,10 @@ export class CodeCatalog implements CodeResolverPort {
         reason: `code package ${name}@${rev}: cached tarball missing or failed verification against ${entry.digest}`,
       };
     const { corrupt: _, ...meta } = entry;
-    return { ok: true, pkg: { ...meta, tarball } };
+    const pkg = { ...meta, tarball };
+    if (this.resolved.size >= RESOLVED_MAX) this.resolved.clear();
+    this.resolved.set(entry, pkg);
+    return { ok: true, pkg };
   }
 
   /** Every revision known, sorted by name then revision. */

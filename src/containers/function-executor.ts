@@ -190,7 +190,48 @@ function decode(b64: string | null): Uint8Array {
 /** Maps one call's result frame to the task's outcome (see `FunctionExecutor`'s contract). */
 export function outcomeOfCall(f: CallResultFrame, memoryBytes: number): ExecutionOutcome {
   const stderr = decode(f.stderrB64);
-  const base = {
+  switch (f.status) {
+    case 'ok':
+      return callOutcome(
+        f,
+        stderr,
+        'SUCCEEDED',
+        null,
+        f.valueKind === null || f.valueKind === 'null' ? null : { kind: KINDS[f.valueKind], data: decode(f.valueB64) },
+      );
+    case 'error': {
+      const trace = f.errorStack ?? '';
+      const withTrace =
+        trace === ''
+          ? stderr
+          : Buffer.concat([stderr, Buffer.from(`${stderr.byteLength > 0 ? '\n' : ''}${trace}`)]);
+      return callOutcome(f, withTrace, 'FAILED', f.errorMessage ?? 'handler failed', null);
+    }
+    case 'timeout':
+      return callOutcome(f, stderr, 'TIMED_OUT', 'timed out (runtime killed and replaced)', null);
+    case 'oom':
+      return callOutcome(f, stderr, 'KILLED', `${oomReason(memoryBytes)} (runtime replaced)`, null);
+    case 'crash': {
+      const died = f.signal !== null ? `killed by ${f.signal}` : `exit code ${f.exitCode ?? 'unknown'}`;
+      return callOutcome(f, stderr, 'FAILED', `runtime crashed during the call: ${died} (runtime replaced)`, null);
+    }
+    case 'cancelled':
+      return callOutcome(f, stderr, 'CANCELLED', 'cancelled', null);
+  }
+}
+
+/** One object literal of one shape for every call outcome (this runs once per function call). */
+function callOutcome(
+  f: CallResultFrame,
+  stderr: Uint8Array,
+  status: ExecutionOutcome['status'],
+  reason: string | null,
+  returnValue: ReturnValue | null,
+): ExecutionOutcome {
+  return {
+    status,
+    exitCode: null,
+    reason,
     stdout: decode(f.stdoutB64),
     stdoutTruncated: f.stdoutTruncated,
     stderr,
@@ -199,39 +240,6 @@ export function outcomeOfCall(f: CallResultFrame, memoryBytes: number): Executio
     outputsTruncated: false,
     startedAtMs: f.startedAtMs,
     finishedAtMs: f.finishedAtMs ?? Date.now(),
-    exitCode: null,
+    returnValue,
   };
-  const died = f.signal !== null ? `killed by ${f.signal}` : `exit code ${f.exitCode ?? 'unknown'}`;
-  switch (f.status) {
-    case 'ok':
-      return {
-        ...base,
-        status: 'SUCCEEDED',
-        reason: null,
-        returnValue:
-          f.valueKind === null || f.valueKind === 'null'
-            ? null
-            : { kind: KINDS[f.valueKind], data: decode(f.valueB64) },
-      };
-    case 'error': {
-      const trace = f.errorStack ?? '';
-      const withTrace =
-        trace === ''
-          ? stderr
-          : Buffer.concat([stderr, Buffer.from(`${stderr.byteLength > 0 ? '\n' : ''}${trace}`)]);
-      return { ...base, stderr: withTrace, status: 'FAILED', reason: f.errorMessage ?? 'handler failed' };
-    }
-    case 'timeout':
-      return { ...base, status: 'TIMED_OUT', reason: 'timed out (runtime killed and replaced)' };
-    case 'oom':
-      return { ...base, status: 'KILLED', reason: `${oomReason(memoryBytes)} (runtime replaced)` };
-    case 'crash':
-      return {
-        ...base,
-        status: 'FAILED',
-        reason: `runtime crashed during the call: ${died} (runtime replaced)`,
-      };
-    case 'cancelled':
-      return { ...base, status: 'CANCELLED', reason: 'cancelled' };
-  }
 }

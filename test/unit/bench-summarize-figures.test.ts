@@ -28,6 +28,7 @@ function pkgRun(
     seconds: 100 / rate,
     tasksPerSecond: rate,
     produceSeconds: 0.1,
+    timedMode: 'backlog',
     tally,
     verdict: null,
     overhead: { count: 100, p50Ms: 50, p99Ms: 90, maxMs: 95 },
