@@ -197,7 +197,9 @@ export function outcomeOfCall(f: CallResultFrame, memoryBytes: number): Executio
         stderr,
         'SUCCEEDED',
         null,
-        f.valueKind === null || f.valueKind === 'null' ? null : { kind: KINDS[f.valueKind], data: decode(f.valueB64) },
+        f.valueKind === null || f.valueKind === 'null'
+          ? null
+          : { kind: KINDS[f.valueKind], data: decode(f.valueB64) },
       );
     case 'error': {
       const trace = f.errorStack ?? '';
@@ -213,7 +215,13 @@ export function outcomeOfCall(f: CallResultFrame, memoryBytes: number): Executio
       return callOutcome(f, stderr, 'KILLED', `${oomReason(memoryBytes)} (runtime replaced)`, null);
     case 'crash': {
       const died = f.signal !== null ? `killed by ${f.signal}` : `exit code ${f.exitCode ?? 'unknown'}`;
-      return callOutcome(f, stderr, 'FAILED', `runtime crashed during the call: ${died} (runtime replaced)`, null);
+      return callOutcome(
+        f,
+        stderr,
+        'FAILED',
+        `runtime crashed during the call: ${died} (runtime replaced)`,
+        null,
+      );
     }
     case 'cancelled':
       return callOutcome(f, stderr, 'CANCELLED', 'cancelled', null);
