@@ -3,7 +3,7 @@
  * process, e.g. in tests, do not collide), process/Node defaults included. Names come from
  * metric-names.ts only.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { DLQ_REASONS } from './dlq-reason.js';
 import {
   METRIC,
@@ -12,6 +12,7 @@ import {
   RUN_SECONDS_BUCKETS,
   START_LATENCY_SECONDS_BUCKETS,
 } from './metric-names.js';
+import { StackHistogram } from './stack-histogram.js';
 
 export interface WorkerMetricsOptions {
   readonly workerId: string;
@@ -170,6 +171,6 @@ function histogram(
   name: string,
   help: string,
   buckets: readonly number[],
-): Histogram<'stack'> {
-  return new Histogram({ name, help, labelNames: ['stack'], buckets: [...buckets], registers: [registry] });
+): StackHistogram {
+  return new StackHistogram(name, help, buckets, registry);
 }

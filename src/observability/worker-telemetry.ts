@@ -107,5 +107,5 @@ export class WorkerTelemetry implements TelemetryPort {
 
 /** Records a duration; negative or non-finite values (clock skew, not measured) are skipped. */
 function observe(h: WorkerMetrics['runSeconds'], stack: string, seconds: number): void {
-  if (Number.isFinite(seconds) && seconds >= 0) h.observe({ stack }, seconds);
+  if (Number.isFinite(seconds) && seconds >= 0) h.observe(stack, seconds);
 }
