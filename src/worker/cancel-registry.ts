@@ -16,7 +16,8 @@ export class TaskAbort extends Error {
  */
 export class CancelRegistry {
   private readonly cancelled = new Map<string, { atMs: number; reason: string }>();
-  private readonly tracked = new Map<string, Set<AbortController>>();
+  /** Abort handles by task id: one handle as is (the usual case), several in a Set. */
+  private readonly tracked = new Map<string, AbortController | Set<AbortController>>();
 
   constructor(
     /** How long a cancel is remembered; the control follower also reads this far back on start. */
@@ -29,7 +30,7 @@ export class CancelRegistry {
     this.cancelled.delete(taskId);
     this.cancelled.set(taskId, { atMs: this.now(), reason });
     let aborted = 0;
-    for (const ac of this.tracked.get(taskId) ?? []) {
+    for (const ac of handles(this.tracked.get(taskId))) {
       if (ac.signal.aborted) continue;
       ac.abort(new TaskAbort('cancel', reason));
       aborted++;
@@ -46,19 +47,24 @@ export class CancelRegistry {
 
   /** Tracks a task's abort handle; the returned function stops tracking it. */
   track(taskId: string, controller: AbortController): () => void {
-    const set = this.tracked.get(taskId) ?? new Set();
-    this.tracked.set(taskId, set);
-    set.add(controller);
+    const held = this.tracked.get(taskId);
+    if (held === undefined) this.tracked.set(taskId, controller);
+    else if (held instanceof Set) held.add(controller);
+    else this.tracked.set(taskId, new Set([held, controller]));
     return () => {
-      set.delete(controller);
-      if (set.size === 0) this.tracked.delete(taskId);
+      const now = this.tracked.get(taskId);
+      if (now === controller) this.tracked.delete(taskId);
+      else if (now instanceof Set) {
+        now.delete(controller);
+        if (now.size === 0) this.tracked.delete(taskId);
+      }
     };
   }
 
   killAll(reason: string): number {
     let n = 0;
-    for (const set of this.tracked.values()) {
-      for (const ac of set) {
+    for (const held of this.tracked.values()) {
+      for (const ac of handles(held)) {
         if (ac.signal.aborted) continue;
         ac.abort(new TaskAbort('shutdown', reason));
         n++;
@@ -69,7 +75,7 @@ export class CancelRegistry {
 
   get trackedCount(): number {
     let n = 0;
-    for (const s of this.tracked.values()) n += s.size;
+    for (const held of this.tracked.values()) n += held instanceof Set ? held.size : 1;
     return n;
   }
 
@@ -80,4 +86,9 @@ export class CancelRegistry {
       this.cancelled.delete(id);
     }
   }
+}
+
+function handles(held: AbortController | Set<AbortController> | undefined): Iterable<AbortController> {
+  if (held === undefined) return [];
+  return held instanceof Set ? held : [held];
 }

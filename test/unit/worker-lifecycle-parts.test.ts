@@ -82,6 +82,23 @@ describe('CancelRegistry', () => {
     expect(c.killAll('bye')).toBe(1);
     expect((b.signal.reason as TaskAbort).kind).toBe('shutdown');
   });
+
+  it('tracks several handles of one task id and untracks each on its own', () => {
+    const c = new CancelRegistry(1000);
+    const [a, b, d] = [new AbortController(), new AbortController(), new AbortController()];
+    const untrackA = c.track('t', a);
+    const untrackB = c.track('t', b);
+    expect(c.trackedCount).toBe(2);
+    untrackA();
+    untrackA();
+    expect(c.trackedCount).toBe(1);
+    c.track('t', d);
+    expect(c.cancel('t', 'user')).toBe(2);
+    expect(a.signal.aborted).toBe(false);
+    expect(b.signal.aborted && d.signal.aborted).toBe(true);
+    untrackB();
+    expect(c.trackedCount).toBe(1);
+  });
 });
 
 describe('PackageLimiter', () => {
