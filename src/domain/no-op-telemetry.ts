@@ -1,6 +1,7 @@
 import type { TaskSpan, TelemetryPort } from './telemetry-port.js';
 
 const noOpSpan: TaskSpan = {
+  recording: false,
   phase() {},
   setAttributes() {},
   end() {},

@@ -11,6 +11,8 @@ export interface TaskSpan {
    * phase began is clamped to that phase's start. Naming the phase already open is a no-op.
    */
   phase(phase: TaskPhase, atMs?: number): void;
+  /** False for a span that records nothing (no tracer): callers may skip building attributes. Absent: it may record. */
+  readonly recording?: boolean;
   setAttributes(attrs: Readonly<Record<string, string | number | boolean>>): void;
   end(status: TaskStatus | 'RETRY' | 'DLQ', error?: string): void;
 }

@@ -86,11 +86,12 @@ export class OutcomePublisher {
       result.reason !== null && result.reason.length > REASON_MAX_CHARS
         ? { ...result, reason: capReason(result.reason) }
         : result;
-    const withSource = {
-      ...headers,
-      [HEADERS.resultAttempt]: String(result.attempt),
-      [HEADERS.resultSource]: `${result.sourceTopic}/${result.sourcePartition}@${result.sourceOffset}`,
-    };
+    // Built by assignment (no spread or computed keys in a literal): once per task.
+    const withSource: Record<string, string> = {};
+    for (const name in headers) withSource[name] = headers[name] as string;
+    withSource[HEADERS.resultAttempt] = String(result.attempt);
+    withSource[HEADERS.resultSource] =
+      `${result.sourceTopic}/${result.sourcePartition}@${result.sourceOffset}`;
     // Smaller shapes are built only when the broker refused the previous one (rare).
     const shapes = [() => capped, () => slimResult(capped), () => minimalResult(capped)];
     for (const [i, shape] of shapes.entries()) {

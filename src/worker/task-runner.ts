@@ -297,7 +297,8 @@ export class TaskRunner {
         lease = await this.d.slots.acquire(plan.request.memoryBytes, plan.priority, waitSignal);
       const grantedAtMs = this.now();
       span.phase('start');
-      span.setAttributes({ [ATTR.stack]: plan.stack, [ATTR.taskAttempt]: ctx.event.attempt });
+      if (span.recording !== false)
+        span.setAttributes({ [ATTR.stack]: plan.stack, [ATTR.taskAttempt]: ctx.event.attempt });
       // Secret values are replaced before the outcome goes anywhere (result, retry reason, span).
       const redactor = plan.redactor;
       // Live output passes the redactor too; the feed publishes without ever awaiting Kafka.

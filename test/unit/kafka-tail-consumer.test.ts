@@ -2,10 +2,8 @@ import type { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { TailConsumer, type TailRecord } from '../../src/kafka/tail-consumer.js';
 
-type EachMessage = (p: {
-  partition: number;
-  message: { offset: string; key: Buffer | null; value: Buffer | null };
-}) => Promise<void>;
+type Message = { offset: string; key: Buffer | null; value: Buffer | null; timestamp: string };
+type EachBatch = (p: { batch: { partition: number; messages: Message[] } }) => Promise<void>;
 
 /** Just enough of a KafkaJS client to drive a TailConsumer: records are delivered by the test. */
 function fakeKafka(
@@ -14,12 +12,12 @@ function fakeKafka(
 ) {
   const seeks: { topic: string; partition: number; offset: string }[] = [];
   const timestamps: number[] = [];
-  let eachMessage: EachMessage | null = null;
+  let eachBatch: EachBatch | null = null;
   const consumer = {
     connect: async () => {},
     subscribe: async () => {},
-    run: async (o: { eachMessage: EachMessage }) => {
-      eachMessage = o.eachMessage;
+    run: async (o: { eachBatch: EachBatch }) => {
+      eachBatch = o.eachBatch;
     },
     seek: (s: { topic: string; partition: number; offset: string }) => seeks.push(s),
     disconnect: async () => {},
@@ -34,11 +32,19 @@ function fakeKafka(
     fetchTopicOffsets: async () => ends.map((e) => ({ ...e, offset: e.high, low: '0' })),
   };
   const kafka = { consumer: () => consumer, admin: () => admin } as unknown as Kafka;
-  const deliver = async (partition: number, offset: number) => {
-    if (eachMessage === null) throw new Error('consumer not running');
-    await eachMessage({
-      partition,
-      message: { offset: String(offset), key: null, value: Buffer.from(`r${offset}`) },
+  /** One fetched batch of `partition` with records at these offsets. */
+  const deliver = async (partition: number, ...offsets: number[]) => {
+    if (eachBatch === null) throw new Error('consumer not running');
+    await eachBatch({
+      batch: {
+        partition,
+        messages: offsets.map((offset) => ({
+          offset: String(offset),
+          key: null,
+          value: Buffer.from(`r${offset}`),
+          timestamp: '0',
+        })),
+      },
     });
   };
   return { kafka, seeks, timestamps, deliver };
@@ -78,15 +84,14 @@ describe('TailConsumer rewind', () => {
       { topic: 'ctl', partition: 1, offset: '9' },
     ]);
     await f.deliver(0, 7); // a new record fetched from the end before the seek applied
-    await f.deliver(0, 2);
-    await f.deliver(0, 3);
+    await f.deliver(0, 2, 3);
     await tick();
     expect(started).toBe(false); // offset 4 (the last before the end at start) not read yet
-    await f.deliver(0, 4);
+    await f.deliver(0, 4, 5, 6);
     await starting;
     expect(started).toBe(true);
     expect(tail.isStarted).toBe(true);
-    expect(seen).toEqual(['r7', 'r2', 'r3', 'r4']);
+    expect(seen).toEqual(['r7', 'r2', 'r3', 'r4', 'r5', 'r6']);
   });
 
   it('without rewind it neither asks the admin nor seeks', async () => {
