@@ -29,7 +29,8 @@ const AHEAD_WINDOW = 64;
 
 /** Records with a null key never share an order with others. */
 function keyOf(r: ConsumedRecord): string {
-  return r.key === null ? `@${r.offset}` : Buffer.from(r.key).toString('latin1');
+  const k = r.key;
+  return k === null ? `@${r.offset}` : Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString('latin1');
 }
 
 function bytesOf(r: ConsumedRecord): number {
@@ -51,6 +52,8 @@ function bytesOf(r: ConsumedRecord): number {
  */
 export class IntakeBuffer {
   private readonly queues = new Map<number, PartitionQueue>();
+  /** The keys of `queues`, kept in step with it: `pump` runs per finished task and allocates nothing. */
+  private partitions: number[] = [];
   private readonly maxPartitionBytes: number;
   private readonly now: () => number;
   private cursor = 0;
@@ -66,6 +69,7 @@ export class IntakeBuffer {
     if (q === undefined) {
       q = { records: [], head: 0, bytes: 0, notBeforeMs: 0 };
       this.queues.set(partition, q);
+      this.partitions = [...this.queues.keys()];
     }
     for (const r of records) {
       q.records.push(r);
@@ -99,7 +103,7 @@ export class IntakeBuffer {
 
   /** Offers buffered records to the sink until it is full or nothing due is left. */
   pump(): void {
-    const partitions = [...this.queues.keys()];
+    const partitions = this.partitions;
     if (partitions.length === 0) return;
     const now = this.now();
     let idle = 0;
@@ -177,6 +181,7 @@ export class IntakeBuffer {
   clear(partitions?: readonly number[]): void {
     if (partitions === undefined) this.queues.clear();
     else for (const p of partitions) this.queues.delete(p);
+    this.partitions = [...this.queues.keys()];
   }
 
   private shift(q: PartitionQueue): void {

@@ -18,8 +18,14 @@ export interface IntakeSchedulerOptions {
   readonly now?: () => number;
 }
 
+const FULL: OfferDecision = Object.freeze({ kind: 'full' });
+const ACCEPTED: OfferDecision = Object.freeze({ kind: 'accepted' });
+
 function queueKeyOf(r: ConsumedRecord): string {
-  const key = r.key === null ? `@${r.offset}` : `=${Buffer.from(r.key).toString('base64')}`;
+  const k = r.key;
+  // A view of the key's bytes (no copy) for the encoding.
+  const key =
+    k === null ? `@${r.offset}` : `=${Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString('base64')}`;
   return `${r.topic}/${r.partition}/${key}`;
 }
 
@@ -51,13 +57,13 @@ export class IntakeScheduler implements RecordSink {
   }
 
   offer(record: ConsumedRecord): OfferDecision {
-    if (!this.hasRoom) return { kind: 'full' };
+    if (!this.hasRoom) return FULL;
     const due = this.opts.notBeforeMs?.(record) ?? null;
     if (due !== null && due > this.now()) {
       // The ledger holds the commit back at a waiting offset, so due records taken from behind
       // it never move the commit past it; a re-delivery of a record already started is dropped.
       const fresh = this.opts.ledger.deferred(record.topic, record.partition, BigInt(record.offset));
-      return fresh ? { kind: 'defer', untilMs: due } : { kind: 'accepted' };
+      return fresh ? { kind: 'defer', untilMs: due } : ACCEPTED;
     }
     const ticket = this.opts.ledger.consumed(
       record.topic,
@@ -65,12 +71,12 @@ export class IntakeScheduler implements RecordSink {
       BigInt(record.offset),
       this.now(),
     );
-    if (!ticket) return { kind: 'accepted' };
+    if (!ticket) return ACCEPTED;
     const task: HeldTask = { record, ticket, queueKey: queueKeyOf(record), consumedAtMs: this.now() };
     this.held++;
     this.opts.room.take(this.lane);
     if (this.queues.enqueue(task.queueKey, task)) this.opts.start(task);
-    return { kind: 'accepted' };
+    return ACCEPTED;
   }
 
   /** A record passed over behind a waiting one: the ledger keeps its offset as waiting. */

@@ -34,6 +34,8 @@ export class LaneArbiter {
   private readonly passOvers: Record<PriorityLane, number> = { high: 0, normal: 0, low: 0 };
   private readonly turn: Record<PriorityLane, number> = { high: 0, normal: 0, low: 0 };
   private granting = false;
+  /** Per lane (PRIORITY_LANES order): records taken before a round, then taken in it. */
+  private readonly taken = new Float64Array(PRIORITY_LANES.length);
   private again = false;
 
   constructor(private readonly opts: LaneArbiterOptions) {
@@ -53,8 +55,13 @@ export class LaneArbiter {
   }
 
   /** The order lanes are offered room in now. */
-  order(): PriorityLane[] {
-    const starving = PRIORITY_LANES.filter((l) => this.passOvers[l] >= this.opts.maxPassOvers).sort(
+  order(): readonly PriorityLane[] {
+    const max = this.opts.maxPassOvers;
+    // The usual case, with nothing allocated: no lane passed over that often.
+    let passedOften = false;
+    for (const l of PRIORITY_LANES) if (this.passOvers[l] >= max) passedOften = true;
+    if (!passedOften) return PRIORITY_LANES;
+    const starving = PRIORITY_LANES.filter((l) => this.passOvers[l] >= max).sort(
       (a, b) => this.passOvers[b] - this.passOvers[a],
     );
     return [...starving, ...PRIORITY_LANES.filter((l) => !starving.includes(l))];
@@ -77,25 +84,33 @@ export class LaneArbiter {
     }
   }
 
+  /** Runs on every freed room (once per finished task): nothing allocated per round. */
   private round(): void {
     const { room } = this.opts;
-    const before = PRIORITY_LANES.map((l) => room.taken(l));
+    const taken = this.taken;
+    for (let i = 0; i < PRIORITY_LANES.length; i++) taken[i] = room.taken(PRIORITY_LANES[i] as PriorityLane);
     for (const lane of this.order()) {
-      const list = this.sources.get(lane) ?? [];
-      if (list.length === 0) continue;
+      const list = this.sources.get(lane);
+      if (list === undefined || list.length === 0) continue;
       const first = this.turn[lane]++ % list.length;
       for (let i = 0; i < list.length; i++) (list[(first + i) % list.length] as LaneSource).pump();
     }
-    const grants = PRIORITY_LANES.map((l, i) => room.taken(l) - (before[i] as number));
-    const total = grants.reduce((a, b) => a + b, 0);
-    PRIORITY_LANES.forEach((lane, i) => {
-      const got = grants[i] as number;
-      if (got > 0) this.passOvers[lane] = 0;
+    let total = 0;
+    for (let i = 0; i < PRIORITY_LANES.length; i++) {
+      taken[i] = room.taken(PRIORITY_LANES[i] as PriorityLane) - (taken[i] as number);
+      total += taken[i] as number;
+    }
+    for (let i = 0; i < PRIORITY_LANES.length; i++) {
+      const lane = PRIORITY_LANES[i] as PriorityLane;
+      if ((taken[i] as number) > 0) this.passOvers[lane] = 0;
       else if (total > 0 && this.waitingIn(lane)) this.passOvers[lane] += total;
-    });
+    }
   }
 
   private waitingIn(lane: PriorityLane): boolean {
-    return (this.sources.get(lane) ?? []).some((s) => s.waiting() > 0);
+    const list = this.sources.get(lane);
+    if (list === undefined) return false;
+    for (const s of list) if (s.waiting() > 0) return true;
+    return false;
   }
 }
