@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { PositionCodec } from '../../src/ledger/position-codec.js';
 import { RecentTaskIds } from '../../src/ledger/recent-task-ids.js';
+import { RecentTaskIdsModel } from '../support/recent-task-ids-model.js';
 
 function memory(windowMs = 60_000, maxIds = 100) {
   const clock = { ms: 1_000_000 };
@@ -69,3 +71,270 @@ describe('RecentTaskIds (idempotency memory)', () => {
     expect(ids.admit('d', 1, 't/0@4').kind).toBe('duplicate');
   });
 });
+
+describe('RecentTaskIds: bounds, positions and the plain model', () => {
+  it('under the bound, forgets the least recently seen id first (claimed, moved or finished)', () => {
+    const { ids, clock } = memory(60_000, 3);
+    ids.admit('a', 1, 't/0@1');
+    ids.admit('b', 1, 't/0@2');
+    ids.admit('c', 1, 't/0@3');
+    ids.resultSeen('a', 1, 't/0@1', clock.ms); // 'a' seen again: 'b' is now the oldest
+    ids.admit('d', 1, 't/0@4');
+    expect(ids.size).toBe(3);
+    expect(ids.admit('a', 1, 't/9@1')).toEqual({ kind: 'duplicate', first: 't/0@1' });
+    ids.moved('c', 't/0@3'); // order now a, d, c
+    expect(ids.admit('b', 1, 't/9@2').kind).toBe('run'); // 'b' was forgotten; 'a' goes now
+    expect(ids.admit('a', 1, 't/9@3').kind).toBe('run');
+    expect(ids.admit('c', 1, 't/9@4')).toEqual({ kind: 'duplicate', first: 't/0@3' });
+    expect(ids.size).toBe(3);
+  });
+
+  it('a duplicate does not refresh an id; a bound of one keeps only the latest id', () => {
+    const { ids } = memory(60_000, 2);
+    ids.admit('a', 1, 't/0@1');
+    ids.admit('b', 1, 't/0@2');
+    expect(ids.admit('a', 1, 't/1@1').kind).toBe('duplicate');
+    ids.admit('c', 1, 't/0@3'); // 'a' is still the least recently seen
+    expect(ids.admit('b', 1, 't/1@2').kind).toBe('duplicate');
+    expect(ids.admit('a', 1, 't/1@3').kind).toBe('run');
+    const one = memory(60_000, 1).ids;
+    one.admit('a', 1, 't/0@1');
+    one.admit('b', 1, 't/0@2');
+    expect(one.size).toBe(1);
+    expect(one.admit('a', 1, 't/1@1').kind).toBe('run');
+  });
+
+  it('an id is forgotten once it was last seen more than the window ago, not at exactly the window', () => {
+    const { ids, clock } = memory(1000, 100);
+    ids.admit('a', 1, 't/0@1');
+    ids.admit('b', 1, 't/0@2');
+    clock.ms += 600;
+    ids.moved('b', 't/0@2'); // 'b' seen again
+    ids.resultSeen('c', 1, 't/0@3', clock.ms - 900); // finished 900 ms ago: 100 ms left
+    clock.ms += 400; // 'a' exactly 1000 ms old
+    expect(ids.admit('a', 1, 't/1@1').kind).toBe('duplicate');
+    clock.ms += 1;
+    expect(ids.admit('a', 1, 't/1@1').kind).toBe('run');
+    expect(ids.admit('c', 1, 't/1@3').kind).toBe('run');
+    expect(ids.admit('b', 1, 't/1@2', 't/0@2')).toEqual({ kind: 'run' }); // moved: its delay record
+    clock.ms += 1001;
+    expect(ids.size).toBe(3); // nothing swept until something is added
+    ids.admit('z', 1, 't/0@9');
+    expect(ids.size).toBe(1);
+    ids.resultSeen('y', 1, 't/0@10', clock.ms - 1001); // already older than the window
+    expect(ids.size).toBe(1);
+  });
+
+  it('an id released behind a live one is not forgotten twice when time passes', () => {
+    const { ids, clock } = memory(1000, 4);
+    ids.admit('x', 1, 't/0@0'); // the oldest, and live until the window ends
+    ids.admit('a', 1, 't/0@1');
+    ids.admit('b', 1, 't/0@2');
+    ids.release('a', 't/0@1');
+    clock.ms += 10;
+    for (let i = 0; i < 30; i++) ids.moved('b', 't/0@2'); // 'b' seen again and again
+    clock.ms += 995; // 'x' is past the window now, 'b' not
+    ids.moved('b', 't/0@2');
+    for (const id of ['c', 'd', 'e']) ids.admit(id, 1, `t/0@${id}`);
+    expect(ids.size).toBe(4);
+    for (const id of ['b', 'c', 'd', 'e'])
+      expect(ids.admit(id, 1, 't/1@1')).toEqual({ kind: 'duplicate', first: `t/0@${id === 'b' ? 2 : id}` });
+  });
+
+  it('positions that are not canonical topic/partition@offset text are kept and compared as text', () => {
+    const { ids, clock } = memory();
+    const odd = [
+      'plain',
+      '',
+      't/01@5',
+      't/1@05',
+      't/-1@5',
+      't/1@-5',
+      't/+1@5',
+      't/1@5.0',
+      't/1@ 5',
+      't/2147483648@5',
+      't/1@9007199254740992',
+      't/1@2@3',
+      't@1/2',
+      '@/1@2',
+      't/@5',
+      't/5@',
+    ];
+    odd.forEach((position, i) => {
+      expect(ids.admit(`id${i}`, 1, position).kind).toBe('run');
+      expect(ids.admit(`id${i}`, 1, `${position}`).kind).toBe('run'); // its own re-delivery
+      expect(ids.admit(`id${i}`, 1, 't/1@5')).toEqual({ kind: 'duplicate', first: position });
+    });
+    expect(ids.admit('id2', 1, 't/1@5').kind).toBe('duplicate'); // 't/01@5' is not 't/1@5'
+    ids.resultSeen('id0', 1, 'plain', clock.ms);
+    expect(ids.admit('id0', 1, 'plain').kind).toBe('finished');
+    ids.release('id1', ''); // an unparsed position released: its slot is used again, cleanly
+    expect(ids.admit('fresh', 1, 't/3@4').kind).toBe('run');
+    expect(ids.admit('fresh', 1, '')).toEqual({ kind: 'duplicate', first: 't/3@4' });
+    expect(ids.admit('id1', 1, 't/3@4').kind).toBe('run');
+    ids.admit('moved', 1, 'odd@place');
+    ids.moved('moved', 'odd@place');
+    expect(ids.admit('moved', 1, 'r/0@0', 'odd@place').kind).toBe('run');
+    expect(ids.admit('moved', 1, 'r/0@1', 'odd@place')).toEqual({ kind: 'duplicate', first: 'odd@place' });
+  });
+
+  it('keeps positions of many topics and partitions apart, up to the largest partition and offset', () => {
+    const { ids } = memory(60_000, 10_000);
+    const topics = Array.from({ length: 20 }, (_, t) => `tasks.${t}`);
+    topics.push('a/b', 'x@y', 'e');
+    const position = (t: number, p: number) => `${topics[t]}/${p}@${1000 + p}`;
+    for (let t = 0; t < topics.length; t++)
+      for (let p = 0; p < 100; p++) expect(ids.admit(`${t}:${p}`, 1, position(t, p)).kind).toBe('run');
+    for (let t = 0; t < topics.length; t++)
+      for (let p = 0; p < 100; p++) {
+        expect(ids.admit(`${t}:${p}`, 1, position(t, p)).kind).toBe('run');
+        expect(ids.admit(`${t}:${p}`, 1, position((t + 1) % topics.length, p))).toEqual({
+          kind: 'duplicate',
+          first: position(t, p),
+        });
+      }
+    const edge = 'berth.tasks/2147483647@9007199254740991';
+    ids.admit('edge', 1, edge);
+    expect(ids.admit('edge', 1, edge).kind).toBe('run');
+    expect(ids.admit('edge', 1, 'berth.tasks/2147483647@9007199254740990')).toEqual({
+      kind: 'duplicate',
+      first: edge,
+    });
+  });
+
+  it('past the topic table (1024 topics), positions are kept as text and still compared exactly', () => {
+    const { ids } = memory(60_000, 5000);
+    const wrong: string[] = [];
+    for (let t = 0; t < 1100; t++) {
+      const position = `topic-${t}/${t % 7}@${t}`;
+      if (ids.admit(`id${t}`, 1, position).kind !== 'run') wrong.push(`${t} first`);
+      if (ids.admit(`id${t}`, 1, position).kind !== 'run') wrong.push(`${t} again`);
+      const other = ids.admit(`id${t}`, 1, `topic-${t}/${t % 7}@${t + 1}`);
+      if (other.kind !== 'duplicate' || other.first !== position) wrong.push(`${t} duplicate`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("a duplicate's first is exactly the origin given, across a result and a delay move", () => {
+    const { ids, clock } = memory();
+    ids.admit('a', 1, 'berth.retry/4@77', 'berth.tasks/12@345678901234');
+    expect(ids.admit('a', 1, 'berth.tasks/0@1')).toEqual({
+      kind: 'duplicate',
+      first: 'berth.tasks/12@345678901234',
+    });
+    ids.resultSeen('a', 1, 'berth.retry/4@77', clock.ms); // the same attempt: the origin stays
+    expect(ids.admit('a', 1, 'berth.tasks/0@1')).toEqual({
+      kind: 'duplicate',
+      first: 'berth.tasks/12@345678901234',
+    });
+    ids.resultSeen('a', 2, 'berth.retry/5@8', clock.ms); // a later attempt's result: its record
+    expect(ids.admit('a', 2, 'berth.tasks/0@1')).toEqual({ kind: 'duplicate', first: 'berth.retry/5@8' });
+    ids.admit('b', 1, 'berth.tasks/3@0');
+    ids.moved('b', 'berth.tasks/3@0');
+    ids.admit('b', 1, 'berth.retry/1@9', 'berth.tasks/3@0');
+    expect(ids.admit('b', 1, 'berth.retry/1@10', 'berth.tasks/3@0')).toEqual({
+      kind: 'duplicate',
+      first: 'berth.tasks/3@0',
+    });
+  });
+
+  it('answers and sizes exactly as the plain model over long random runs', () => {
+    for (const [seed, windowMs, maxIds] of [
+      [1, 1000, 8],
+      [2, 50, 30],
+      [3, 10_000, 1],
+      [4, 0, 5],
+      [5, 400, 2000],
+    ] as const) {
+      const random = mulberry32(seed);
+      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+      const clock = { ms: 1_000_000 };
+      const opts = { windowMs, maxIds, now: () => clock.ms };
+      const real = new RecentTaskIds(opts);
+      const model = new RecentTaskIdsModel(opts);
+      const idPool = Array.from({ length: Math.max(12, Math.floor(maxIds * 1.5)) }, (_, i) => `id-${i}`);
+      const positions = ['t/0@1', 't/0@2', 't/1@1', 'r/0@1', 'r/3@9', 'x/0@1', 'bad', 't/01@1', 'q@w/1@2'];
+      const attempts = [1, 1, 1, 2, 2, 3, Number.NaN, 1.5];
+      for (let step = 0; step < 6_000; step++) {
+        const id = pick(idPool);
+        const position = pick(positions);
+        const roll = random();
+        if (roll < 0.4) {
+          const origin = random() < 0.7 ? position : pick(positions);
+          const attempt = pick(attempts);
+          expect(real.admit(id, attempt, position, origin)).toEqual(
+            model.admit(id, attempt, position, origin),
+          );
+        } else if (roll < 0.5) {
+          real.moved(id, position);
+          model.moved(id, position);
+        } else if (roll < 0.6) {
+          real.release(id, position);
+          model.release(id, position);
+        } else if (roll < 0.9) {
+          const attempt = pick(attempts);
+          const atMs = clock.ms - Math.floor(random() * windowMs * 1.2);
+          real.resultSeen(id, attempt, position, atMs);
+          model.resultSeen(id, attempt, position, atMs);
+        } else {
+          clock.ms += Math.floor(random() * Math.max(1, windowMs / 4));
+        }
+        expect(real.size).toBe(model.size);
+      }
+    }
+  });
+});
+
+describe('PositionCodec', () => {
+  it('parses exactly the texts it formats back unchanged', () => {
+    const codec = new PositionCodec();
+    for (const text of [
+      't/0@0',
+      'berth.tasks/17@123456789',
+      'a/b/3@4',
+      'x@y/1@2',
+      '/0@0',
+      't/2147483647@9007199254740991',
+    ]) {
+      expect(codec.parse(text, true)).toBe(true);
+      expect(codec.format(codec.topic, codec.partition, codec.offset)).toBe(text);
+    }
+    for (const text of [
+      't/01@1',
+      't/1@01',
+      't/2147483648@1',
+      't/1@9007199254740992',
+      't/1@99999999999999999',
+      't/1@',
+      't/@1',
+      't1@1',
+      '@1',
+      't/1@1x',
+      't/1@1e3',
+    ])
+      expect(codec.parse(text, true)).toBe(false);
+  });
+
+  it('does not number a topic it only compares', () => {
+    const codec = new PositionCodec();
+    expect(codec.parse('seen/1@1', false)).toBe(false);
+    expect(codec.parse('kept/1@1', true)).toBe(true);
+    expect(codec.parse('kept/2@5', false)).toBe(true);
+    expect([codec.topic, codec.partition, codec.offset]).toEqual([0, 2, 5]);
+    expect(codec.parse('seen/1@1', true)).toBe(true);
+    expect(codec.topic).toBe(1);
+  });
+});
+
+/** A small seeded generator, so a failing run can be repeated. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
