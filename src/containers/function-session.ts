@@ -36,8 +36,10 @@ export type CallEnd =
 
 interface PendingCall {
   readonly taskId: string;
-  /** Where the call's live frames go (progress; output is attributed at the call's end). */
-  readonly live: LiveOutput | null;
+  /** The call's request: its live feed and output caps (for the call's live frames). */
+  readonly request: ExecutionRequest;
+  /** Where the call's live frames go (progress; output is attributed at the call's end); made on the first. */
+  live: LiveOutput | null;
   /** Epoch ms after which the call ends as `backstop` if the launcher has not answered. */
   readonly backstopAtMs: number;
   readonly settle: (end: CallEnd) => void;
@@ -116,11 +118,13 @@ export class FunctionSession {
     this.lastUsedMs = now;
     this.backstopTimer ??= setInterval(() => this.checkBackstops(), BACKSTOP_CHECK_MS).unref();
     return new Promise<CallEnd>((settle) => {
-      const live =
-        request.live === undefined
-          ? null
-          : new LiveOutput(request.live, request.stdoutCapBytes, request.stderrCapBytes);
-      this.pending.push({ taskId: request.taskId, live, backstopAtMs: now + backstopMs, settle });
+      this.pending.push({
+        taskId: request.taskId,
+        request,
+        live: null,
+        backstopAtMs: now + backstopMs,
+        settle,
+      });
       this.write(encodeCallFrame(request, labels, deadlineMs));
     });
   }
@@ -201,7 +205,11 @@ export class FunctionSession {
       this.die(`handler could not be reloaded: ${frame.reason}`);
     } else if (frame.type === 'live') {
       // Best effort: a call that already ended (or never was) just loses the frame.
-      this.pending.find((p) => p.taskId === frame.taskId)?.live?.add(frame);
+      const call = this.pending.find((p) => p.taskId === frame.taskId);
+      const r = call?.request;
+      if (call === undefined || r === undefined || r.live === undefined) return;
+      call.live ??= new LiveOutput(r.live, r.stdoutCapBytes, r.stderrCapBytes);
+      call.live.add(frame);
     } else {
       const at = this.pending.findIndex((p) => p.taskId === frame.taskId);
       if (at === -1) throw new Error(`result for unknown call ${frame.taskId}`);

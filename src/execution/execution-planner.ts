@@ -1,6 +1,7 @@
 import type { CodePackage } from '../domain/code-package.js';
 import type { CodeResolution, CodeResolverPort } from '../domain/code-resolver-port.js';
 import type { ExecutionRequest, HotIsolation } from '../domain/executor-port.js';
+import type { LiveFeed } from '../domain/live-feed.js';
 import type { StackCatalogPort } from '../domain/stack-catalog-port.js';
 import { MAX_TASK_TIMEOUT_MS, type TaskEvent } from '../domain/task-event.js';
 import type { ResolvedSecrets, SecretResolverPort } from '../secrets/secret-resolver.js';
@@ -40,7 +41,11 @@ export class ExecutionPlanner {
     private readonly secrets: SecretResolverPort = noSecrets,
   ) {}
 
-  async plan(event: TaskEvent): Promise<PlanResult> {
+  /**
+   * `live`: where the attempt's output and progress go while it runs (the request's `live`,
+   * behind the package's secret redactor when it declares secrets).
+   */
+  async plan(event: TaskEvent, live?: LiveFeed): Promise<PlanResult> {
     const source = await this.source(event);
     if ('reason' in source) return { ok: false, rejection: source };
     const pkg = source.pkg;
@@ -99,6 +104,8 @@ export class ExecutionPlanner {
       stderrCapBytes: this.defaults.stderrCapBytes,
       outputCapBytes: this.defaults.outputCapBytes,
       labels: event.labels,
+      live:
+        live === undefined || secrets === null || secrets.redactor.empty ? live : secrets.redactor.feed(live),
       ...(pkg?.manifest.isolation === 'HOT' ? { hot: hotIsolation(pkg, secrets) } : {}),
       ...(secrets !== null && secrets.files.length > 0 ? { secretFiles: secrets.files } : {}),
       ...(secrets !== null && !secrets.redactor.empty

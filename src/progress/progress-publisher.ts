@@ -51,61 +51,16 @@ export class ProgressPublisher implements LiveFeedPort {
   }
 
   open(taskId: string, attempt: number): AttemptFeed {
-    // Most attempts report nothing: the coalescer is made on the first output or progress.
-    let state: AttemptState | null = null;
-    let closed = false;
-    const stateOf = (): AttemptState => {
-      state ??= {
-        coalescer: new ProgressCoalescer({
-          minIntervalMs: this.o.intervalMs,
-          maxBytes: this.o.maxBytesPerTask,
-        }),
-        seq: 0,
-        timer: null,
-      };
-      return state;
-    };
-    const flush = (s: AttemptState, force: boolean) => {
-      s.timer = null;
-      const chunk = s.coalescer.take(this.now(), force);
-      if (chunk !== null)
-        this.publish({
-          taskId,
-          attempt,
-          workerId: this.o.workerId,
-          seq: s.seq++,
-          atMs: this.now(),
-          ...chunk,
-        });
-    };
-    const schedule = (s: AttemptState) => {
-      if (closed || s.timer !== null) return;
-      const wait = s.coalescer.waitMs(this.now());
-      if (wait === 0) flush(s, false);
-      else s.timer = setTimeout(() => flush(s, false), wait).unref();
-    };
-    return {
-      intervalMs: this.o.intervalMs,
-      output: (stream, data) => {
-        if (closed) return;
-        const s = stateOf();
-        s.coalescer.addOutput(stream, data);
-        schedule(s);
-      },
-      progress: (percent, message) => {
-        if (closed) return;
-        const s = stateOf();
-        s.coalescer.setProgress(percent === null ? null : Math.min(100, Math.max(0, percent)), message);
-        schedule(s);
-      },
-      close: () => {
-        if (closed) return;
-        closed = true;
-        if (state === null) return;
-        if (state.timer !== null) clearTimeout(state.timer);
-        flush(state, true);
-      },
-    };
+    return new PublishedAttemptFeed(this, taskId, attempt);
+  }
+
+  /** The feeds' settings and clock (read by `PublishedAttemptFeed`). */
+  get options(): ProgressPublisherOptions {
+    return this.o;
+  }
+
+  get clock(): () => number {
+    return this.now;
   }
 
   /** Waits (bounded) for records in flight; for shutdown. */
@@ -121,7 +76,8 @@ export class ProgressPublisher implements LiveFeedPort {
     clearTimeout(timer);
   }
 
-  private publish(p: TaskProgress): void {
+  /** Hands one record to `send` unless too many are in flight (for `PublishedAttemptFeed`). */
+  publish(p: TaskProgress): void {
     if (this.inFlight >= this.maxInFlight) {
       this.dropped++;
       return;
@@ -151,5 +107,79 @@ export class ProgressPublisher implements LiveFeedPort {
         this.pendingSends.delete(sending);
       });
     this.pendingSends.add(sending);
+  }
+}
+
+/**
+ * One attempt's feed: a single object per attempt (opened for every task, so nothing else is
+ * made until the attempt reports something — most never do); the coalescer is made on the
+ * first output or progress.
+ */
+class PublishedAttemptFeed implements AttemptFeed {
+  readonly intervalMs: number;
+  private state: AttemptState | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly publisher: ProgressPublisher,
+    private readonly taskId: string,
+    private readonly attempt: number,
+  ) {
+    this.intervalMs = publisher.options.intervalMs;
+  }
+
+  output(stream: 'stdout' | 'stderr', data: Uint8Array): void {
+    if (this.closed) return;
+    const s = this.stateOf();
+    s.coalescer.addOutput(stream, data);
+    this.schedule(s);
+  }
+
+  progress(percent: number | null, message: string): void {
+    if (this.closed) return;
+    const s = this.stateOf();
+    s.coalescer.setProgress(percent === null ? null : Math.min(100, Math.max(0, percent)), message);
+    this.schedule(s);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const s = this.state;
+    if (s === null) return;
+    if (s.timer !== null) clearTimeout(s.timer);
+    this.flush(s, true);
+  }
+
+  private stateOf(): AttemptState {
+    const o = this.publisher.options;
+    this.state ??= {
+      coalescer: new ProgressCoalescer({ minIntervalMs: o.intervalMs, maxBytes: o.maxBytesPerTask }),
+      seq: 0,
+      timer: null,
+    };
+    return this.state;
+  }
+
+  private schedule(s: AttemptState): void {
+    if (this.closed || s.timer !== null) return;
+    const wait = s.coalescer.waitMs(this.publisher.clock());
+    if (wait === 0) this.flush(s, false);
+    else s.timer = setTimeout(() => this.flush(s, false), wait).unref();
+  }
+
+  private flush(s: AttemptState, force: boolean): void {
+    s.timer = null;
+    const now = this.publisher.clock();
+    const chunk = s.coalescer.take(now, force);
+    if (chunk !== null)
+      this.publisher.publish({
+        taskId: this.taskId,
+        attempt: this.attempt,
+        workerId: this.publisher.options.workerId,
+        seq: s.seq++,
+        atMs: now,
+        ...chunk,
+      });
   }
 }

@@ -1,4 +1,5 @@
 import type { ExecutionOutcome } from '../domain/executor-port.js';
+import type { LiveFeed } from '../domain/live-feed.js';
 
 /** One secret to hide: its name (shown in the marker) and its value. */
 export interface RedactedSecret {
@@ -57,6 +58,15 @@ export class SecretRedactor {
       changed = true;
     }
     return changed ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : data;
+  }
+
+  /** A feed that passes output and progress messages through this redactor before `feed`. */
+  feed(feed: LiveFeed): LiveFeed {
+    return {
+      intervalMs: feed.intervalMs,
+      output: (stream, data) => feed.output(stream, this.bytes(data)),
+      progress: (percent, message) => feed.progress(percent, this.text(message)),
+    };
   }
 
   text(s: string): string {

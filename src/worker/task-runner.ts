@@ -1,7 +1,7 @@
 import type { Codec } from '../codecs/codec.js';
 import type { ExecutionOutcome, ExecutorPort } from '../domain/executor-port.js';
 import { InfraError } from '../domain/infra-error.js';
-import type { AttemptFeed, LiveFeed, LiveFeedPort } from '../domain/live-feed.js';
+import type { AttemptFeed, LiveFeedPort } from '../domain/live-feed.js';
 import type { TaskEvent } from '../domain/task-event.js';
 import type { TaskResult } from '../domain/task-result.js';
 import type { TaskSpan, TelemetryPort } from '../domain/telemetry-port.js';
@@ -222,6 +222,9 @@ export class TaskRunner {
   private async runEvent(task: HeldTask, event: TaskEvent, span: TaskSpan): Promise<boolean> {
     const controller = new AbortController();
     const untrack = this.d.cancels.track(event.id, controller);
+    // Opened before planning so the request is built with it (publishes nothing until the
+    // attempt reports output or progress); closed once the outcome is known, at the latest here.
+    let feed: AttemptFeed | null = null;
     try {
       let ctx = this.context(task, event, null);
       const cancelled = this.d.cancels.cancelReason(event.id);
@@ -229,13 +232,19 @@ export class TaskRunner {
         return await this.finishWithout(task, ctx, 'CANCELLED', `cancelled before start: ${cancelled}`, span);
       if (event.runAtMs != null && event.runAtMs > this.now()) return await this.delay(task, event, span);
       // Planning reads the code topic (Kafka) and the local images; retry it at Kafka's pace.
-      const planned = await this.infraRetry(() => this.d.planner.plan(event), controller.signal, 'kafka');
+      feed = this.d.progress?.open(event.id, event.attempt) ?? null;
+      const live = feed ?? undefined;
+      const planned = await this.infraRetry(
+        () => this.d.planner.plan(event, live),
+        controller.signal,
+        'kafka',
+      );
       if (!planned.ok) {
         ctx = { ...ctx, ...planned.rejection };
         return await this.finishWithout(task, ctx, 'REJECTED', planned.rejection.reason, span);
       }
       ctx = this.context(task, event, planned.plan);
-      return await this.runPlanned(task, ctx, planned.plan, controller, span);
+      return await this.runPlanned(task, ctx, planned.plan, controller, span, feed);
     } catch (err) {
       if (err instanceof TaskAbort && err.kind === 'cancel') {
         const ctx = this.context(task, event, null);
@@ -249,6 +258,7 @@ export class TaskRunner {
       }
       throw err;
     } finally {
+      feed?.close();
       untrack();
     }
   }
@@ -279,6 +289,7 @@ export class TaskRunner {
     plan: ExecutionPlan,
     controller: AbortController,
     span: TaskSpan,
+    feed: AttemptFeed | null,
   ): Promise<boolean> {
     const signal = controller.signal;
     span.phase('wait_slot');
@@ -291,7 +302,6 @@ export class TaskRunner {
       ? noop
       : await this.d.packages.acquire(plan.codeName ?? '', plan.maxConcurrency, waitSignal);
     let lease: SlotLease | null = null;
-    let feed: AttemptFeed | null = null;
     try {
       if (!functionMode)
         lease = await this.d.slots.acquire(plan.request.memoryBytes, plan.priority, waitSignal);
@@ -299,13 +309,11 @@ export class TaskRunner {
       span.phase('start');
       if (span.recording !== false)
         span.setAttributes({ [ATTR.stack]: plan.stack, [ATTR.taskAttempt]: ctx.event.attempt });
-      // Secret values are replaced before the outcome goes anywhere (result, retry reason, span).
+      // Secret values are replaced before the outcome goes anywhere (result, retry reason, span);
+      // the request's live feed (the planner put it behind the redactor) never awaits Kafka.
       const redactor = plan.redactor;
-      // Live output passes the redactor too; the feed publishes without ever awaiting Kafka.
-      feed = this.d.progress?.open(ctx.event.id, ctx.event.attempt) ?? null;
-      const request = feed === null ? plan.request : { ...plan.request, live: redactedFeed(feed, redactor) };
       const outcome = await this.infraRetry(
-        executeWithLossLimit(this.d.executor, request, signal, () => this.now()),
+        executeWithLossLimit(this.d.executor, plan.request, signal, () => this.now()),
         signal,
         'docker',
         redactor,
@@ -315,8 +323,8 @@ export class TaskRunner {
           throw redactor?.error(err) ?? err;
         },
       );
+      // Pending output and progress go out before the result.
       feed?.close();
-      feed = null;
       // The executor reports when the task process started: the run phase begins there.
       if (outcome.startedAtMs !== null) span.phase('run', outcome.startedAtMs);
       lease?.release();
@@ -331,7 +339,6 @@ export class TaskRunner {
       await this.publishOutcome(task, ctx, plan, outcome, grantedAtMs, span);
       return true;
     } finally {
-      feed?.close();
       lease?.release();
       releasePackage();
     }
@@ -464,17 +471,4 @@ function traceHeaders(task: HeldTask): Record<string, string> {
     if (v !== undefined) out[name] = v;
   }
   return out;
-}
-
-/**
- * The feed an executor writes to: output goes through the task's secret redactor (as the result
- * does) before it reaches the attempt's feed.
- */
-function redactedFeed(feed: AttemptFeed, redactor: SecretRedactor | null | undefined): LiveFeed {
-  if (redactor === undefined || redactor === null) return feed;
-  return {
-    intervalMs: feed.intervalMs,
-    output: (stream, data) => feed.output(stream, redactor.bytes(data)),
-    progress: (percent, message) => feed.progress(percent, redactor.text(message)),
-  };
 }

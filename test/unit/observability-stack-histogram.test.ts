@@ -26,7 +26,7 @@ describe('StackHistogram', () => {
   it('exposes the same text as a prom-client Histogram fed the same values', async () => {
     const values = [0, 0.001, 0.0011, 0.004, 0.025, 0.3, 1, 9.99, 10, 10.5, 1234];
     const { ours, theirs } = await exposition((observe) => {
-      values.forEach((v, i) => observe(i % 3 === 0 ? 'node-20' : 'python-3.11', v));
+      for (const [i, v] of values.entries()) observe(i % 3 === 0 ? 'node-20' : 'python-3.11', v);
     });
     expect(ours).toBe(theirs);
     expect(ours).toContain('berth_test_seconds_bucket{le="0.001",stack="node-20"} 1');
