@@ -47,8 +47,7 @@ class AvroCodec<T> implements Codec<T> {
   encode(value: T): Buffer {
     const reason = this.mapping.violation?.(value) ?? null;
     if (reason !== null) throw new TypeError(`invalid ${shortName(this.mapping.fullName)}: ${reason}`);
-    const body = encodeBody(this.reader.type, this.mapping.toAvro(value), this.mapping.fullName);
-    return frame(this.schemaId, body);
+    return encodeFramed(this.reader.type, this.schemaId, this.mapping.toAvro(value), this.mapping.fullName);
   }
 
   async decodeAsync(bytes: Uint8Array): Promise<T> {
@@ -106,6 +105,31 @@ class AvroCodec<T> implements Codec<T> {
     }
     return resolver;
   }
+}
+
+/** Where values are encoded before they are copied out (grown when a value does not fit). */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * The framed value (header, then the Avro body): the body is encoded into the scratch buffer
+ * and `frame` copies it out once (small values come from Node's buffer pool), instead of avsc
+ * allocating a zeroed buffer per value first.
+ */
+function encodeFramed(type: Type, schemaId: number, avroValue: unknown, fullName: string): Buffer {
+  let end: number;
+  try {
+    end = type.encode(avroValue, scratch, 0);
+    if (end < 0) {
+      // `encode` answers how many bytes were missing.
+      scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, scratch.length - end));
+      end = type.encode(avroValue, scratch, 0);
+    }
+  } catch {
+    end = -1;
+  }
+  // A value that does not fit the schema: the slow path says where.
+  if (end < 0) return frame(schemaId, encodeBody(type, avroValue, fullName));
+  return frame(schemaId, scratch.subarray(0, end));
 }
 
 function encodeBody(type: Type, avroValue: unknown, fullName: string): Buffer {

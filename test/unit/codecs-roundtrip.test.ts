@@ -169,3 +169,25 @@ describe('codecs round-trip every field', () => {
     expect(() => taskResultCodec.encode({ ...result, status: 'WEIRD' as never })).toThrow(/status/);
   });
 });
+
+describe('encoding values of any size', () => {
+  it('round-trips results larger than the encoder scratch buffer, and small ones after them', () => {
+    const big = Buffer.alloc(3 * 1024 * 1024 + 17, 0x61);
+    const large: TaskResult = { ...result, stdout: big, stderr: big.subarray(0, 70_000) };
+    const decoded = taskResultCodec.decode(taskResultCodec.encode(large));
+    expect(Buffer.from(decoded.stdout).equals(big)).toBe(true);
+    expect(decoded.stderr.byteLength).toBe(70_000);
+    const small = taskResultCodec.encode(result);
+    expect(taskResultCodec.decode(small)).toEqual(taskResultCodec.decode(taskResultCodec.encode(result)));
+    // Each encoded value owns its bytes: a later encode does not change an earlier one.
+    const before = Buffer.from(small);
+    taskResultCodec.encode({ ...result, id: 'other-task', reason: 'x'.repeat(500) });
+    expect(Buffer.from(small).equals(before)).toBe(true);
+  });
+
+  it('names the field of a value that does not fit the schema', () => {
+    expect(() => taskResultCodec.encode({ ...result, attempt: 'two' as unknown as number })).toThrow(
+      /attempt/,
+    );
+  });
+});
