@@ -1,5 +1,6 @@
 import { type Duplex, PassThrough } from 'node:stream';
 import Docker, { type ContainerCreateOptions } from 'dockerode';
+import { AttachDemuxer } from './attach-demuxer.js';
 import type {
   AttachedStreams,
   ContainerLimits,
@@ -56,7 +57,7 @@ export class DockerodeEngine implements DockerEnginePort {
     } catch (err) {
       throw toDockerInfraError(err, 'attach');
     }
-    return demultiplex(this.streaming, socket);
+    return demultiplex(socket);
   }
 
   async start(id: string): Promise<void> {
@@ -162,10 +163,11 @@ export class DockerodeEngine implements DockerEnginePort {
 }
 
 /** Splits the engine's multiplexed attach stream (Tty false) into stdout and stderr. */
-function demultiplex(docker: Docker, socket: Duplex): AttachedStreams {
+function demultiplex(socket: Duplex): AttachedStreams {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
-  docker.modem.demuxStream(socket, stdout, stderr);
+  const demuxer = new AttachDemuxer(stdout, stderr);
+  socket.on('data', (chunk: Buffer) => demuxer.push(chunk));
   let closed = false;
   const finish = () => {
     if (closed) return;
