@@ -42,9 +42,13 @@ export const QUEUE_WAIT_SECONDS_BUCKETS: readonly number[] = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600, 1800, 3600,
 ];
 
-/** Platform overhead buckets: 0.25 ms … 10 s (function mode aims at about a millisecond). */
+/**
+ * Platform overhead buckets: 0.25 ms … 10 s, finest around 1–5 ms, where function mode sits (a
+ * quantile is interpolated within one bucket, so its bounds set how exact a p50 can be).
+ */
 export const OVERHEAD_SECONDS_BUCKETS: readonly number[] = [
-  0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10,
+  0.00025, 0.0005, 0.00075, 0.001, 0.00125, 0.0015, 0.00175, 0.002, 0.0025, 0.003, 0.004, 0.005, 0.0075, 0.01,
+  0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10,
 ];
 
 /** Start latency buckets: 5 ms … 10 s (warm handover is tens of ms, a cold start is seconds). */
