@@ -1,5 +1,6 @@
 import type { ExecutionOutcome, ExecutionRequest, ExecutorPort } from '../domain/executor-port.js';
 import { ContainerLostError, InfraError } from '../domain/infra-error.js';
+import type { CancelSignal } from '../domain/task-cancel.js';
 import { CANCEL_GRACE_MS, cancelledReason } from './cancel-reason.js';
 import type { ContainerLimits, DockerEnginePort } from './docker-engine-port.js';
 import type { ExecutorOptions } from './executor-options.js';
@@ -54,7 +55,7 @@ export class ContainerExecutor implements ExecutorPort {
     this.sessions = new SessionFactory(engine, this.removals, options);
   }
 
-  async execute(request: ExecutionRequest, signal: AbortSignal): Promise<ExecutionOutcome> {
+  async execute(request: ExecutionRequest, signal: CancelSignal): Promise<ExecutionOutcome> {
     if (this.closed) throw new InfraError('executor is closed', { retriable: true, component: 'docker' });
     if (signal.aborted) return emptyOutcome('CANCELLED', 'cancelled before start', null);
     const session = await this.acquire(request, signal);
@@ -100,7 +101,7 @@ export class ContainerExecutor implements ExecutorPort {
   }
 
   /** A ready session with the request's image and limits, or null if `signal` aborted first. */
-  private async acquire(request: ExecutionRequest, signal: AbortSignal): Promise<LauncherSession | null> {
+  private async acquire(request: ExecutionRequest, signal: CancelSignal): Promise<LauncherSession | null> {
     const limits = limitsOf(request);
     const warm = request.network ? null : (this.pools.get(request.stack)?.take(request.imageId) ?? null);
     if (warm !== null && (await this.fitLimits(warm, limits))) return warm;
@@ -139,7 +140,7 @@ export class ContainerExecutor implements ExecutorPort {
   private async run(
     session: LauncherSession,
     request: ExecutionRequest,
-    signal: AbortSignal,
+    signal: CancelSignal,
   ): Promise<ExecutionOutcome> {
     session.handOver(request);
     const verdict = await raceVerdict(session.done, request.timeoutMs + this.options.backstopGraceMs, signal);
@@ -173,7 +174,7 @@ export class ContainerExecutor implements ExecutorPort {
   private async cancel(
     session: LauncherSession,
     request: ExecutionRequest,
-    signal: AbortSignal,
+    signal: CancelSignal,
   ): Promise<ExecutionOutcome> {
     await this.engine.kill(session.containerId, 'SIGUSR1').catch(() => {});
     const end = await within(session.done, CANCEL_GRACE_MS);
@@ -219,7 +220,7 @@ function limitsOf(request: ExecutionRequest): ContainerLimits {
 }
 
 /** Resolves with `work`'s value, or null as soon as `signal` aborts (rejections pass through). */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T | null> {
+function raceAbort<T>(work: Promise<T>, signal: CancelSignal): Promise<T | null> {
   return new Promise<T | null>((resolve, reject) => {
     const onAbort = () => resolve(null);
     signal.addEventListener('abort', onAbort, { once: true });

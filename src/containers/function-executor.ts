@@ -1,5 +1,6 @@
 import type { ExecutionOutcome, ExecutionRequest, HotIsolation } from '../domain/executor-port.js';
 import { ContainerLostError, InfraError } from '../domain/infra-error.js';
+import type { CancelSignal } from '../domain/task-cancel.js';
 import type { ReturnValue } from '../domain/task-result.js';
 import { cancelledReason } from './cancel-reason.js';
 import type { ExecutorLog } from './container-executor.js';
@@ -64,7 +65,7 @@ export class FunctionExecutor {
   async execute(
     request: ExecutionRequest,
     hot: HotIsolation & { readonly handler: string },
-    signal: AbortSignal,
+    signal: CancelSignal,
   ): Promise<ExecutionOutcome> {
     if (this.closed) throw new InfraError('executor is closed', { retriable: true, component: 'docker' });
     if (signal.aborted) return emptyOutcome('CANCELLED', 'cancelled before start', null);
@@ -106,7 +107,7 @@ export class FunctionExecutor {
     request: ExecutionRequest,
     ended: Promise<CallEnd>,
     backstopMs: number,
-    signal: AbortSignal,
+    signal: CancelSignal,
   ): Promise<ExecutionOutcome> {
     const onAbort = () => session.cancel(request.taskId);
     signal.addEventListener('abort', onAbort, { once: true });

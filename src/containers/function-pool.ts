@@ -1,4 +1,5 @@
 import { InfraError } from '../domain/infra-error.js';
+import type { CancelSignal } from '../domain/task-cancel.js';
 import { type FunctionSession, HandlerLoadError } from './function-session.js';
 
 export interface FunctionPoolDeps {
@@ -41,7 +42,7 @@ export class FunctionPool {
     return this.sessions.size + this.opening;
   }
 
-  async acquire(signal: AbortSignal): Promise<FunctionSession | null> {
+  async acquire(signal: CancelSignal): Promise<FunctionSession | null> {
     for (;;) {
       if (this.closed)
         throw new InfraError('function pool is closed', { retriable: true, component: 'docker' });
@@ -158,7 +159,7 @@ export class FunctionPool {
   }
 
   /** Resolves true when a seat may have freed, false when `signal` aborted. */
-  private waitForSeat(signal: AbortSignal): Promise<boolean> {
+  private waitForSeat(signal: CancelSignal): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
       const onAbort = () => {
         const at = this.waiters.indexOf(wake);

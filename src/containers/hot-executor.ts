@@ -1,5 +1,6 @@
 import type { ExecutionOutcome, ExecutionRequest, HotIsolation } from '../domain/executor-port.js';
 import { ContainerLostError, InfraError } from '../domain/infra-error.js';
+import type { CancelSignal } from '../domain/task-cancel.js';
 import { CANCEL_GRACE_MS, cancelledReason } from './cancel-reason.js';
 import type { ExecutorLog } from './container-executor.js';
 import type { DockerEnginePort } from './docker-engine-port.js';
@@ -54,7 +55,7 @@ export class HotExecutor {
   async execute(
     request: ExecutionRequest,
     hot: HotIsolation,
-    signal: AbortSignal,
+    signal: CancelSignal,
   ): Promise<ExecutionOutcome> {
     if (this.closed) throw new InfraError('executor is closed', { retriable: true, component: 'docker' });
     if (signal.aborted) return emptyOutcome('CANCELLED', 'cancelled before start', null);
@@ -102,7 +103,7 @@ export class HotExecutor {
     });
   }
 
-  private async run(session: HotSession, request: ExecutionRequest, signal: AbortSignal): Promise<Ran> {
+  private async run(session: HotSession, request: ExecutionRequest, signal: CancelSignal): Promise<Ran> {
     const ended = session.run(request);
     const verdict = await raceVerdict(ended, request.timeoutMs + this.options.backstopGraceMs, signal);
     const since = () => session.startedAtMs;

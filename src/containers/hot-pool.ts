@@ -1,4 +1,5 @@
 import { InfraError } from '../domain/infra-error.js';
+import type { CancelSignal } from '../domain/task-cancel.js';
 import type { HotSession } from './hot-session.js';
 
 export interface HotPoolDeps {
@@ -38,7 +39,7 @@ export class HotPool {
     return this.idle.length;
   }
 
-  async acquire(signal: AbortSignal): Promise<HotSession | null> {
+  async acquire(signal: CancelSignal): Promise<HotSession | null> {
     for (;;) {
       if (this.closed) throw new InfraError('hot pool is closed', { retriable: true, component: 'docker' });
       if (signal.aborted) return null;
@@ -121,7 +122,7 @@ export class HotPool {
   }
 
   /** Resolves true when a container may have become available, false when `signal` aborted. */
-  private waitForChange(signal: AbortSignal): Promise<boolean> {
+  private waitForChange(signal: CancelSignal): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
       let settled = false;
       const onAbort = () => {

@@ -1,4 +1,5 @@
 import type { ExecutionOutcome, ExecutionRequest, ExecutorPort } from '../domain/executor-port.js';
+import type { CancelSignal } from '../domain/task-cancel.js';
 import type { FunctionExecutor } from './function-executor.js';
 import type { HotExecutor } from './hot-executor.js';
 
@@ -15,7 +16,7 @@ export class IsolationRouter implements ExecutorPort {
     private readonly functions: FunctionExecutor,
   ) {}
 
-  execute(request: ExecutionRequest, signal: AbortSignal): Promise<ExecutionOutcome> {
+  execute(request: ExecutionRequest, signal: CancelSignal): Promise<ExecutionOutcome> {
     const hot = request.hot;
     if (hot === undefined) return this.fresh.execute(request, signal);
     const handler = hot.handler;

@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../domain/task-cancel.js';
 import type { SessionEnd } from './launcher-session.js';
 
 /** How waiting for one task ended: the launcher's own end, the backstop deadline, or a cancel. */
@@ -11,7 +12,7 @@ export type Verdict = SessionEnd | { readonly kind: 'cancelled' } | { readonly k
 export function raceVerdict(
   ended: Promise<SessionEnd>,
   backstopMs: number,
-  signal: AbortSignal,
+  signal: CancelSignal,
 ): Promise<Verdict> {
   return new Promise<Verdict>((resolve) => {
     const timer = setTimeout(() => settle({ kind: 'backstop' }), backstopMs);

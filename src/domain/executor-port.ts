@@ -1,4 +1,5 @@
 import type { LiveFeed } from './live-feed.js';
+import type { CancelSignal } from './task-cancel.js';
 import type { ReturnValue, TaskOutput } from './task-result.js';
 
 /** Everything the executor needs to run one attempt; already resolved and validated. */
@@ -83,7 +84,7 @@ export interface ExecutionOutcome extends TaskOutput {
  * - never leaves the attempt's container behind.
  */
 export interface ExecutorPort {
-  execute(request: ExecutionRequest, signal: AbortSignal): Promise<ExecutionOutcome>;
+  execute(request: ExecutionRequest, signal: CancelSignal): Promise<ExecutionOutcome>;
   /** Keep `count` started, idle containers of `stack` ready. 0 disables prewarming for it. */
   prewarm(stack: string, imageId: string, count: number): void;
   /** Idle containers per stack, for metrics. */

@@ -1,4 +1,5 @@
 import { isRetriable } from '../domain/infra-error.js';
+import type { CancelSignal } from '../domain/task-cancel.js';
 
 export interface RetryOptions {
   /** Attempts in total, including the first. `Infinity` retries until `signal` aborts. */
@@ -7,7 +8,7 @@ export interface RetryOptions {
   readonly maxDelayMs: number;
   /** Called before each wait; for logging and metrics. */
   readonly onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
-  readonly signal?: AbortSignal;
+  readonly signal?: CancelSignal;
   /** Decides what is worth retrying; defaults to `InfraError` with `retriable: true`. */
   readonly shouldRetry?: (err: unknown) => boolean;
 }
@@ -44,7 +45,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
 }
 
 /** Resolves after `ms`, or early when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: CancelSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const timer = setTimeout(done, ms);

@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../domain/task-cancel.js';
 /**
  * Per-code-package concurrency on one worker (a manifest's `maxConcurrency`). Contract: at most
  * `max` holders per name at once (0 = unlimited); waiters are served in arrival order; aborting a
@@ -7,7 +8,7 @@ export class PackageLimiter {
   private readonly running = new Map<string, number>();
   private readonly waiters = new Map<string, (() => void)[]>();
 
-  async acquire(name: string, max: number, signal?: AbortSignal): Promise<() => void> {
+  async acquire(name: string, max: number, signal?: CancelSignal): Promise<() => void> {
     if (max > 0 && (this.running.get(name) ?? 0) >= max) await this.wait(name, signal);
     this.running.set(name, (this.running.get(name) ?? 0) + 1);
     let released = false;
@@ -25,7 +26,7 @@ export class PackageLimiter {
     return this.running.get(name) ?? 0;
   }
 
-  private wait(name: string, signal?: AbortSignal): Promise<void> {
+  private wait(name: string, signal?: CancelSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
       const list = this.waiters.get(name) ?? [];

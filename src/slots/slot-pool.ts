@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../domain/task-cancel.js';
 /** A granted slot; `release()` is idempotent. */
 export interface SlotLease {
   readonly memoryBytes: number;
@@ -99,7 +100,7 @@ export class SlotPool {
    * Waits for a slot with `memoryBytes`. Rejects with `SlotRequestTooLarge` at once when it can
    * never fit, and with the signal's reason when `signal` aborts while waiting.
    */
-  acquire(memoryBytes: number, priority = 0, signal?: AbortSignal): Promise<SlotLease> {
+  acquire(memoryBytes: number, priority = 0, signal?: CancelSignal): Promise<SlotLease> {
     if (!this.fitsBudget(memoryBytes))
       return Promise.reject(new SlotRequestTooLarge(memoryBytes, this.memoryBudgetBytes));
     if (signal?.aborted) return Promise.reject(signal.reason);

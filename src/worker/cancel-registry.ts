@@ -9,6 +9,12 @@ export class TaskAbort extends Error {
   }
 }
 
+/** A task's abort handle as the registry needs it (the worker's `TaskCancel`). */
+export interface Abortable {
+  readonly aborted: boolean;
+  abort(reason: unknown): void;
+}
+
 /**
  * Cancel requests seen on berth.control and the abort handles of tasks in hand. Contract: a cancel
  * aborts every tracked task with that id and is remembered for `memoryMs`, so a task arriving
@@ -17,7 +23,7 @@ export class TaskAbort extends Error {
 export class CancelRegistry {
   private readonly cancelled = new Map<string, { atMs: number; reason: string }>();
   /** Abort handles by task id: one handle as is (the usual case), several in a Set. */
-  private readonly tracked = new Map<string, AbortController | Set<AbortController>>();
+  private readonly tracked = new Map<string, Abortable | Set<Abortable>>();
 
   constructor(
     /** How long a cancel is remembered; the control follower also reads this far back on start. */
@@ -31,7 +37,7 @@ export class CancelRegistry {
     this.cancelled.set(taskId, { atMs: this.now(), reason });
     let aborted = 0;
     for (const ac of handles(this.tracked.get(taskId))) {
-      if (ac.signal.aborted) continue;
+      if (ac.aborted) continue;
       ac.abort(new TaskAbort('cancel', reason));
       aborted++;
     }
@@ -46,11 +52,11 @@ export class CancelRegistry {
   }
 
   /** Tracks a task's abort handle; the returned function stops tracking it. */
-  track(taskId: string, controller: AbortController): () => void {
+  track(taskId: string, controller: Abortable): () => void {
     const held = this.tracked.get(taskId);
     if (held === undefined) this.tracked.set(taskId, controller);
     else if (held instanceof Set) held.add(controller);
-    else this.tracked.set(taskId, new Set([held, controller]));
+    else this.tracked.set(taskId, new Set<Abortable>([held, controller]));
     return () => {
       const now = this.tracked.get(taskId);
       if (now === controller) this.tracked.delete(taskId);
@@ -65,7 +71,7 @@ export class CancelRegistry {
     let n = 0;
     for (const held of this.tracked.values()) {
       for (const ac of handles(held)) {
-        if (ac.signal.aborted) continue;
+        if (ac.aborted) continue;
         ac.abort(new TaskAbort('shutdown', reason));
         n++;
       }
@@ -88,7 +94,7 @@ export class CancelRegistry {
   }
 }
 
-function handles(held: AbortController | Set<AbortController> | undefined): Iterable<AbortController> {
+function handles(held: Abortable | Set<Abortable> | undefined): Iterable<Abortable> {
   if (held === undefined) return [];
   return held instanceof Set ? held : [held];
 }

@@ -1,5 +1,6 @@
 import type { ExecutionOutcome, ExecutionRequest, ExecutorPort } from '../domain/executor-port.js';
 import { ContainerLostError } from '../domain/infra-error.js';
+import type { CancelSignal } from '../domain/task-cancel.js';
 import { NO_OUTPUT } from '../domain/task-result.js';
 
 /** Times one attempt may lose its container before the attempt counts as FAILED. */
@@ -14,7 +15,7 @@ export const MAX_CONTAINER_LOSSES = 3;
 export function executeWithLossLimit(
   executor: ExecutorPort,
   request: ExecutionRequest,
-  signal: AbortSignal,
+  signal: CancelSignal,
   now: () => number,
   maxLosses = MAX_CONTAINER_LOSSES,
 ): () => Promise<ExecutionOutcome> {

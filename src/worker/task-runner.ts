@@ -2,6 +2,7 @@ import type { Codec } from '../codecs/codec.js';
 import type { ExecutionOutcome, ExecutorPort } from '../domain/executor-port.js';
 import { InfraError } from '../domain/infra-error.js';
 import type { AttemptFeed, LiveFeedPort } from '../domain/live-feed.js';
+import { type CancelSignal, TaskCancel } from '../domain/task-cancel.js';
 import type { TaskEvent } from '../domain/task-event.js';
 import type { TaskResult } from '../domain/task-result.js';
 import type { TaskSpan, TelemetryPort } from '../domain/telemetry-port.js';
@@ -220,8 +221,8 @@ export class TaskRunner {
   }
 
   private async runEvent(task: HeldTask, event: TaskEvent, span: TaskSpan): Promise<boolean> {
-    const controller = new AbortController();
-    const untrack = this.d.cancels.track(event.id, controller);
+    const cancel = new TaskCancel();
+    const untrack = this.d.cancels.track(event.id, cancel);
     // Opened before planning so the request is built with it (publishes nothing until the
     // attempt reports output or progress); closed once the outcome is known, at the latest here.
     let feed: AttemptFeed | null = null;
@@ -234,17 +235,13 @@ export class TaskRunner {
       // Planning reads the code topic (Kafka) and the local images; retry it at Kafka's pace.
       feed = this.d.progress?.open(event.id, event.attempt) ?? null;
       const live = feed ?? undefined;
-      const planned = await this.infraRetry(
-        () => this.d.planner.plan(event, live),
-        controller.signal,
-        'kafka',
-      );
+      const planned = await this.infraRetry(() => this.d.planner.plan(event, live), cancel, 'kafka');
       if (!planned.ok) {
         ctx = { ...ctx, ...planned.rejection };
         return await this.finishWithout(task, ctx, 'REJECTED', planned.rejection.reason, span);
       }
       ctx = this.context(task, event, planned.plan);
-      return await this.runPlanned(task, ctx, planned.plan, controller, span, feed);
+      return await this.runPlanned(task, ctx, planned.plan, cancel, span, feed);
     } catch (err) {
       if (err instanceof TaskAbort && err.kind === 'cancel') {
         const ctx = this.context(task, event, null);
@@ -287,17 +284,16 @@ export class TaskRunner {
     task: HeldTask,
     ctx: AttemptContext,
     plan: ExecutionPlan,
-    controller: AbortController,
+    signal: TaskCancel,
     span: TaskSpan,
     feed: AttemptFeed | null,
   ): Promise<boolean> {
-    const signal = controller.signal;
     span.phase('wait_slot');
     // Function mode: the runtime containers are the slots (maxConcurrency containers, a bounded
     // pipeline each, memory reserved per container), so neither the package limiter nor the
     // per-task slot pool applies; intake's room still bounds the tasks held.
     const functionMode = plan.request.hot?.handler !== undefined;
-    const waitSignal = functionMode ? signal : AbortSignal.any([signal, this.d.draining]);
+    const waitSignal = functionMode ? signal : AbortSignal.any([signal.signal, this.d.draining]);
     const releasePackage = functionMode
       ? noop
       : await this.d.packages.acquire(plan.codeName ?? '', plan.maxConcurrency, waitSignal);
@@ -432,7 +428,7 @@ export class TaskRunner {
   /** Repeats `fn` while it fails with a retriable InfraError, until `signal` aborts. */
   private infraRetry<T>(
     fn: () => Promise<T>,
-    signal: AbortSignal,
+    signal: CancelSignal,
     component: 'docker' | 'kafka',
     redactor: SecretRedactor | null = null,
   ): Promise<T> {

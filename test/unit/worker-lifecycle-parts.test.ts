@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TaskCancel } from '../../src/domain/task-cancel.js';
 import { InFlightLedger } from '../../src/ledger/in-flight-ledger.js';
 import { PackageLimiter } from '../../src/slots/package-limiter.js';
 import { CancelRegistry, TaskAbort } from '../../src/worker/cancel-registry.js';
@@ -68,24 +69,24 @@ describe('CancelRegistry', () => {
   it('aborts tracked tasks with a cancel reason, remembers cancels for a while, kills all on shutdown', () => {
     let now = 0;
     const c = new CancelRegistry(1000, () => now);
-    const a = new AbortController();
+    const a = new TaskCancel();
     const untrack = c.track('t1', a);
     expect(c.cancel('t1', 'user')).toBe(1);
-    expect(a.signal.reason).toBeInstanceOf(TaskAbort);
-    expect((a.signal.reason as TaskAbort).kind).toBe('cancel');
+    expect(a.reason).toBeInstanceOf(TaskAbort);
+    expect((a.reason as TaskAbort).kind).toBe('cancel');
     expect(c.cancelReason('t1')).toBe('user');
     now = 1500;
     expect(c.cancelReason('t1')).toBeNull();
     untrack();
-    const b = new AbortController();
+    const b = new TaskCancel();
     c.track('t2', b);
     expect(c.killAll('bye')).toBe(1);
-    expect((b.signal.reason as TaskAbort).kind).toBe('shutdown');
+    expect((b.reason as TaskAbort).kind).toBe('shutdown');
   });
 
   it('tracks several handles of one task id and untracks each on its own', () => {
     const c = new CancelRegistry(1000);
-    const [a, b, d] = [new AbortController(), new AbortController(), new AbortController()];
+    const [a, b, d] = [new TaskCancel(), new TaskCancel(), new TaskCancel()];
     const untrackA = c.track('t', a);
     const untrackB = c.track('t', b);
     expect(c.trackedCount).toBe(2);
@@ -94,8 +95,8 @@ describe('CancelRegistry', () => {
     expect(c.trackedCount).toBe(1);
     c.track('t', d);
     expect(c.cancel('t', 'user')).toBe(2);
-    expect(a.signal.aborted).toBe(false);
-    expect(b.signal.aborted && d.signal.aborted).toBe(true);
+    expect(a.aborted).toBe(false);
+    expect(b.aborted && d.aborted).toBe(true);
     untrackB();
     expect(c.trackedCount).toBe(1);
   });
