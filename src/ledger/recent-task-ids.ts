@@ -1,3 +1,4 @@
+import { IdIndex } from './id-index.js';
 import { PositionCodec } from './position-codec.js';
 import { PositionColumn } from './position-column.js';
 import { grown } from './typed-array-growth.js';
@@ -46,17 +47,19 @@ const FINISHED: Admission = Object.freeze({ kind: 'finished' });
  * `windowMs` or beyond `maxIds` are forgotten and then run again. A call reads the clock at most
  * once.
  *
- * Layout: an id maps to a slot number; a slot's fields live in typed arrays: the attempt, the
- * done and moved flags, when it was last seen, and the two positions as numbers
- * (`PositionColumn`). No object is made per id, nor per call but a duplicate's answer. The arrays
- * grow by doubling up to `maxIds + 1` slots (the bound is enforced right after an id is added),
- * so a small workload pays for few slots. About 110 bytes an id besides the id string itself
- * (measured at 100,000 ids: 47 on the heap, 64 in array buffers).
+ * Layout: an id maps to a slot number through `IdIndex`, which keeps the id's bytes, not the
+ * string; a slot's fields live in typed arrays: the attempt, the done and moved flags, when it was
+ * last seen, and the two positions as numbers (`PositionColumn`). No object is made per id, nor
+ * per call but a duplicate's answer, and no id string is kept (but one whose encoding is longer
+ * than the 64 bytes `IdIndex` keeps in place). The arrays grow by doubling up to `maxIds + 1`
+ * slots (the bound is enforced right after an id is added), so a small workload pays for few
+ * slots. About 155 bytes an id, all in array buffers, outside the V8 heap, so a full memory does
+ * not make the heap grow (measured at 100,000 UUID ids: 154 bytes in array buffers, under 1 on
+ * the heap).
  */
 export class RecentTaskIds {
-  private readonly slots = new Map<string, number>();
-  /** The id a slot holds (undefined: free). */
-  private readonly idOf: (string | undefined)[] = [];
+  /** Which slot an id has (off the V8 heap: no id string is kept). */
+  private readonly slots: IdIndex;
   private attempts: Float64Array;
   private flags: Uint8Array;
   /** When the slot's id was last seen (its result's finish time, for an id seen as a result). */
@@ -71,7 +74,7 @@ export class RecentTaskIds {
   /** Slots given back, to be handed out again before new ones. */
   private free: Int32Array;
   private freeCount = 0;
-  /** Slots handed out so far (free or not); `idOf.length`. */
+  /** Slots handed out so far (free or not). */
   private used = 0;
   private capacity: number;
   private readonly maxSlots: number;
@@ -97,6 +100,7 @@ export class RecentTaskIds {
     this.maxSlots = opts.maxIds + 1;
     const capacity = Math.min(this.maxSlots, INITIAL_SLOTS);
     this.capacity = capacity;
+    this.slots = new IdIndex(capacity);
     this.attempts = new Float64Array(capacity);
     this.flags = new Uint8Array(capacity);
     this.atMs = new Float64Array(capacity);
@@ -126,7 +130,7 @@ export class RecentTaskIds {
         attempt === this.attempts[slot] &&
         this.origins.equals(slot, origin))
     ) {
-      if (slot < 0) slot = this.claim(id);
+      if (slot < 0) slot = this.claim();
       this.positions.set(slot, position);
       if (origin === position) this.origins.copy(slot, this.positions);
       else this.origins.set(slot, origin);
@@ -153,8 +157,8 @@ export class RecentTaskIds {
 
   /** The run admitted at `position` was given up unacknowledged: a re-delivery must run. */
   release(id: string, position: string): void {
-    const slot = this.slots.get(id);
-    if (slot === undefined || ((this.flags[slot] as number) & (DONE | MOVED)) !== 0) return;
+    const slot = this.slots.find(id);
+    if (slot < 0 || ((this.flags[slot] as number) & (DONE | MOVED)) !== 0) return;
     if (this.positions.equals(slot, position)) this.forget(slot);
   }
 
@@ -164,7 +168,7 @@ export class RecentTaskIds {
     if (now - atMs > this.windowMs) return;
     let slot = this.live(id, now);
     if (slot < 0) {
-      slot = this.claim(id);
+      slot = this.claim();
       this.positions.set(slot, position);
       this.origins.copy(slot, this.positions);
     } else {
@@ -186,31 +190,28 @@ export class RecentTaskIds {
 
   /** The slot of `id` if it was seen within the window, else -1 (and `id` is forgotten). */
   private live(id: string, now: number): number {
-    const slot = this.slots.get(id);
-    if (slot === undefined) return -1;
+    const slot = this.slots.find(id);
+    if (slot < 0) return -1;
     if (now - (this.atMs[slot] as number) <= this.windowMs) return slot;
     this.forget(slot);
     return -1;
   }
 
-  /** A slot for `id`, which has none. */
-  private claim(id: string): number {
+  /** A slot for the id `live` was last asked about, which has none. */
+  private claim(): number {
     let slot: number;
     if (this.freeCount > 0) {
       slot = this.free[--this.freeCount] as number;
-      this.idOf[slot] = id;
     } else {
       if (this.used === this.capacity) this.grow();
       slot = this.used++;
-      this.idOf.push(id);
     }
-    this.slots.set(id, slot);
+    this.slots.addLast(slot);
     return slot;
   }
 
   private forget(slot: number): void {
-    this.slots.delete(this.idOf[slot] as string);
-    this.idOf[slot] = undefined;
+    this.slots.remove(slot);
     this.latest[slot] = -1;
     this.origins.clear(slot);
     this.positions.clear(slot);
@@ -261,6 +262,7 @@ export class RecentTaskIds {
     this.atMs = grown(this.atMs, new Float64Array(capacity));
     this.latest = grown(this.latest, new Int32Array(capacity));
     this.free = grown(this.free, new Int32Array(capacity));
+    this.slots.grow(capacity);
     this.origins.grow(capacity);
     this.positions.grow(capacity);
     this.capacity = capacity;

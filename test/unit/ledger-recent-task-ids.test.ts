@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { encodeId, ID_WIDTH, IdIndex, idHash } from '../../src/ledger/id-index.js';
 import { PositionCodec } from '../../src/ledger/position-codec.js';
 import { RecentTaskIds } from '../../src/ledger/recent-task-ids.js';
 import { RecentTaskIdsModel } from '../support/recent-task-ids-model.js';
@@ -283,6 +284,281 @@ describe('RecentTaskIds: bounds, positions and the plain model', () => {
         expect(real.size).toBe(model.size);
       }
     }
+  });
+
+  it('answers and sizes exactly as the plain model with ids of mixed lengths and characters', () => {
+    const idPool = [
+      ...Array.from({ length: 40 }, (_, i) => `${i}-5b7c9a1e-0d2f-4e6a-8b3c-${String(i).padStart(12, '0')}`),
+      ...Array.from({ length: 12 }, (_, i) => 'x'.repeat(ID_WIDTH - 6 + i)), // around the width
+      ...Array.from({ length: 12 }, (_, i) => `${'é'.repeat(30 + (i % 4))}${i}`), // 2-byte characters
+      ...Array.from({ length: 8 }, (_, i) => `${'😀'.repeat(14 + i)}`), // surrogate pairs
+      ...Array.from({ length: 8 }, (_, i) => `k\uD800${i}`), // lone surrogates
+      ...Array.from({ length: 8 }, (_, i) => `k\uFFFD${i}`), // what UTF-8 would turn them into
+      ...Array.from({ length: 8 }, (_, i) => `long-${i}-${'z'.repeat(200)}`),
+      '',
+      '\0',
+      '\0\0',
+    ];
+    for (const [seed, windowMs, maxIds] of [
+      [11, 1000, 8],
+      [12, 400, 60],
+      [13, 10_000, 3],
+      [14, 10_000, 200],
+    ] as const) {
+      const random = mulberry32(seed);
+      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+      const clock = { ms: 1_000_000 };
+      const opts = { windowMs, maxIds, now: () => clock.ms };
+      const real = new RecentTaskIds(opts);
+      const model = new RecentTaskIdsModel(opts);
+      const positions = ['t/0@1', 't/0@2', 't/1@1', 'r/0@1', 'bad'];
+      for (let step = 0; step < 6_000; step++) {
+        const id = pick(idPool);
+        const position = pick(positions);
+        const roll = random();
+        if (roll < 0.4) {
+          const attempt = pick([1, 1, 2]);
+          expect(real.admit(id, attempt, position)).toEqual(model.admit(id, attempt, position));
+        } else if (roll < 0.5) {
+          real.moved(id, position);
+          model.moved(id, position);
+        } else if (roll < 0.6) {
+          real.release(id, position);
+          model.release(id, position);
+        } else if (roll < 0.9) {
+          const atMs = clock.ms - Math.floor(random() * windowMs * 1.2);
+          real.resultSeen(id, 1, position, atMs);
+          model.resultSeen(id, 1, position, atMs);
+        } else {
+          clock.ms += Math.floor(random() * Math.max(1, windowMs / 4));
+        }
+        expect(real.size).toBe(model.size);
+      }
+    }
+  });
+});
+
+describe('IdIndex (off-heap id to slot index)', () => {
+  /** An index of `capacity` slots holding `ids`, `ids[i]` under slot `i`. */
+  function indexOf(ids: readonly string[], capacity = ids.length): IdIndex {
+    const index = new IdIndex(capacity);
+    ids.forEach((id, slot) => {
+      expect(index.find(id)).toBe(-1);
+      index.addLast(slot);
+    });
+    return index;
+  }
+
+  /** Ids `${prefix}${i}` whose hashes have the same home bucket in a table of `buckets`. */
+  function sameBucket(prefix: string, bucket: number, buckets: number, count: number): string[] {
+    const found: string[] = [];
+    for (let i = 0; found.length < count; i++)
+      if (((idHash(`${prefix}${i}`) as number) & (buckets - 1)) === bucket) found.push(`${prefix}${i}`);
+    return found;
+  }
+
+  it('encodes well-formed text as UTF-8, and lone surrogates without merging them', () => {
+    const bytes = new Uint8Array(ID_WIDTH + 4);
+    for (const text of ['', 'a', 'task-1', 'é', '€uro', '😀', 'a😀b', '\u07ff\u0800\uffff', '𐀀\u{10ffff}']) {
+      const length = encodeId(text, bytes);
+      expect(Buffer.from(bytes.subarray(0, length)).equals(Buffer.from(text, 'utf8'))).toBe(true);
+    }
+    const lone = ['\uD800', '\uDBFF', '\uDC00', '\uDFFF', '\uFFFD', '\uDC00\uD800', 'a\uD800', '\uD800a'];
+    const encodings = lone.map((text) => {
+      const length = encodeId(text, bytes);
+      return Buffer.from(bytes.subarray(0, length)).toString('hex');
+    });
+    expect(new Set(encodings).size).toBe(lone.length);
+    expect(encodeId('x'.repeat(ID_WIDTH), bytes)).toBe(ID_WIDTH);
+    expect(encodeId('x'.repeat(ID_WIDTH + 1), bytes)).toBe(-1);
+    expect(encodeId('é'.repeat(ID_WIDTH / 2), bytes)).toBe(ID_WIDTH);
+    expect(encodeId('é'.repeat(ID_WIDTH / 2 + 1), bytes)).toBe(-1);
+    expect(encodeId(`${'x'.repeat(ID_WIDTH - 1)}😀`, bytes)).toBe(-1);
+    expect(encodeId(`${'é'.repeat(ID_WIDTH / 2 - 1)}xx`, bytes)).toBe(ID_WIDTH);
+    expect(encodeId(`${'é'.repeat(ID_WIDTH / 2 - 1)}xxx`, bytes)).toBe(-1); // ASCII past the width
+  });
+
+  it('finds ids of every length around the width, empty, non-ASCII and long, and nothing else', () => {
+    const ids = [
+      ...Array.from({ length: ID_WIDTH + 6 }, (_, n) => 'a'.repeat(n)), // '' up to width + 5
+      ...Array.from({ length: ID_WIDTH + 6 }, (_, n) => `${'b'.repeat(n)}é`),
+      'é'.repeat(ID_WIDTH / 2),
+      'é'.repeat(ID_WIDTH / 2 + 1),
+      '€'.repeat(21),
+      '€'.repeat(22),
+      '😀'.repeat(ID_WIDTH / 4),
+      '😀'.repeat(ID_WIDTH / 4 + 1),
+      `${'x'.repeat(ID_WIDTH - 3)}😀`,
+      `${'é'.repeat(ID_WIDTH / 2 - 1)}xx`,
+      `${'é'.repeat(ID_WIDTH / 2 - 1)}xxx`,
+      '\uD800',
+      '\uDC00',
+      '\uFFFD',
+      '\uD83D\uDE00x',
+      '\uDE00\uD83Dx',
+      '\0',
+      '\0\0',
+      'a\0',
+      'q'.repeat(10_000),
+      'q'.repeat(10_001),
+      '1b4e28ba-2fa1-11d2-883f-0016d3cca427',
+    ];
+    expect(new Set(ids).size).toBe(ids.length);
+    const index = indexOf(ids);
+    expect(index.size).toBe(ids.length);
+    expect(ids.map((id) => index.find(id))).toEqual(ids.map((_, slot) => slot));
+    for (const other of [
+      'a'.repeat(ID_WIDTH + 6),
+      'éé',
+      'é'.repeat(ID_WIDTH / 2 - 1),
+      '\uD801',
+      '\uDBFF',
+      'a\0\0',
+    ])
+      expect(index.find(other)).toBe(-1);
+    for (const other of [
+      'q'.repeat(9_999),
+      '😀'.repeat(ID_WIDTH / 4 - 1),
+      '1B4E28BA-2FA1-11D2-883F-0016D3CCA427',
+    ])
+      expect(index.find(other)).toBe(-1);
+    // Forget every other id (long ones too): the rest stay found, the forgotten are not.
+    ids.forEach((_, slot) => {
+      if (slot % 2 === 0) index.remove(slot);
+    });
+    expect(ids.map((id) => index.find(id))).toEqual(ids.map((_, slot) => (slot % 2 === 0 ? -1 : slot)));
+    expect(index.size).toBe(Math.floor(ids.length / 2));
+    // Their slots are filed with other ids, of other kinds (short where long was, and back).
+    ids.forEach((id, slot) => {
+      if (slot % 2 !== 0) return;
+      const other = ids[ids.length - 1 - slot] as string;
+      const next = `${other}/${id.length}`;
+      expect(index.find(next)).toBe(-1);
+      index.addLast(slot);
+      expect(index.find(next)).toBe(slot);
+    });
+    expect(index.size).toBe(ids.length);
+  });
+
+  it('tells apart ids whose full 32-bit hashes collide, and removing one keeps the others', () => {
+    const byHash = new Map<number, string>();
+    const pairs: [string, string][] = [];
+    for (let i = 0; pairs.length < 3; i++) {
+      const id = `collide-${i}`;
+      const hash = idHash(id) as number;
+      const earlier = byHash.get(hash);
+      if (earlier !== undefined) pairs.push([earlier, id]);
+      else byHash.set(hash, id);
+    }
+    for (const [a, b] of pairs) expect(idHash(a)).toBe(idHash(b));
+    const ids = pairs.flat();
+    const index = indexOf([ids[0] as string, ids[2] as string, ids[4] as string], 8);
+    for (const b of [ids[1], ids[3], ids[5]]) expect(index.find(b as string)).toBe(-1);
+    for (const [slot, b] of [ids[1], ids[3], ids[5]].entries()) {
+      expect(index.find(b as string)).toBe(-1);
+      index.addLast(3 + slot);
+    }
+    expect(ids.map((id) => index.find(id))).toEqual(
+      ids.map((_, i) => (i % 2 === 0 ? i / 2 : 3 + (i - 1) / 2)),
+    );
+    index.remove(0); // ids[0]
+    index.remove(4); // ids[3]: of each of two pairs, one is left
+    expect(ids.map((id) => index.find(id))).toEqual(ids.map((_, i) => [-1, 3, 1, -1, 2, 5][i]));
+    expect(index.size).toBe(4);
+  });
+
+  it('removing from a run of one home bucket (also across the table end) keeps the rest findable', () => {
+    // A capacity of 8 has the smallest table, 16 buckets: ids of one home bucket form one run.
+    for (const bucket of [3, 15]) {
+      const run = sameBucket(`run${bucket}-`, bucket, 16, 8);
+      for (let gone = 0; gone < run.length; gone++) {
+        const index = indexOf(run, 8);
+        index.remove(gone);
+        expect(run.map((id) => index.find(id))).toEqual(run.map((_, slot) => (slot === gone ? -1 : slot)));
+        expect(index.find(run[gone] as string)).toBe(-1);
+        index.addLast(gone);
+        expect(run.map((id) => index.find(id))).toEqual(run.map((_, slot) => slot));
+      }
+    }
+    // Two interleaved runs whose homes are next to each other, wrapping around.
+    const a = sameBucket('wrapA-', 14, 16, 4);
+    const b = sameBucket('wrapB-', 15, 16, 4);
+    const ids = [a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3]] as string[];
+    const index = indexOf(ids, 8);
+    for (const slot of [0, 2, 5]) index.remove(slot);
+    expect(ids.map((id) => index.find(id))).toEqual(
+      ids.map((_, slot) => ([0, 2, 5].includes(slot) ? -1 : slot)),
+    );
+  });
+
+  it('keeps every id across growth (rebuilt tables) while ids are added and removed', () => {
+    const index = new IdIndex(1);
+    const held = new Map<string, number>();
+    let capacity = 1;
+    for (let slot = 0; slot < 5000; slot++) {
+      if (slot === capacity) {
+        capacity *= 2;
+        index.grow(capacity);
+        for (const [id, s] of held) expect(index.find(id)).toBe(s);
+      }
+      const id = slot % 7 === 0 ? `${'long'.repeat(20)}${slot}` : `${slot % 3 === 0 ? 'ü' : ''}id-${slot}`;
+      expect(index.find(id)).toBe(-1);
+      index.addLast(slot);
+      held.set(id, slot);
+      if (slot % 5 === 4) {
+        const [first, s] = held.entries().next().value as [string, number];
+        index.remove(s);
+        held.delete(first);
+      }
+    }
+    expect(index.size).toBe(held.size);
+    for (const [id, s] of held) expect(index.find(id)).toBe(s);
+  });
+
+  it('answers as a Map over random adds and removes in a small, crowded table', () => {
+    const random = mulberry32(7);
+    const pool = [
+      ...sameBucket('crowd-', 5, 16, 10),
+      ...Array.from({ length: 20 }, (_, i) => `${'ö'.repeat(i * 2)}${i}`),
+      'x'.repeat(ID_WIDTH),
+      'x'.repeat(ID_WIDTH + 1),
+      '',
+    ];
+    const capacity = 8;
+    const index = new IdIndex(capacity);
+    const map = new Map<string, number>();
+    const freeSlots = Array.from({ length: capacity }, (_, i) => i);
+    for (let step = 0; step < 20_000; step++) {
+      const id = pool[Math.floor(random() * pool.length)] as string;
+      const slot = index.find(id);
+      expect(slot).toBe(map.get(id) ?? -1);
+      if (slot >= 0) {
+        if (random() < 0.5) {
+          index.remove(slot);
+          map.delete(id);
+          freeSlots.push(slot);
+        }
+      } else if (freeSlots.length > 0) {
+        const free = freeSlots.splice(Math.floor(random() * freeSlots.length), 1)[0] as number;
+        index.addLast(free);
+        map.set(id, free);
+      }
+      expect(index.size).toBe(map.size);
+    }
+  });
+
+  it('files only the id of the latest find, and only once it is not held', () => {
+    const index = new IdIndex(4);
+    expect(() => index.addLast(0)).toThrow(/latest find/);
+    expect(index.find('a')).toBe(-1);
+    index.addLast(0);
+    expect(() => index.addLast(1)).toThrow(/latest find/);
+    expect(index.find('a')).toBe(0);
+    expect(() => index.addLast(1)).toThrow(/latest find/);
+    index.remove(0);
+    index.addLast(1); // the found id was removed since: it may be filed again
+    expect(index.find('a')).toBe(1);
+    expect(index.size).toBe(1);
   });
 });
 
