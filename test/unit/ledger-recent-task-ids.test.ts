@@ -240,30 +240,35 @@ describe('RecentTaskIds: bounds, positions and the plain model', () => {
     });
   });
 
-  it('answers and sizes exactly as the plain model over long random runs', () => {
-    for (const [seed, windowMs, maxIds] of [
-      [1, 1000, 8],
-      [2, 50, 30],
-      [3, 10_000, 1],
-      [4, 0, 5],
-      [5, 400, 2000],
-    ] as const) {
+  /**
+   * Drives the memory and the plain model with the same random calls (ids from `idPool`,
+   * positions, attempts, origins other than the position for `otherOrigins` of the admits) and
+   * expects the same answers and sizes after every call.
+   */
+  function matchesModel(
+    runs: readonly (readonly [number, number, number])[],
+    pools: {
+      readonly ids: (maxIds: number) => readonly string[];
+      readonly positions: readonly string[];
+      readonly attempts: readonly number[];
+      readonly otherOrigins: number;
+    },
+  ): void {
+    for (const [seed, windowMs, maxIds] of runs) {
       const random = mulberry32(seed);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
       const clock = { ms: 1_000_000 };
       const opts = { windowMs, maxIds, now: () => clock.ms };
       const real = new RecentTaskIds(opts);
       const model = new RecentTaskIdsModel(opts);
-      const idPool = Array.from({ length: Math.max(12, Math.floor(maxIds * 1.5)) }, (_, i) => `id-${i}`);
-      const positions = ['t/0@1', 't/0@2', 't/1@1', 'r/0@1', 'r/3@9', 'x/0@1', 'bad', 't/01@1', 'q@w/1@2'];
-      const attempts = [1, 1, 1, 2, 2, 3, Number.NaN, 1.5];
+      const idPool = pools.ids(maxIds);
       for (let step = 0; step < 6_000; step++) {
         const id = pick(idPool);
-        const position = pick(positions);
+        const position = pick(pools.positions);
         const roll = random();
         if (roll < 0.4) {
-          const origin = random() < 0.7 ? position : pick(positions);
-          const attempt = pick(attempts);
+          const origin = random() < pools.otherOrigins ? pick(pools.positions) : position;
+          const attempt = pick(pools.attempts);
           expect(real.admit(id, attempt, position, origin)).toEqual(
             model.admit(id, attempt, position, origin),
           );
@@ -274,7 +279,7 @@ describe('RecentTaskIds: bounds, positions and the plain model', () => {
           real.release(id, position);
           model.release(id, position);
         } else if (roll < 0.9) {
-          const attempt = pick(attempts);
+          const attempt = pick(pools.attempts);
           const atMs = clock.ms - Math.floor(random() * windowMs * 1.2);
           real.resultSeen(id, attempt, position, atMs);
           model.resultSeen(id, attempt, position, atMs);
@@ -284,10 +289,28 @@ describe('RecentTaskIds: bounds, positions and the plain model', () => {
         expect(real.size).toBe(model.size);
       }
     }
+  }
+
+  it('answers and sizes exactly as the plain model over long random runs', () => {
+    matchesModel(
+      [
+        [1, 1000, 8],
+        [2, 50, 30],
+        [3, 10_000, 1],
+        [4, 0, 5],
+        [5, 400, 2000],
+      ],
+      {
+        ids: (maxIds) => Array.from({ length: Math.max(12, Math.floor(maxIds * 1.5)) }, (_, i) => `id-${i}`),
+        positions: ['t/0@1', 't/0@2', 't/1@1', 'r/0@1', 'r/3@9', 'x/0@1', 'bad', 't/01@1', 'q@w/1@2'],
+        attempts: [1, 1, 1, 2, 2, 3, Number.NaN, 1.5],
+        otherOrigins: 0.3,
+      },
+    );
   });
 
   it('answers and sizes exactly as the plain model with ids of mixed lengths and characters', () => {
-    const idPool = [
+    const ids = [
       ...Array.from({ length: 40 }, (_, i) => `${i}-5b7c9a1e-0d2f-4e6a-8b3c-${String(i).padStart(12, '0')}`),
       ...Array.from({ length: 12 }, (_, i) => 'x'.repeat(ID_WIDTH - 6 + i)), // around the width
       ...Array.from({ length: 12 }, (_, i) => `${'é'.repeat(30 + (i % 4))}${i}`), // 2-byte characters
@@ -299,42 +322,20 @@ describe('RecentTaskIds: bounds, positions and the plain model', () => {
       '\0',
       '\0\0',
     ];
-    for (const [seed, windowMs, maxIds] of [
-      [11, 1000, 8],
-      [12, 400, 60],
-      [13, 10_000, 3],
-      [14, 10_000, 200],
-    ] as const) {
-      const random = mulberry32(seed);
-      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
-      const clock = { ms: 1_000_000 };
-      const opts = { windowMs, maxIds, now: () => clock.ms };
-      const real = new RecentTaskIds(opts);
-      const model = new RecentTaskIdsModel(opts);
-      const positions = ['t/0@1', 't/0@2', 't/1@1', 'r/0@1', 'bad'];
-      for (let step = 0; step < 6_000; step++) {
-        const id = pick(idPool);
-        const position = pick(positions);
-        const roll = random();
-        if (roll < 0.4) {
-          const attempt = pick([1, 1, 2]);
-          expect(real.admit(id, attempt, position)).toEqual(model.admit(id, attempt, position));
-        } else if (roll < 0.5) {
-          real.moved(id, position);
-          model.moved(id, position);
-        } else if (roll < 0.6) {
-          real.release(id, position);
-          model.release(id, position);
-        } else if (roll < 0.9) {
-          const atMs = clock.ms - Math.floor(random() * windowMs * 1.2);
-          real.resultSeen(id, 1, position, atMs);
-          model.resultSeen(id, 1, position, atMs);
-        } else {
-          clock.ms += Math.floor(random() * Math.max(1, windowMs / 4));
-        }
-        expect(real.size).toBe(model.size);
-      }
-    }
+    matchesModel(
+      [
+        [11, 1000, 8],
+        [12, 400, 60],
+        [13, 10_000, 3],
+        [14, 10_000, 200],
+      ],
+      {
+        ids: () => ids,
+        positions: ['t/0@1', 't/0@2', 't/1@1', 'r/0@1', 'bad'],
+        attempts: [1, 1, 2],
+        otherOrigins: 0,
+      },
+    );
   });
 });
 
