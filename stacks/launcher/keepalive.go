@@ -87,26 +87,34 @@ func makeWritable(p string) error {
 }
 
 // killStrays SIGKILLs every other process of the PID namespace and reaps them (they were
-// re-parented to the launcher, PID 1), so nothing of a task outlives it.
+// re-parented to the launcher, PID 1), so nothing of a task outlives it. One pass over /proc is
+// not enough: a process forking while the pass runs (a daemon's `sh -c` starting its child) has
+// a child the listing did not contain. So passes repeat until one finds no other process (or
+// strayReapWait passed); zombies count as found until they are reaped.
 func killStrays() {
 	self := os.Getpid()
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
-			continue
-		}
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-	}
 	deadline := time.Now().Add(strayReapWait)
-	for time.Now().Before(deadline) {
-		var ws syscall.WaitStatus
-		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
-		if errors.Is(err, syscall.ECHILD) {
+	for {
+		found := 0
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil || pid == self {
+				continue
+			}
+			found++
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+		for {
+			var ws syscall.WaitStatus
+			pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+			if err != nil || pid <= 0 {
+				break
+			}
+		}
+		if found == 0 || !time.Now().Before(deadline) {
 			return
 		}
-		if pid == 0 {
-			time.Sleep(5 * time.Millisecond)
-		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }
