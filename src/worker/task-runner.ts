@@ -284,7 +284,7 @@ export class TaskRunner {
     task: HeldTask,
     ctx: AttemptContext,
     plan: ExecutionPlan,
-    signal: TaskCancel,
+    cancel: TaskCancel,
     span: TaskSpan,
     feed: AttemptFeed | null,
   ): Promise<boolean> {
@@ -293,7 +293,7 @@ export class TaskRunner {
     // pipeline each, memory reserved per container), so neither the package limiter nor the
     // per-task slot pool applies; intake's room still bounds the tasks held.
     const functionMode = plan.request.hot?.handler !== undefined;
-    const waitSignal = functionMode ? signal : AbortSignal.any([signal.signal, this.d.draining]);
+    const waitSignal = functionMode ? cancel : AbortSignal.any([cancel.signal, this.d.draining]);
     const releasePackage = functionMode
       ? noop
       : await this.d.packages.acquire(plan.codeName ?? '', plan.maxConcurrency, waitSignal);
@@ -309,8 +309,8 @@ export class TaskRunner {
       // the request's live feed (the planner put it behind the redactor) never awaits Kafka.
       const redactor = plan.redactor;
       const outcome = await this.infraRetry(
-        executeWithLossLimit(this.d.executor, plan.request, signal, () => this.now()),
-        signal,
+        executeWithLossLimit(this.d.executor, plan.request, cancel, () => this.now()),
+        cancel,
         'docker',
         redactor,
       ).then(
@@ -326,7 +326,7 @@ export class TaskRunner {
       lease?.release();
       lease = null;
       releasePackage();
-      if (signal.reason instanceof TaskAbort && signal.reason.kind === 'shutdown') {
+      if (cancel.reason instanceof TaskAbort && cancel.reason.kind === 'shutdown') {
         span.end('KILLED', 'worker stopped: attempt abandoned uncommitted');
         return false;
       }
