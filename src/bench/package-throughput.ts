@@ -247,6 +247,9 @@ export async function packageThroughput(opts: PackageThroughputOptions): Promise
     const ids = Array.from({ length: opts.tasks }, (_, i) => `${prefix}-${i}`);
     const records = encodeTasks(ids, code, timed);
     const timedMode = opts.timedMode ?? (worker.mode === 'process' ? 'backlog' : 'live');
+    // Stopping an in-process worker would stop the bench with it.
+    if (timedMode === 'backlog' && worker.mode !== 'process')
+      throw new Error('a backlog run needs the worker in a process of its own (workerProcess)');
     deferTimed = true;
     let produceSeconds = 0;
     const produce = async () => {
