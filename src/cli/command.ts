@@ -22,3 +22,11 @@ export class UsageError extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/** The one positional argument a command takes (`what` names it in the error); not empty. */
+export function onePositional(positionals: readonly string[], what: string): string {
+  const only = positionals[0];
+  if (positionals.length !== 1 || only === undefined || only === '')
+    throw new UsageError(`expected exactly one ${what}`);
+  return only;
+}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT, parsePairs } from '../../src/cli/cli-session.js';
-import { UsageError } from '../../src/cli/command.js';
+import { onePositional, UsageError } from '../../src/cli/command.js';
 import {
   checkedTask,
   intFlag,
@@ -121,5 +121,14 @@ describe('CLI flag parsing', () => {
     expect(line).toBe(
       'x attempt 1: FAILED, exit 2, code v@4, run 120 ms, start 40 ms, queue 3 ms, worker w1: exit code 2',
     );
+  });
+});
+
+describe('onePositional', () => {
+  it('returns the one argument and refuses none, several or an empty one, naming what it wanted', () => {
+    expect(onePositional(['t-1'], 'task ID')).toBe('t-1');
+    for (const bad of [[], ['a', 'b'], ['']])
+      expect(() => onePositional(bad, 'task ID')).toThrow(/^expected exactly one task ID$/);
+    expect(() => onePositional([], 'schedule NAME')).toThrow(UsageError);
   });
 });

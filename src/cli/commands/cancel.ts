@@ -1,5 +1,5 @@
 import { EXIT, parseFlags, withSession } from '../cli-session.js';
-import { type Command, UsageError } from '../command.js';
+import { type Command, onePositional } from '../command.js';
 
 const help = `usage: berth cancel ID [--reason TEXT]
 
@@ -15,9 +15,7 @@ const cancel: Command = {
   help,
   async run(argv) {
     const { values, positionals } = parseFlags([...argv], { reason: { type: 'string' } });
-    if (positionals.length !== 1 || positionals[0] === '')
-      throw new UsageError('expected exactly one task ID');
-    const id = positionals[0] as string;
+    const id = onePositional(positionals, 'task ID');
     return withSession('cancel', async (s) => {
       await s.client().cancel(id, values.reason);
       s.progress(`cancel requested for ${id}`);

@@ -1,7 +1,7 @@
 import { taskProgressCodec } from '../../codecs/task-progress-codec.js';
 import type { TaskResult } from '../../domain/task-result.js';
 import { EXIT, parseFlags, withSession } from '../cli-session.js';
-import { type Command, UsageError } from '../command.js';
+import { type Command, onePositional } from '../command.js';
 import { keyedRecords } from '../keyed-records.js';
 import { ProgressPrinter } from '../progress-printer.js';
 import { resultJson } from '../result-printer.js';
@@ -35,9 +35,7 @@ const logs: Command = {
       follow: { type: 'boolean' },
       json: { type: 'boolean' },
     });
-    if (positionals.length !== 1 || positionals[0] === '')
-      throw new UsageError('expected exactly one task ID');
-    const id = positionals[0] as string;
+    const id = onePositional(positionals, 'task ID');
     const printer = new ProgressPrinter(values.json === true);
     return withSession('logs', async (s) => {
       if (!values.follow) {

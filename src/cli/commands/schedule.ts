@@ -13,7 +13,7 @@ import {
 } from '../../schedules/schedule-client.js';
 import { timetableOf } from '../../schedules/schedule-timetable.js';
 import { EXIT, parseFlags, parsePairs, withSession } from '../cli-session.js';
-import { type Command, UsageError } from '../command.js';
+import { type Command, onePositional, UsageError } from '../command.js';
 import { formatDuration, parseDurationMs } from '../duration-flag.js';
 import { intFlag, PAYLOAD_CAP_HELP, payloadCapFlag, readPayload } from './submit.js';
 
@@ -271,9 +271,7 @@ async function show(argv: readonly string[]): Promise<number> {
 }
 
 function oneName(positionals: readonly string[]): string {
-  if (positionals.length !== 1 || positionals[0] === '')
-    throw new UsageError('expected exactly one schedule NAME');
-  return positionals[0] as string;
+  return onePositional(positionals, 'schedule NAME');
 }
 
 async function change(action: 'pause' | 'resume' | 'delete', argv: readonly string[]): Promise<number> {

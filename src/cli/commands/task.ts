@@ -5,7 +5,7 @@ import { InfraError } from '../../domain/infra-error.js';
 import type { TaskProgress } from '../../domain/task-progress.js';
 import type { TaskResult } from '../../domain/task-result.js';
 import { type CliSession, EXIT, parseFlags, withSession } from '../cli-session.js';
-import { type Command, UsageError } from '../command.js';
+import { type Command, onePositional } from '../command.js';
 import { keyedRecords } from '../keyed-records.js';
 import { progressJson, progressLine } from '../progress-printer.js';
 import { printRun, resultJson, resultLine } from '../result-printer.js';
@@ -32,8 +32,7 @@ const task: Command = {
       json: { type: 'boolean' },
       output: { type: 'boolean' },
     });
-    if (positionals.length !== 1) throw new UsageError('expected exactly one task ID');
-    const id = positionals[0] as string;
+    const id = onePositional(positionals, 'task ID');
     const show = (found: TaskResult[], progress: (line: string) => void): number => {
       found.sort((a, b) => a.attempt - b.attempt || a.finishedAtMs - b.finishedAtMs);
       if (values.json) console.log(JSON.stringify(found.map(resultJson)));
