@@ -71,13 +71,3 @@ export class TaskCancel implements CancelSignal {
     if (at !== -1) l.splice(at, 1);
   }
 }
-
-/** A real AbortSignal for `c`, for APIs that take one: `c` itself, or the one its TaskCancel makes. */
-export function abortSignalOf(c: CancelSignal): AbortSignal {
-  if (c instanceof AbortSignal) return c;
-  if (c instanceof TaskCancel) return c.signal;
-  const controller = new AbortController();
-  if (c.aborted) controller.abort(c.reason);
-  else c.addEventListener('abort', () => controller.abort(c.reason), { once: true });
-  return controller.signal;
-}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { abortSignalOf, TaskCancel } from '../../src/domain/task-cancel.js';
+import { TaskCancel } from '../../src/domain/task-cancel.js';
 
 describe('TaskCancel', () => {
   it('fires once: listeners registered until then are called in order, each once', () => {
@@ -49,26 +49,5 @@ describe('TaskCancel', () => {
     const bare = new TaskCancel();
     bare.abort();
     expect((bare.reason as DOMException).name).toBe('AbortError');
-  });
-
-  it('abortSignalOf gives an AbortSignal for any cancel signal', () => {
-    const native = new AbortController();
-    expect(abortSignalOf(native.signal)).toBe(native.signal);
-    const c = new TaskCancel();
-    expect(abortSignalOf(c)).toBe(c.signal);
-    let listener: (() => void) | null = null;
-    const other = {
-      aborted: false,
-      reason: 'r' as unknown,
-      addEventListener: (_t: 'abort', l: () => void) => {
-        listener = l;
-      },
-      removeEventListener: () => {},
-    };
-    const bridged = abortSignalOf(other);
-    expect(bridged.aborted).toBe(false);
-    other.aborted = true;
-    (listener as unknown as () => void)();
-    expect(bridged.aborted && bridged.reason === 'r').toBe(true);
   });
 });
