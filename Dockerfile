@@ -42,6 +42,6 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.BERTH_METRICS_PORT||9464)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # SIGTERM drains: stop intake, finish or hand back running tasks, commit, remove its containers, exit.
 STOPSIGNAL SIGTERM
-# --max-semi-space-size: WORKER_NODE_FLAGS (src/worker/worker-node-flags.ts).
-ENTRYPOINT ["node", "--max-semi-space-size=64", "/app/dist/cli/main.js"]
+# --max-semi-space-size, --heap-growing-percent: WORKER_NODE_FLAGS (src/worker/worker-node-flags.ts).
+ENTRYPOINT ["node", "--max-semi-space-size=64", "--heap-growing-percent=100", "/app/dist/cli/main.js"]
 CMD ["worker"]

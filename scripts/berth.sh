@@ -3,5 +3,5 @@
 set -eu
 root="$(cd "$(dirname "$0")/.." && pwd)"
 sh "$root/scripts/ensure-node.sh"
-# --max-semi-space-size: see src/worker/worker-node-flags.ts (the worker's CPU per task).
-exec node --max-semi-space-size=64 "$root/dist/cli/main.js" "$@"
+# --max-semi-space-size, --heap-growing-percent: see src/worker/worker-node-flags.ts (CPU per task, RSS).
+exec node --max-semi-space-size=64 --heap-growing-percent=100 "$root/dist/cli/main.js" "$@"
