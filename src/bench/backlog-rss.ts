@@ -4,7 +4,9 @@ import type { createKafka } from '../kafka/kafka-connection.js';
 import { LagProbe } from '../kafka/lag-probe.js';
 import { RecordProducer } from '../kafka/record-producer.js';
 import { topicNames } from '../kafka/topic-names.js';
+import { pushPackage } from './package-push.js';
 import { RssSampler, type RssSummary, summarizeRss } from './process-rss.js';
+import { countResultStatuses } from './result-statuses.js';
 import { type TrivialTaskKind, type TrivialTaskOptions, trivialTaskEvent } from './trivial-task-events.js';
 import { WorkerProcess } from './worker-process.js';
 
@@ -14,6 +16,8 @@ export interface BacklogRssOptions {
   readonly backlog: number;
   /** Default `rejected`: never touches a container, still intake → publish → commit. */
   readonly kind?: TrivialTaskKind;
+  /** For `function` (required there): a package directory (berth.json) pushed to the fresh prefix first. */
+  readonly packageDir?: string;
   readonly taskOptions?: TrivialTaskOptions;
   /** Fresh prefix for the seven topics (deleted afterwards); default `backlog-<random>`. */
   readonly topicPrefix?: string;
@@ -38,6 +42,13 @@ export interface BacklogRssFigures {
   readonly startupSeconds: number | null;
   /** Results on berth.results when the drain ended (complete or not). */
   readonly results: number;
+  /**
+   * Those results per status, read back after the clock stopped (e.g. { REJECTED: 1000000 });
+   * a drain of the wrong statuses (a function backlog answered REJECTED) would measure another path.
+   */
+  readonly statuses: Readonly<Record<string, number>>;
+  /** The status every task of this kind must end with: REJECTED for `rejected`, else SUCCEEDED. */
+  readonly expectedStatus: string;
   readonly complete: boolean;
   /** First result → last result (or → the timeout). */
   readonly drainSeconds: number;
@@ -86,13 +97,20 @@ export async function backlogRss(opts: BacklogRssOptions): Promise<BacklogRssFig
   const prefix = opts.topicPrefix ?? `backlog-${Date.now().toString(36)}`;
   const topics = topicNames(prefix);
   await ensureTopics(opts.kafka, prefix, opts.tasksPartitions ?? 2);
+  const brokers = opts.brokers ?? ['127.0.0.1:9092'];
   const producer = new RecordProducer(opts.kafka);
   const probe = new LagProbe(opts.kafka);
   let child: WorkerProcess | null = null;
   try {
+    let taskOptions = opts.taskOptions ?? {};
+    if (kind === 'function') {
+      if (opts.packageDir === undefined) throw new Error('backlog: kind function needs a package dir');
+      const functionPackage = await pushPackage(opts.packageDir, prefix, brokers);
+      taskOptions = { ...taskOptions, functionPackage };
+    }
     await producer.connect();
     const p0 = performance.now();
-    await produceBacklog(producer, topics.tasks, opts.backlog, kind, opts.taskOptions ?? {}, prefix);
+    await produceBacklog(producer, topics.tasks, opts.backlog, kind, taskOptions, prefix);
     const produceSeconds = (performance.now() - p0) / 1000;
     await producer.disconnect();
     log(`backlog: ${opts.backlog} ${kind} tasks produced in ${produceSeconds.toFixed(1)} s`);
@@ -101,7 +119,7 @@ export async function backlogRss(opts: BacklogRssOptions): Promise<BacklogRssFig
       topicPrefix: prefix,
       ...(opts.workerNodeArgs === undefined ? {} : { nodeArgs: opts.workerNodeArgs }),
       workerId: `${prefix}-worker`,
-      ...(opts.brokers === undefined ? {} : { brokers: opts.brokers }),
+      brokers,
       ...(opts.containerLabels === undefined ? {} : { containerLabels: opts.containerLabels }),
       args: [
         // A rejected task needs no container; a shell task only the shell stack's.
@@ -144,16 +162,21 @@ export async function backlogRss(opts: BacklogRssOptions): Promise<BacklogRssFig
     sampler.stop();
     const workerExit = await worker.stop(60_000);
     const drainSeconds = firstAt === null ? 0 : (endAt - firstAt) / 1000;
+    const rss = firstAt === null ? null : summarizeRss(sampler.samples, firstAt - 1000, Date.now());
+    log(`backlog: reading the ${results} results back for their statuses`);
+    const statuses = await countResultStatuses(opts.kafka, topics.results, 10 * 60_000);
     return {
       backlog: opts.backlog,
       kind,
       produceSeconds,
       startupSeconds: firstAt === null ? null : (firstAt - spawnedAt) / 1000,
       results,
+      statuses,
+      expectedStatus: kind === 'rejected' ? 'REJECTED' : 'SUCCEEDED',
       complete,
       drainSeconds,
       tasksPerSecond: drainSeconds > 0 ? results / drainSeconds : 0,
-      rss: firstAt === null ? null : summarizeRss(sampler.samples, firstAt - 1000, Date.now()),
+      rss,
       workerExit,
       workerStderrTail: [...worker.stderrTail],
     };

@@ -54,6 +54,7 @@ import { BenchWorker, burstTasksPerSecond, sequentialLatency } from './worker-th
  *   BENCH_BARE=1          bare KafkaJS consume → produce → commit loop (BENCH_BARE_RECORDS=200000)
  *   BENCH_FN_PEER=1       Fn peer via ../shared/peers/fn/measure.sh when built (BENCH_FN_PEER_N=500)
  *   BENCH_BACKLOG=N       worker process RSS while draining N tasks (BENCH_BACKLOG_KIND=rejected|shell|function,
+ *                         function: the trivial Node handler with the BENCH_FN_* worker settings;
  *                         BENCH_BACKLOG_TIMEOUT_S=1800); off by default
  *   BENCH_OFFERED_RATE=500 produced → result latency at this rate through a worker process for
  *                         BENCH_OFFERED_SECONDS=10 (0 turns it off); BENCH_OFFERED_KIND=function (a trivial
@@ -411,22 +412,32 @@ function hotKind(): BenchPackageKind {
 }
 
 async function backlogSection(ctx: RunContext): Promise<BacklogRssFigures> {
+  const kind = kindSetting('BENCH_BACKLOG_KIND', BACKLOG_KIND);
+  // Function kind: the trivial Node handler (returns its payload), with the function-mode worker flags.
+  const scratch = kind === 'function' ? await mkdtemp(join(tmpdir(), 'berth-bench-backlog-')) : null;
+  if (scratch !== null)
+    await writeBenchPackage(scratch, benchPackage('node-function', 'bench-backlog-node', FN_CONCURRENCY));
   const r = await backlogRss({
     kafka: ctx.kafka,
     backlog: BACKLOG,
-    kind: kindSetting('BENCH_BACKLOG_KIND', BACKLOG_KIND),
+    kind,
+    ...(scratch === null ? {} : { packageDir: scratch }),
     topicPrefix: `${ctx.run}-backlog`,
     brokers: ctx.brokers,
     containerLabels: ctx.labels,
-    workerArgs: WORKER_ARGS,
+    workerArgs: kind === 'function' ? offeredWorkerArgs(kind) : WORKER_ARGS,
     ...(WORKER_NODE_ARGS ? { workerNodeArgs: WORKER_NODE_ARGS } : {}),
     timeoutMs: BACKLOG_TIMEOUT_S * 1000,
     log: (l) => console.log(`  ${l}`),
-  });
+  }).finally(() => (scratch === null ? undefined : rm(scratch, { recursive: true, force: true })));
   const rss = r.rss;
   line(
     `backlog ${r.backlog} ${r.kind} tasks, worker process`,
     `${fmt(r.tasksPerSecond, 1)} tasks/s, ${r.results} results in ${fmt(r.drainSeconds)} s${r.complete ? '' : ' (TIMED OUT)'}`,
+  );
+  line(
+    `backlog: results by status (every one should be ${r.expectedStatus})`,
+    JSON.stringify(r.statuses),
   );
   line(
     'backlog: worker RSS start / max / end',
@@ -442,7 +453,7 @@ async function backlogSection(ctx: RunContext): Promise<BacklogRssFigures> {
   return r;
 }
 
-/** The worker flags of an offered-latency run of `kind` (BENCH_WORKER_ARGS last, so they win). */
+/** The worker flags of an offered-latency or function backlog run of `kind` (BENCH_WORKER_ARGS last, so they win). */
 function offeredWorkerArgs(kind: string): string[] {
   const fn = [
     ...['--slots', String(FN_SLOTS), '--prefetch', String(FN_PREFETCH)],

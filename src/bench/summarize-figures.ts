@@ -228,7 +228,7 @@ export function summarizeFigures(f: Figures): BenchSummary {
     const b = f.backlog;
     s.add(
       `backlog ${b.backlog} ${b.kind} tasks, drain`,
-      `${fmt(b.tasksPerSecond, 1)} tasks/s in ${fmt(b.drainSeconds)} s${b.complete ? '' : ` (timed out at ${b.results})`}`,
+      `${fmt(b.tasksPerSecond, 1)} tasks/s in ${fmt(b.drainSeconds)} s${b.complete ? '' : ` (timed out at ${b.results})`}; ${b.statuses[b.expectedStatus] ?? 0}/${b.backlog} ${b.expectedStatus}`,
       ratioText(b.tasksPerSecond, bare, 'bare KafkaJS loop', 4),
     );
     if (b.rss)

@@ -1,8 +1,4 @@
-import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { taskEventCodec } from '../codecs/task-event-codec.js';
-import { taskResultCodec } from '../codecs/task-result-codec.js';
 import type { TaskEvent } from '../domain/task-event.js';
 import { deleteBerthTopics, ensureTopics } from '../kafka/kafka-admin.js';
 import type { createKafka } from '../kafka/kafka-connection.js';
@@ -10,11 +6,13 @@ import { RecordProducer } from '../kafka/record-producer.js';
 import { TailConsumer } from '../kafka/tail-consumer.js';
 import { topicNames } from '../kafka/topic-names.js';
 import { startFollower } from './follow-results.js';
+import { pushPackage } from './package-push.js';
+import { resultStatusOf } from './result-statuses.js';
 import { type ArrivedResult, type OfferedLatencyFigures, offeredLatency } from './offered-latency.js';
 import { histogramDelta, histogramQuantile } from './prometheus-histogram.js';
 import { type TrivialTaskKind, trivialTaskEvent } from './trivial-task-events.js';
 import { scrapeOverhead } from './worker-metrics-scrape.js';
-import { berthCli, WorkerProcess } from './worker-process.js';
+import { WorkerProcess } from './worker-process.js';
 
 export interface WorkerOfferedLatencyOptions {
   readonly kafka: ReturnType<typeof createKafka>;
@@ -49,25 +47,6 @@ export interface WorkerOfferedLatencyFigures extends OfferedLatencyFigures {
   readonly overhead: { readonly count: number; readonly p50Ms: number; readonly p99Ms: number } | null;
 }
 
-function pushPackage(dir: string, prefix: string, brokers: readonly string[]): Promise<void> {
-  return new Promise((res, rej) =>
-    execFile(
-      process.execPath,
-      [berthCli(), 'code', 'push', dir],
-      { env: { ...process.env, BERTH_TOPIC_PREFIX: prefix, BERTH_KAFKA_BROKERS: brokers.join(',') } },
-      (err, _stdout, stderr) => (err ? rej(new Error(`code push ${dir}: ${stderr.trim()}`)) : res()),
-    ),
-  );
-}
-
-function decodeStatus(value: Buffer): string {
-  try {
-    return taskResultCodec.decode(value).status;
-  } catch {
-    return 'undecodable';
-  }
-}
-
 /**
  * Produced → result latency through a real worker process at a fixed offered rate: fresh topics,
  * optionally a pushed package, one warm-up task answered before the clock starts, then
@@ -93,7 +72,7 @@ export async function workerOfferedLatency(
       rewindMs: 24 * 60 * 60 * 1000,
       onRecord: (r) => {
         if (r.key === null) return;
-        const status = r.value === null ? 'undecodable' : decodeStatus(r.value);
+        const status = resultStatusOf(r.value);
         statuses[status] = (statuses[status] ?? 0) + 1;
         const result = { id: r.key.toString(), arrivedAtMs: Date.now() };
         for (const l of listeners) l(result);
@@ -106,12 +85,7 @@ export async function workerOfferedLatency(
     if (opts.kind === 'function') {
       if (opts.packageDir === undefined)
         throw new Error('offered latency: kind function needs a package dir');
-      const manifest = JSON.parse(await readFile(join(opts.packageDir, 'berth.json'), 'utf8')) as {
-        name?: unknown;
-      };
-      if (typeof manifest.name !== 'string') throw new Error(`${opts.packageDir}/berth.json has no name`);
-      codeName = manifest.name;
-      await pushPackage(opts.packageDir, prefix, brokers);
+      codeName = await pushPackage(opts.packageDir, prefix, brokers);
     }
     const make = (id: string, createdAtMs: number): TaskEvent =>
       trivialTaskEvent(opts.kind, id, {
