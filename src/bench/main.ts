@@ -435,10 +435,7 @@ async function backlogSection(ctx: RunContext): Promise<BacklogRssFigures> {
     `backlog ${r.backlog} ${r.kind} tasks, worker process`,
     `${fmt(r.tasksPerSecond, 1)} tasks/s, ${r.results} results in ${fmt(r.drainSeconds)} s${r.complete ? '' : ' (TIMED OUT)'}`,
   );
-  line(
-    `backlog: results by status (every one should be ${r.expectedStatus})`,
-    JSON.stringify(r.statuses),
-  );
+  line(`backlog: results by status (every one should be ${r.expectedStatus})`, JSON.stringify(r.statuses));
   line(
     'backlog: worker RSS start / max / end',
     rss === null

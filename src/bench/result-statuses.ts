@@ -1,6 +1,6 @@
 import { taskResultCodec } from '../codecs/task-result-codec.js';
-import type { createKafka } from '../kafka/kafka-connection.js';
 import { scanTopic } from '../kafka/client-topic-scan.js';
+import type { createKafka } from '../kafka/kafka-connection.js';
 
 /** The status of an encoded TaskResult, or `undecodable`. */
 export function resultStatusOf(value: Buffer | null): string {
