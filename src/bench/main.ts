@@ -387,6 +387,13 @@ async function packageSection(
       `${fmt(p.latency.p50Ms)} / ${fmt(p.latency.p99Ms)} ms, ${p.tally.correct}/${p.tally.expected} correct`,
     );
     if (p.verdict !== null) line('  CHECK FAILED', p.verdict);
+    if (p.tally.legs !== null) {
+      const legs = p.tally.legs;
+      const text = (k: 'p50Ms' | 'p99Ms') =>
+        `to grant ${fmt(legs.toGrant[k])} · dispatch ${fmt(legs.dispatch[k])} · run ${fmt(legs.run[k])} · to arrival ${fmt(legs.toArrival[k])}`;
+      line(`${at}: legs p50 ms (result timings)`, text('p50Ms'));
+      line(`${at}: legs p99 ms (result timings)`, text('p99Ms'));
+    }
     line(
       `${at}: overhead p50/p99/max`,
       `${fmt(p.overhead.p50Ms, 2)} / ${fmt(p.overhead.p99Ms, 2)} / ${fmt(p.overhead.maxMs, 1)} ms (${p.overhead.count} tasks)`,

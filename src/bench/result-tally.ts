@@ -1,4 +1,29 @@
 import type { TaskResult } from '../domain/task-result.js';
+import { percentile } from './bench-stats.js';
+
+/**
+ * Where a task's time went, from the timings its result carries (worker and container clocks,
+ * whole milliseconds) and the moment the bench saw the result:
+ * - `toGrant`: created (by the bench's producer) → handed to a slot or function container in the
+ *   worker: Kafka delivery, intake, decode, planning;
+ * - `dispatch`: → the call or process started in the container (the attach stream, launcher);
+ * - `run`: → the call or process ended;
+ * - `toArrival`: → the bench's follower read the result: back to the worker, publish and
+ *   acknowledgement, the follower's fetch.
+ */
+export interface TaskLegs {
+  readonly toGrant: LegPercentiles;
+  readonly dispatch: LegPercentiles;
+  readonly run: LegPercentiles;
+  readonly toArrival: LegPercentiles;
+}
+
+export interface LegPercentiles {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+const LEG_NAMES = ['toGrant', 'dispatch', 'run', 'toArrival'] as const;
 
 /** What a run's results came to; `correct === expected` (and nothing else) is a clean run. */
 export interface TallySummary {
@@ -19,6 +44,8 @@ export interface TallySummary {
   readonly problems: readonly string[];
   readonly firstArrivalMs: number | null;
   readonly lastArrivalMs: number | null;
+  /** Percentiles of where the answered tasks' time went; null when none was answered. */
+  readonly legs: TaskLegs | null;
 }
 
 /**
@@ -37,6 +64,12 @@ export class ResultTally {
   private readonly problems: string[] = [];
   private firstArrivalMs: number | null = null;
   private lastArrivalMs: number | null = null;
+  private readonly legMs: Record<(typeof LEG_NAMES)[number], number[]> = {
+    toGrant: [],
+    dispatch: [],
+    run: [],
+    toArrival: [],
+  };
 
   constructor(
     private readonly check: (result: TaskResult, payload: Uint8Array) => string | null,
@@ -76,6 +109,10 @@ export class ResultTally {
     this.firstArrivalMs ??= arrivedAtMs;
     this.lastArrivalMs = arrivedAtMs;
     this.statuses[result.status] = (this.statuses[result.status] ?? 0) + 1;
+    this.legMs.toGrant.push(result.queueWaitMs);
+    this.legMs.dispatch.push(result.startLatencyMs);
+    this.legMs.run.push(result.runMs);
+    this.legMs.toArrival.push(Math.max(0, arrivedAtMs - result.finishedAtMs));
     if (result.status !== 'SUCCEEDED') {
       this.problem(`${result.id}: ${result.status}: ${result.reason ?? 'no reason'}`);
       return;
@@ -102,6 +139,21 @@ export class ResultTally {
       problems: [...this.problems],
       firstArrivalMs: this.firstArrivalMs,
       lastArrivalMs: this.lastArrivalMs,
+      legs: this.legs(),
+    };
+  }
+
+  private legs(): TaskLegs | null {
+    if (this.legMs.run.length === 0) return null;
+    const of = (ms: readonly number[]): LegPercentiles => ({
+      p50Ms: percentile(ms, 50),
+      p99Ms: percentile(ms, 99),
+    });
+    return {
+      toGrant: of(this.legMs.toGrant),
+      dispatch: of(this.legMs.dispatch),
+      run: of(this.legMs.run),
+      toArrival: of(this.legMs.toArrival),
     };
   }
 }

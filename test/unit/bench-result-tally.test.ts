@@ -60,6 +60,32 @@ describe('ResultTally', () => {
     expect(tallyVerdict(s)).toBeNull();
   });
 
+  it('gives percentiles of the legs of answered tasks from their timings and arrival', () => {
+    const t = new ResultTally(checkReturnsPayload);
+    expect(t.summary().legs).toBeNull();
+    for (let i = 1; i <= 100; i++) {
+      const id = `t${i}`;
+      t.expect(id, bytes(id));
+      const r = {
+        ...result(id, 'SUCCEEDED', id),
+        queueWaitMs: i,
+        startLatencyMs: 2 * i,
+        runMs: 3,
+        finishedAtMs: 1000,
+      };
+      t.record(r, 1000 + 10 * i);
+    }
+    // A duplicate does not count again.
+    t.record({ ...result('t1', 'SUCCEEDED', 't1'), queueWaitMs: 9999 }, 5000);
+    const legs = t.summary().legs;
+    expect(legs).toEqual({
+      toGrant: { p50Ms: 50, p99Ms: 99 },
+      dispatch: { p50Ms: 100, p99Ms: 198 },
+      run: { p50Ms: 3, p99Ms: 3 },
+      toArrival: { p50Ms: 500, p99Ms: 990 },
+    });
+  });
+
   it('tells duplicates and unknown ids apart and counts only the first result of a task', () => {
     const t = new ResultTally(checkReturnsPayload);
     t.expect('a', bytes('1'));

@@ -18,6 +18,7 @@ function pkgRun(
     problems: [],
     firstArrivalMs: 1,
     lastArrivalMs: 2,
+    legs: null,
   };
   return {
     pkg: { kind, name: `bench-${kind}`, description: kind },
