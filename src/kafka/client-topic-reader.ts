@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, IHeaders, Kafka } from 'kafkajs';
+import { withRetry } from '../resilience/retry.js';
 import { kafkaFailure } from './client-errors.js';
 
 /** One record as Berth readers see it: headers decoded to strings, offsets as decimal strings. */
@@ -125,9 +126,19 @@ export class TopicReader {
     return new Map(offsets.map((o) => [o.partition, BigInt(o.offset)]));
   }
 
-  /** High watermark per partition; partitions whose low equals high count as empty (0). */
+  /**
+   * High watermark per partition; partitions whose low equals high count as empty (0). KafkaJS's
+   * admin gives up at once on a retriable error other than an unknown topic, such as "not the
+   * leader" for a partition created a moment ago: those are retried here.
+   */
   private async highWatermarks(): Promise<Map<number, bigint>> {
-    const offsets = await this.admin.fetchTopicOffsets(this.opts.topic);
+    const offsets = await withRetry(
+      () =>
+        this.admin.fetchTopicOffsets(this.opts.topic).catch((err: unknown) => {
+          throw kafkaFailure(err, `reading offsets of ${this.opts.topic}`, this.opts.brokers ?? null);
+        }),
+      { attempts: 6, baseDelayMs: 200, maxDelayMs: 1000 },
+    );
     return new Map(offsets.map((o) => [o.partition, o.low === o.high ? 0n : BigInt(o.high)]));
   }
 
