@@ -122,8 +122,8 @@ async function formatStorage(config: InfraConfig, lib: string, propsFile: string
     'format',
     '--standalone',
     '-g',
-    '-t',
-    clusterId,
+    // One argument, so an id that starts with '-' could not be read as an option.
+    `--cluster-id=${clusterId}`,
     '-c',
     propsFile,
   ]);

@@ -304,8 +304,11 @@ logger.apache.level = WARN
   }
 
   private async format(): Promise<void> {
-    // Kafka's Uuid: 16 random bytes, base64url without padding (what StorageTool random-uuid prints).
-    const clusterId = randomBytes(16).toString('base64url');
+    // Kafka's Uuid: 16 random bytes, base64url without padding (what StorageTool random-uuid prints),
+    // drawn again when it starts with '-' as Kafka's Uuid.randomUuid() does: Kafka's tools would
+    // read such an id as an option (1 format in 64 failed with "expected one argument").
+    let clusterId = randomBytes(16).toString('base64url');
+    while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
     const scram = Object.entries(this.sasl?.scramUsers ?? {}).flatMap(([name, password]) =>
       ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => [
         '--add-scram',
@@ -318,8 +321,7 @@ logger.apache.level = WARN
       'kafka.tools.StorageTool',
       'format',
       '--standalone',
-      '-t',
-      clusterId,
+      `--cluster-id=${clusterId}`,
       '-c',
       this.propsFile,
       ...scram,
