@@ -124,6 +124,7 @@ async function tagAsStack(req: CustomImageRequest, sourceId: string): Promise<vo
   const dockerfile = `FROM ${sourceId}\nUSER 10001:10001\nENTRYPOINT []\nCMD ["/usr/local/bin/berth-launcher"]\n`;
   const args = [
     'build',
+    '--force-rm',
     '--network',
     'none',
     ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),

@@ -56,7 +56,8 @@ export async function buildStackImage(
       ...(m.runtime ? { [LABEL.stackRuntime]: m.runtime } : {}),
       ...extraLabels,
     };
-    const args = ['build', '--network', 'host', '--build-arg', `BASE_IMAGE=${base.ref}`];
+    // --force-rm: a failed step's container is removed too (docker build keeps it otherwise).
+    const args = ['build', '--force-rm', '--network', 'host', '--build-arg', `BASE_IMAGE=${base.ref}`];
     for (const [k, v] of Object.entries(labels)) args.push('--label', `${k}=${v}`);
     const context = await stackBuildContext(stack);
     let res: ProcessOutcome;

@@ -124,7 +124,7 @@ describe('berth stacks (real engine)', () => {
     await mkdir(join(tempRoot, broken));
     await writeFile(join(tempRoot, broken, 'stack.json'), '{"name": "oops",');
     await writeFile(join(tempRoot, broken, 'Dockerfile'), 'FROM scratch\n');
-    await writeStack(failing, 'echo about-to-fail && exit 3');
+    await writeStack(failing, `echo about-to-fail-${suffix} && exit 3`);
     await writeStack(fine, 'echo v1 > /opt/berth-test-marker');
     logs.length = 0;
     const report = await buildTemp();
@@ -140,6 +140,12 @@ describe('berth stacks (real engine)', () => {
       error: expect.stringContaining('docker build failed'),
     });
     expect(byName[failing]?.logTail).toContain('about-to-fail');
+    // The failed step's container is removed too (docker build keeps it unless --force-rm).
+    const leftovers = execFileSync('docker', ['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Command}}'])
+      .toString()
+      .split('\n')
+      .filter((l) => l.includes(`about-to-fail-${suffix}`));
+    expect(leftovers).toEqual([]);
     expect(byName[fine]?.status).toBe('built');
 
     const out: string[] = [];
