@@ -32,6 +32,8 @@ export interface BacklogRssOptions {
   /** Give up on the drain after this long; default 30 minutes. */
   readonly timeoutMs?: number;
   readonly log?: (line: string) => void;
+  /** The CLI that runs the worker and pushes the package; default the one next to this module. */
+  readonly cli?: string;
 }
 
 export interface BacklogRssFigures {
@@ -105,7 +107,7 @@ export async function backlogRss(opts: BacklogRssOptions): Promise<BacklogRssFig
     let taskOptions = opts.taskOptions ?? {};
     if (kind === 'function') {
       if (opts.packageDir === undefined) throw new Error('backlog: kind function needs a package dir');
-      const functionPackage = await pushPackage(opts.packageDir, prefix, brokers);
+      const functionPackage = await pushPackage(opts.packageDir, prefix, brokers, opts.cli);
       taskOptions = { ...taskOptions, functionPackage };
     }
     await producer.connect();
@@ -120,6 +122,7 @@ export async function backlogRss(opts: BacklogRssOptions): Promise<BacklogRssFig
       ...(opts.workerNodeArgs === undefined ? {} : { nodeArgs: opts.workerNodeArgs }),
       workerId: `${prefix}-worker`,
       brokers,
+      ...(opts.cli === undefined ? {} : { cli: opts.cli }),
       ...(opts.containerLabels === undefined ? {} : { containerLabels: opts.containerLabels }),
       args: [
         // A rejected task needs no container; a shell task only the shell stack's.

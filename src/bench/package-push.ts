@@ -12,14 +12,19 @@ export async function packageName(dir: string): Promise<string> {
 
 /**
  * Pushes the package in `dir` to the code topic of `prefix` with `berth code push` (as a user
- * does) and returns its name; rejects with the CLI's stderr when the push fails.
+ * does; `cli` is the CLI's main.js) and returns its name; rejects with the CLI's stderr when the push fails.
  */
-export async function pushPackage(dir: string, prefix: string, brokers: readonly string[]): Promise<string> {
+export async function pushPackage(
+  dir: string,
+  prefix: string,
+  brokers: readonly string[],
+  cli = berthCli(),
+): Promise<string> {
   const name = await packageName(dir);
   await new Promise<void>((res, rej) =>
     execFile(
       process.execPath,
-      [berthCli(), 'code', 'push', dir],
+      [cli, 'code', 'push', dir],
       { env: { ...process.env, BERTH_TOPIC_PREFIX: prefix, BERTH_KAFKA_BROKERS: brokers.join(',') } },
       (err, _stdout, stderr) => (err ? rej(new Error(`code push ${dir}: ${stderr.trim()}`)) : res()),
     ),

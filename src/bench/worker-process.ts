@@ -14,6 +14,8 @@ export interface WorkerProcessOptions {
   /** Flags for node itself, before the CLI; default `WORKER_NODE_FLAGS`. */
   readonly nodeArgs?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
+  /** The CLI to run; default `berthCli()` (tests, which import the sources, pass dist's). */
+  readonly cli?: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -35,7 +37,7 @@ export function workerArgv(opts: WorkerProcessOptions): string[] {
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
   return [
-    berthCli(),
+    opts.cli ?? berthCli(),
     'worker',
     '--topic-prefix',
     opts.topicPrefix,
