@@ -7,6 +7,7 @@ import {
   type KafkaTlsSettings,
   NO_KAFKA_SECURITY,
 } from '../config/kafka-security-config.js';
+import { installRequestQueueTimerFix } from './request-queue-timer-fix.js';
 
 export interface KafkaConnectionOptions {
   /** host:port list, e.g. ['127.0.0.1:9092']. */
@@ -52,6 +53,7 @@ export const KAFKA_RETRY = Object.freeze({
  * (for example a service embedding the client SDK) pass it instead of options.
  */
 export function createKafka(opts: KafkaConnectionOptions): Kafka {
+  installRequestQueueTimerFix();
   const config: KafkaConfig = {
     clientId: opts.clientId,
     brokers: [...opts.brokers],
