@@ -18,6 +18,11 @@ type FunctionFrame struct {
 	LoadTimeoutMs  int64
 	// LiveIntervalMs > 0: forward each call's progress as live frames, at most one per interval.
 	LiveIntervalMs int64
+	// CallSocket, when not empty, is the executor's Unix socket (a path inside the container):
+	// the session's frames then travel on a connection to it, opened with a hello carrying
+	// CallToken (docs/function-runtimes.md "Call socket").
+	CallSocket string
+	CallToken  string
 }
 
 // CallFrame is one queued call. The payload stays base64: it goes to the runtime as it came.
@@ -46,6 +51,8 @@ type inboundFrame struct {
 	TimeoutMs      *int64            `json:"timeoutMs"`
 	DeadlineMs     *int64            `json:"deadlineMs"`
 	LiveIntervalMs int64             `json:"liveIntervalMs"`
+	CallSocket     string            `json:"callSocket"`
+	CallToken      string            `json:"callToken"`
 }
 
 // isFunctionFrame reports whether a first frame asks for function mode ("type":"function").
@@ -76,7 +83,10 @@ func ParseFunctionFrame(line []byte) (*FunctionFrame, error) {
 	f := &FunctionFrame{
 		Handler: *raw.Handler, Env: raw.Env, LoadTimeoutMs: *raw.LoadTimeoutMs,
 		StdoutCapBytes: *raw.StdoutCapBytes, StderrCapBytes: *raw.StderrCapBytes,
-		LiveIntervalMs: raw.LiveIntervalMs,
+		LiveIntervalMs: raw.LiveIntervalMs, CallSocket: raw.CallSocket, CallToken: raw.CallToken,
+	}
+	if f.CallSocket != "" && f.CallToken == "" {
+		return nil, errors.New("malformed function frame: callSocket without callToken")
 	}
 	if raw.CodeTarB64 != nil {
 		var err error

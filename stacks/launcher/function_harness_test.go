@@ -6,20 +6,31 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"net"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
 // fnHarness runs a FunctionSession against the fake runtime (the test binary itself) over pipes.
 type fnHarness struct {
-	t       *testing.T
-	stdin   *io.PipeWriter
-	frames  chan map[string]any
-	done    chan struct{}
-	taskDir string
-	tmp     string
+	t     *testing.T
+	stdin *io.PipeWriter
+	// calls is where call and cancel frames go: stdin, or the accepted call socket connection.
+	calls io.Writer
+	// conn is the accepted call socket connection (socket mode only).
+	conn net.Conn
+	// hello is the first line read on the call socket (socket mode only).
+	hello map[string]any
+	// stdoutLines counts lines written on stdout while frames travel on the call socket.
+	stdoutLines atomic.Int64
+	frames      chan map[string]any
+	done        chan struct{}
+	taskDir     string
+	tmp         string
 }
 
 type fnOptions struct {
@@ -30,6 +41,9 @@ type fnOptions struct {
 	stderrCap   int64
 	env         map[string]string
 	liveMs      int64
+	// callSocket: "" for stdin/stdout, "listen" for a call socket the harness serves, or a path
+	// nobody listens on.
+	callSocket string
 }
 
 func startFunctions(t *testing.T, o fnOptions) *fnHarness {
@@ -57,14 +71,31 @@ func startFunctions(t *testing.T, o fnOptions) *fnHarness {
 		env[k] = v
 	}
 	code := base64.StdEncoding.EncodeToString(makeTar(t, entry{name: "app.txt", body: "handler", kind: tar.TypeReg}))
-	first, _ := json.Marshal(map[string]any{
+	frame := map[string]any{
 		"type": "function", "handler": o.handler, "codeTarB64": code, "env": env,
 		"stdoutCapBytes": o.stdoutCap, "stderrCapBytes": o.stderrCap, "loadTimeoutMs": o.loadTimeout,
 		"liveIntervalMs": o.liveMs,
-	})
+	}
+	var listener net.Listener
+	switch o.callSocket {
+	case "":
+	case "listen":
+		path := filepath.Join(t.TempDir(), "call.sock")
+		l, err := net.Listen("unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		listener = l
+		frame["callSocket"], frame["callToken"] = path, "token-1"
+	default:
+		frame["callSocket"], frame["callToken"] = o.callSocket, "token-1"
+	}
+	first, _ := json.Marshal(frame)
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	h.stdin = inW
+	h.calls = inW
 	s := &FunctionSession{RuntimePath: o.runtime, TaskDir: h.taskDir, Out: outW, Now: time.Now,
 		Cleaner: &Cleaner{TaskDir: h.taskDir, TmpDir: h.tmp, ShmDir: t.TempDir()}}
 	go func() {
@@ -72,8 +103,28 @@ func startFunctions(t *testing.T, o fnOptions) *fnHarness {
 		outW.Close()
 		close(h.done)
 	}()
+	frames := io.Reader(outR)
+	if listener != nil {
+		conn, err := listener.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		r := bufio.NewReader(conn)
+		line, err := r.ReadBytes('\n')
+		if err != nil || json.Unmarshal(line, &h.hello) != nil {
+			t.Fatalf("no hello line on the call socket: %q %v", line, err)
+		}
+		h.conn, h.calls, frames = conn, conn, r
+		go func() {
+			sc := bufio.NewScanner(outR)
+			for sc.Scan() {
+				h.stdoutLines.Add(1)
+			}
+		}()
+	}
 	go func() {
-		sc := bufio.NewScanner(outR)
+		sc := bufio.NewScanner(frames)
 		sc.Buffer(make([]byte, 1<<20), 1<<24)
 		for sc.Scan() {
 			var m map[string]any
@@ -98,8 +149,8 @@ func startFunctions(t *testing.T, o fnOptions) *fnHarness {
 func (h *fnHarness) send(frame map[string]any) {
 	h.t.Helper()
 	line, _ := json.Marshal(frame)
-	if _, err := h.stdin.Write(append(line, '\n')); err != nil {
-		h.t.Fatalf("stdin: %v", err)
+	if _, err := h.calls.Write(append(line, '\n')); err != nil {
+		h.t.Fatalf("frames in: %v", err)
 	}
 }
 

@@ -19,7 +19,9 @@ const runtimeStartPath = "/opt/berth/runtime/start"
 // one runtime process, then passes the executor's calls to it one at a time, in arrival order,
 // and writes one result frame per call. A timeout, crash, OOM or cancel of the running call
 // replaces the runtime (after a reset of the container) before the next call. Run returns when
-// stdin ends (the runtime is killed) or a (re)load failed (after the load-error frame).
+// stdin ends (the runtime is killed) or a (re)load failed (after the load-error frame). With a
+// call socket in the function frame, frames travel on it instead of stdin/stdout; the session
+// also ends when the executor closes that connection.
 type FunctionSession struct {
 	// RuntimePath is the runtime's entry (runtimeStartPath; tests substitute a fake).
 	RuntimePath string
@@ -48,14 +50,18 @@ type functionRun struct {
 
 // Run serves a session whose first frame (already read from in) is the function frame.
 func (s *FunctionSession) Run(first []byte, in *bufio.Reader) {
-	out := newFrameWriter(s.Out)
-	defer out.close()
 	f, err := ParseFunctionFrame(first)
 	if err != nil {
 		logf("%v", err)
+		out := newFrameWriter(s.Out)
 		out.send(loadError(err.Error(), nil))
+		out.close()
 		return
 	}
+	in, w, release := sessionChannel(f, in, s.Out)
+	defer release()
+	out := newFrameWriter(w)
+	defer out.close()
 	r := &functionRun{
 		FunctionSession: s, frame: f, out: out, queue: newCallQueue(), stdinGone: make(chan struct{}),
 		callTimer: stoppedTimer(), markerTimer: stoppedTimer(),

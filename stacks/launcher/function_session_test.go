@@ -314,3 +314,44 @@ func TestFunctionProgressBecomesLiveFramesOfItsCall(t *testing.T) {
 		t.Fatalf("want only the result, got %v", f)
 	}
 }
+
+func TestFunctionFramesTravelOnTheCallSocket(t *testing.T) {
+	h := startFunctions(t, fnOptions{callSocket: "listen"})
+	if h.hello["type"] != "hello" || h.hello["token"] != "token-1" {
+		t.Fatalf("hello %v", h.hello)
+	}
+	h.expectLoaded()
+	if v := h.value("a", "string:over the socket"); v != "over the socket" {
+		t.Fatalf("value %q", v)
+	}
+	h.call("slow", "sleep:10000", 20000)
+	h.cancel("slow")
+	if r := h.result("slow"); r["status"] != "cancelled" {
+		t.Fatalf("cancel over the socket: %v", r)
+	}
+	if n := h.stdoutLines.Load(); n != 0 {
+		t.Fatalf("%d frames went to stdout in socket mode", n)
+	}
+	// stdin ending still ends the session (the executor dropped the attach connection).
+	h.stdin.Close()
+	h.ended()
+}
+
+func TestFunctionCallSocketClosedEndsTheSession(t *testing.T) {
+	h := startFunctions(t, fnOptions{callSocket: "listen"})
+	h.expectLoaded()
+	pid, _ := strconv.Atoi(h.value("p", "pid"))
+	h.conn.Close()
+	h.ended()
+	if err := syscall.Kill(pid, 0); err == nil {
+		t.Fatalf("runtime %d survived the end of the call socket", pid)
+	}
+}
+
+func TestFunctionUnreachableCallSocketKeepsStdio(t *testing.T) {
+	h := startFunctions(t, fnOptions{callSocket: filepath.Join(t.TempDir(), "nobody.sock")})
+	h.expectLoaded()
+	if v := h.value("a", "string:still on stdio"); v != "still on stdio" {
+		t.Fatalf("value %q", v)
+	}
+}
