@@ -28,10 +28,16 @@ USER root
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY app/ ./
+# A worker in a container cannot hand task containers a host path for its call socket: function
+# containers use Docker's attach stream unless a named volume is given (docker-compose.yml
+# mounts one at /run/berth-call and sets BERTH_CALL_SOCKET_DIR and BERTH_CALL_SOCKET_VOLUME).
 ENV NODE_ENV=production \
     HOME=/tmp \
     BERTH_METRICS_HOST=0.0.0.0 \
-    BERTH_METRICS_PORT=9464
+    BERTH_METRICS_PORT=9464 \
+    BERTH_CALL_SOCKET_DIR=off
+# Owned by the worker's user, so a new named volume mounted here is too.
+RUN mkdir -p /run/berth-call && chown 10001:10001 /run/berth-call
 LABEL org.opencontainers.image.title="berth-worker" \
       berth.deploy.image="worker"
 # Non-root (the stack's `berth` user, 10001). Give it the Docker socket with

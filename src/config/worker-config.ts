@@ -1,5 +1,5 @@
 import { homedir, hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { InfraError } from '../domain/infra-error.js';
 import { INSTALLATION_ID_PATTERN } from '../domain/installation.js';
 import { MAX_TASK_TIMEOUT_MS } from '../domain/task-event.js';
@@ -36,6 +36,12 @@ export interface WorkerConfig {
   readonly maxPassOvers: number;
   /** Calls queued on one function-mode container at most. */
   readonly functionPipelineDepth: number;
+  /**
+   * The call socket function containers carry their frames on (docs/function-runtimes.md "Call
+   * socket"): its directory (null: a new one under the temp dir) and, for a worker in a container,
+   * the named volume that directory is. Null: frames travel on Docker's attach stream.
+   */
+  readonly callSocket: { readonly dir: string | null; readonly volume: string | null } | null;
   /** Consumer group session timeout: a silent worker's partitions move after this. */
   readonly sessionTimeoutMs: number;
   /** Fetched records buffered per partition before fetching it pauses. */
@@ -124,6 +130,20 @@ function stringSetting(key: WorkerSettingKey, flags: WorkerFlags, env: NodeJS.Pr
   return rawValue(key, flags, env) ?? String(WORKER_SETTINGS[key].fallback);
 }
 
+function callSocketSetting(dir: string, volume: string): WorkerConfig['callSocket'] {
+  if (dir === 'off') {
+    if (volume !== '') fail('a call socket volume was given with --call-socket-dir off');
+    return null;
+  }
+  if (volume !== '' && dir === '')
+    fail('--call-socket-volume needs --call-socket-dir: where that volume is mounted in the worker');
+  if (dir !== '' && !isAbsolute(dir))
+    fail(`--call-socket-dir must be an absolute path, got ${JSON.stringify(dir)}`);
+  // The socket's name takes 18 bytes; Linux allows 107 for the whole path.
+  if (Buffer.byteLength(dir) > 88) fail(`--call-socket-dir is too long for a Unix socket path: ${dir}`);
+  return Object.freeze({ dir: dir === '' ? null : dir, volume: volume === '' ? null : volume });
+}
+
 function labelsSetting(pairs: readonly string[]): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const pair of pairs) {
@@ -180,6 +200,10 @@ export function loadWorkerConfig(
     intakeBufferBytes: int('intakeBufferBytes'),
     sessionTimeoutMs: int('sessionTimeoutMs'),
     functionPipelineDepth: int('functionPipelineDepth'),
+    callSocket: callSocketSetting(
+      rawValue('callSocketDir', flags, env) ?? '',
+      rawValue('callSocketVolume', flags, env) ?? '',
+    ),
     defaultMemoryBytes: int('defaultMemoryBytes'),
     defaultTimeoutMs: int('defaultTimeoutMs'),
     defaultNanoCpus: int('defaultNanoCpus'),

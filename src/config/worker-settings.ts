@@ -169,6 +169,18 @@ export const WORKER_SETTINGS = {
     max: 256,
     help: 'calls queued on one function-mode container at most (hides the round trip)',
   },
+  callSocketDir: {
+    flag: 'call-socket-dir',
+    env: 'BERTH_CALL_SOCKET_DIR',
+    fallback: '',
+    help: "directory of the worker's call socket for function containers (default: a new one under the temp dir; 'off': Docker's attach stream)",
+  },
+  callSocketVolume: {
+    flag: 'call-socket-volume',
+    env: 'BERTH_CALL_SOCKET_VOLUME',
+    fallback: '',
+    help: 'named volume mounted at --call-socket-dir (a worker in a container); default: that directory is a host path',
+  },
   prewarmStacks: {
     flag: 'prewarm-stacks',
     env: 'BERTH_PREWARM_STACKS',

@@ -1,5 +1,6 @@
 import type { ContainerCreateOptions } from 'dockerode';
 import { SECRETS_MOUNT_DIR } from '../secrets/secret-name.js';
+import { CALL_SOCKET_MOUNT_DIR, type CallSocketMount } from './call-socket-server.js';
 import type { ContainerLimits } from './docker-engine-port.js';
 
 /** uid and gid every task runs as; stack images carry a `berth` user with these ids. */
@@ -41,6 +42,8 @@ export interface TaskContainerInput {
   /** Added to the Berth labels (e.g. `berth.test=1`); cannot override them. */
   readonly extraLabels: Readonly<Record<string, string>>;
   readonly nowMs: number;
+  /** The worker's call socket directory, mounted read-only at /run/berth-call (function mode). */
+  readonly callSocketMount?: CallSocketMount;
 }
 
 /**
@@ -60,7 +63,9 @@ export interface TaskContainerInput {
  * - no logging driver: output travels on the attach stream only, and is capped by the launcher,
  *   so a chatty task never fills the engine's disk;
  * - not auto-removed: the executor removes it explicitly (and the reaper if the worker died);
- * - stdin open once, no TTY (multiplexed stdout/stderr), as the launcher protocol requires.
+ * - stdin open once, no TTY (multiplexed stdout/stderr), as the launcher protocol requires;
+ * - function containers only: the worker's call socket directory, read-only at /run/berth-call
+ *   (a Unix socket to the worker; no network is involved).
  *
  * No init process: the launcher is PID 1 and reaps the task's process group itself.
  */
@@ -111,6 +116,18 @@ export function taskContainerSpec(input: TaskContainerInput): ContainerCreateOpt
       AutoRemove: false,
       Init: false,
       Privileged: false,
+      ...(input.callSocketMount === undefined
+        ? {}
+        : {
+            Mounts: [
+              {
+                Type: input.callSocketMount.type,
+                Source: input.callSocketMount.source,
+                Target: CALL_SOCKET_MOUNT_DIR,
+                ReadOnly: true,
+              },
+            ],
+          }),
     },
   };
 }

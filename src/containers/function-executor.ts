@@ -2,19 +2,26 @@ import type { ExecutionOutcome, ExecutionRequest, HotIsolation } from '../domain
 import { ContainerLostError, InfraError } from '../domain/infra-error.js';
 import type { CancelSignal } from '../domain/task-cancel.js';
 import type { ReturnValue } from '../domain/task-result.js';
+import { CallSocketServer, type CallSocketServerOptions } from './call-socket-server.js';
 import { cancelledReason } from './cancel-reason.js';
 import type { ExecutorLog } from './container-executor.js';
-import type { DockerEnginePort } from './docker-engine-port.js';
+import type { AttachedStreams, DockerEnginePort } from './docker-engine-port.js';
 import type { ExecutorOptions } from './executor-options.js';
 import type { CallResultFrame, ValueKind } from './function-frames.js';
 import { FunctionPool } from './function-pool.js';
-import { type CallEnd, FunctionSession, HandlerLoadError } from './function-session.js';
+import {
+  type CallEnd,
+  type CallSocketChannel,
+  FunctionSession,
+  HandlerLoadError,
+} from './function-session.js';
 import { KeyedPools } from './keyed-pools.js';
 import { maxFrameBytes } from './launcher-frames.js';
+import type { SessionIdentity } from './launcher-session.js';
 import { emptyOutcome, oomReason } from './outcome-mapping.js';
 import { RemovalTracker } from './removal-tracker.js';
 import { writeSecretFiles } from './secret-files.js';
-import { packageSessionRequest, SessionFactory } from './session-factory.js';
+import { packageSessionRequest, SessionFactory, type SessionRequest } from './session-factory.js';
 
 export interface FunctionExecutorOptions {
   /** An idle function container is removed after this long without a call. */
@@ -23,6 +30,11 @@ export interface FunctionExecutorOptions {
   readonly pipelineDepth: number;
   /** Longest wait for a runtime to load a handler (Java compiles sources at load). */
   readonly loadTimeoutMs: number;
+  /**
+   * Where the call socket is created (docs/function-runtimes.md "Call socket"); null: frames
+   * travel on Docker's attach stream. Opened at the first function container.
+   */
+  readonly callSocket: CallSocketServerOptions | null;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -50,6 +62,8 @@ export class FunctionExecutor {
   private readonly removals: RemovalTracker;
   private readonly sessions: SessionFactory;
   private closed = false;
+  /** The call socket, listening from the first function container on (null: attach only). */
+  private callSocket: Promise<CallSocketServer | null> | null = null;
 
   constructor(
     private readonly engine: DockerEnginePort,
@@ -100,6 +114,38 @@ export class FunctionExecutor {
     this.closed = true;
     await this.pools.close(closeWaitMs);
     await this.removals.drain();
+    await (await this.callSocket)?.close();
+  }
+
+  /** The call socket; a socket that cannot be created is logged once and frames use attach. */
+  private callSocketServer(): Promise<CallSocketServer | null> {
+    const opts = this.options.callSocket;
+    this.callSocket ??=
+      opts === null
+        ? Promise.resolve(null)
+        : CallSocketServer.listen(opts).catch((err: unknown) => {
+            this.log(`function containers use the attach stream: ${(err as Error).message}`);
+            return null;
+          });
+    return this.callSocket;
+  }
+
+  /** Opens one function container, on the call socket when there is one. */
+  private async openSession(
+    request: SessionRequest,
+    make: (id: SessionIdentity, streams: AttachedStreams, call?: CallSocketChannel) => FunctionSession,
+  ): Promise<FunctionSession> {
+    const server = await this.callSocketServer();
+    if (server === null) return this.sessions.openWith(request, (id, streams) => make(id, streams));
+    const expected = server.expect();
+    try {
+      return await this.sessions.openWith({ ...request, callSocketMount: server.mount }, (id, streams) =>
+        make(id, streams, { ...expected, containerPath: server.containerPath }),
+      );
+    } catch (err) {
+      expected.cancel();
+      throw err;
+    }
   }
 
   private async await(
@@ -159,9 +205,10 @@ export class FunctionExecutor {
       files.length === 0 ? undefined : () => writeSecretFiles(this.engine, containerId, files);
     return new FunctionPool({
       open: () =>
-        this.sessions.openWith(
+        this.openSession(
           sessionRequest,
-          (id, streams) => new FunctionSession(id, streams, init, frameCap, prepare(id.containerId)),
+          (id, streams, call) =>
+            new FunctionSession(id, streams, init, frameCap, prepare(id.containerId), call),
         ),
       discard: (s) => {
         s.close();

@@ -49,6 +49,8 @@ export interface FunctionInit {
   readonly loadTimeoutMs: number;
   /** > 0: the launcher forwards each call's progress as live frames, at most one per interval. */
   readonly liveIntervalMs?: number;
+  /** The executor's call socket (path inside the container) and this container's token. */
+  readonly callSocket?: { readonly path: string; readonly token: string };
 }
 
 export function encodeInitFrame(init: FunctionInit): string {
@@ -61,6 +63,7 @@ export function encodeInitFrame(init: FunctionInit): string {
     stderrCapBytes: init.stderrCapBytes,
     loadTimeoutMs: init.loadTimeoutMs,
     ...(init.liveIntervalMs ? { liveIntervalMs: init.liveIntervalMs } : {}),
+    ...(init.callSocket ? { callSocket: init.callSocket.path, callToken: init.callSocket.token } : {}),
   })}\n`;
 }
 

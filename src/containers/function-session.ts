@@ -1,5 +1,8 @@
+import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import type { ExecutionRequest } from '../domain/executor-port.js';
 import { InfraError } from '../domain/infra-error.js';
+import type { AcceptedCall, CallSocketExpectation } from './call-socket-server.js';
 import type { AttachedStreams } from './docker-engine-port.js';
 import { FrameLineReader } from './frame-line-reader.js';
 import {
@@ -45,6 +48,9 @@ interface PendingCall {
   readonly settle: (end: CallEnd) => void;
 }
 
+/** The call socket a session's container is expected on: the token and the socket's path inside it. */
+export type CallSocketChannel = CallSocketExpectation & { readonly containerPath: string };
+
 /** How often a session looks for calls past their backstop (one timer per session, not per call). */
 const BACKSTOP_CHECK_MS = 1_000;
 
@@ -72,19 +78,30 @@ export class FunctionSession {
   private outgoing: string[] = [];
   private backstopTimer: NodeJS.Timeout | null = null;
 
+  /** Where frames to the launcher go: stdin, or the call socket once the launcher connected. */
+  private sink: Writable;
+  private socket: Socket | null = null;
+
   constructor(
     readonly identity: SessionIdentity,
     private readonly streams: AttachedStreams,
     private readonly init: FunctionInit,
-    maxFrameBytes: number,
+    private readonly maxFrameBytes: number,
     /** Run after the launcher's ready frame, before the init frame (secret files); may reject. */
     private readonly prepare?: () => Promise<void>,
+    /**
+     * The call socket this container is expected on (named in the init frame): once the launcher
+     * connects, every frame travels there. A launcher that cannot connect keeps to stdin/stdout.
+     */
+    private readonly callSocket?: CallSocketChannel,
   ) {
     this.reader = new FrameLineReader(maxFrameBytes);
+    this.sink = streams.stdin;
     this.ready = new Promise<void>((resolve, reject) => {
       this.settleReady = (err) => (err === null ? resolve() : reject(err));
     });
     this.ready.catch(() => {});
+    callSocket?.accepted.then((call) => call !== null && this.adopt(call));
     streams.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
     streams.stdout.on('end', () => this.die('container output ended'));
     streams.stdout.on('error', () => this.die('container output failed'));
@@ -150,7 +167,7 @@ export class FunctionSession {
     setImmediate(() => {
       const frames = this.outgoing;
       this.outgoing = [];
-      if (this.state !== 'dead') this.streams.stdin.write(frames.length === 1 ? frames[0] : frames.join(''));
+      if (this.state !== 'dead') this.sink.write(frames.length === 1 ? frames[0] : frames.join(''));
     });
   }
 
@@ -158,19 +175,48 @@ export class FunctionSession {
     return this.stderrTail.text();
   }
 
-  /** Drops the attach connection (the launcher sees stdin end and exits); removal is the caller's. */
+  /** Frames travel on the call socket (not stdin/stdout). */
+  get onCallSocket(): boolean {
+    return this.socket !== null;
+  }
+
+  /** Drops the attach connection and the call socket (the launcher exits); removal is the caller's. */
   close(): void {
     this.streams.close();
+    this.socket?.destroy();
     this.die('session closed');
   }
 
+  /** The launcher connected to the call socket: from now on its frames come and go there. */
+  private adopt(call: AcceptedCall): void {
+    if (this.state === 'dead') {
+      call.socket.destroy();
+      return;
+    }
+    const socket = call.socket;
+    const reader = new FrameLineReader(this.maxFrameBytes);
+    this.socket = socket;
+    this.sink = socket;
+    socket.on('data', (chunk: Buffer) => this.onFrames(reader, chunk));
+    socket.on('end', () => this.die('call socket ended'));
+    socket.on('close', () => this.die('call socket closed'));
+    socket.on('error', () => this.die('call socket failed'));
+    if (call.rest.length > 0) this.onFrames(reader, call.rest);
+    socket.resume();
+  }
+
   private onStdout(chunk: Buffer): void {
+    this.onFrames(this.reader, chunk);
+  }
+
+  private onFrames(reader: FrameLineReader, chunk: Buffer): void {
     if (this.state === 'dead') return;
     try {
-      for (const line of this.reader.push(chunk)) if (line !== '') this.onLine(line);
+      for (const line of reader.push(chunk)) if (line !== '') this.onLine(line);
     } catch (err) {
       this.die(`launcher protocol error: ${(err as Error).message}`);
       this.streams.close();
+      this.socket?.destroy();
     }
   }
 
@@ -180,11 +226,11 @@ export class FunctionSession {
       const o = JSON.parse(line) as { type?: unknown };
       if (o.type !== 'ready') throw new Error(`expected ready, got ${line.slice(0, 80)}`);
       this.state = 'loading';
-      if (this.prepare === undefined) this.streams.stdin.write(encodeInitFrame(this.init));
+      if (this.prepare === undefined) this.streams.stdin.write(this.initFrame());
       else
         this.prepare().then(
           () => {
-            if (this.state === 'loading') this.streams.stdin.write(encodeInitFrame(this.init));
+            if (this.state === 'loading') this.streams.stdin.write(this.initFrame());
           },
           (err: unknown) => {
             this.die(`preparing the container failed: ${(err as Error).message}`);
@@ -196,6 +242,8 @@ export class FunctionSession {
     const frame = parseFunctionFrame(line);
     if (frame.type === 'loaded') {
       if (this.state !== 'loading') throw new Error('unexpected loaded frame');
+      // Loaded without connecting (a launcher without call sockets): stdin/stdout it is.
+      if (this.socket === null) this.callSocket?.cancel();
       this.state = 'serving';
       this.settle(null);
     } else if (frame.type === 'load-error') {
@@ -219,6 +267,13 @@ export class FunctionSession {
     }
   }
 
+  private initFrame(): string {
+    const c = this.callSocket;
+    return encodeInitFrame(
+      c === undefined ? this.init : { ...this.init, callSocket: { path: c.containerPath, token: c.token } },
+    );
+  }
+
   private settle(err: Error | null): void {
     const f = this.settleReady;
     this.settleReady = null;
@@ -228,6 +283,7 @@ export class FunctionSession {
   private die(why: string): void {
     if (this.state === 'dead') return;
     this.state = 'dead';
+    this.callSocket?.cancel();
     if (this.backstopTimer !== null) clearInterval(this.backstopTimer);
     this.backstopTimer = null;
     const tail = this.diagnostics();

@@ -1,5 +1,6 @@
 import type { ExecutionRequest, SecretFile } from '../domain/executor-port.js';
 import { InfraError } from '../domain/infra-error.js';
+import type { CallSocketMount } from './call-socket-server.js';
 import { taskContainerSpec } from './container-spec.js';
 import type { AttachedStreams, ContainerLimits, DockerEnginePort } from './docker-engine-port.js';
 import { LauncherSession, type SessionIdentity } from './launcher-session.js';
@@ -26,6 +27,8 @@ export interface SessionRequest {
   readonly labels?: Readonly<Record<string, string>>;
   /** Written to /run/secrets once the launcher is ready, before the session is handed out. */
   readonly secretFiles?: readonly SecretFile[];
+  /** The worker's call socket directory, mounted read-only (function containers). */
+  readonly callSocketMount?: CallSocketMount;
 }
 
 /** Label naming how a long-lived container serves its package (`hot` or `function`). */
@@ -89,7 +92,7 @@ export class SessionFactory {
     let streams: AttachedStreams | null = null;
     try {
       streams = await this.engine.attach(containerId);
-      const { labels: _labels, secretFiles, ...identity } = request;
+      const { labels: _labels, secretFiles, callSocketMount: _mount, ...identity } = request;
       const session = make({ containerId, ...identity }, streams);
       await this.engine.start(containerId);
       await withDeadline(session.ready, this.options.readyTimeoutMs, request.stack);

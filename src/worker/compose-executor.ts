@@ -41,6 +41,13 @@ export function composeExecutor(
       idleMs: config.hotIdleMs,
       pipelineDepth: config.functionPipelineDepth,
       loadTimeoutMs: FUNCTION_LOAD_TIMEOUT_MS,
+      callSocket:
+        config.callSocket === null
+          ? null
+          : {
+              ...(config.callSocket.dir === null ? {} : { dir: config.callSocket.dir }),
+              ...(config.callSocket.volume === null ? {} : { volume: config.callSocket.volume }),
+            },
     },
     log,
   );

@@ -68,6 +68,7 @@ beforeAll(async () => {
     BERTH_PROMETHEUS_HOST_PORT: String(promPort),
     DOCKER_GID: String(statSync('/var/run/docker.sock').gid),
     BERTH_TASKS_PARTITIONS: '6',
+    BERTH_CALL_SOCKET_VOLUME: `${name}-call-sockets`,
   });
   await project.compose(['up', '-d']);
 }, 1_200_000);

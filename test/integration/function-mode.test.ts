@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,32 @@ const tmp = mkdtempSync(join(tmpdir(), 'berth-fn-'));
 const stacks = FUNCTION_STACKS.filter(([stack]) => availableStacks([stack]).length === 1);
 let codeTopic: KafkaCodeTopic;
 let worker: Worker;
+const callSocketDir = join(tmp, 'call');
+/** Per function container: where /run/berth-call comes from, and whether its launcher holds a socket. */
+let transports: { mountSource: string | null; launcherSocket: boolean }[] = [];
+
+/** How each running function container of this test reaches its worker. */
+function functionTransports(): { mountSource: string | null; launcherSocket: boolean }[] {
+  return h.containers().map((id) => {
+    const [info] = JSON.parse(execFileSync('docker', ['inspect', id]).toString()) as {
+      Mounts: { Destination: string; Source: string; RW: boolean }[];
+      State: { Pid: number };
+      Config: { Labels: Record<string, string> };
+    }[];
+    if (info === undefined) throw new Error(`container ${id} not found`);
+    const mount = info.Mounts.find((m) => m.Destination === '/run/berth-call' && !m.RW);
+    // The launcher is the container's PID 1; a socket among its fds is the call socket (no network).
+    const fdDir = `/proc/${info.State.Pid}/fd`;
+    const launcherSocket = readdirSync(fdDir).some((fd) => {
+      try {
+        return readlinkSync(join(fdDir, fd)).startsWith('socket:');
+      } catch {
+        return false;
+      }
+    });
+    return { mountSource: mount?.Source ?? null, launcherSocket };
+  });
+}
 
 const STEPS = [
   ['ok1', 'ok'],
@@ -83,6 +110,7 @@ beforeAll(async () => {
     warmPoolSize: '0',
     prewarmStacks: 'shell',
     codeCacheDir: join(tmp, 'cache'),
+    callSocketDir,
   });
   // Every stack's steps share one key: they run in order, one at a time.
   await h.send(
@@ -98,6 +126,7 @@ beforeAll(async () => {
     () => stacks.every(([s]) => h.resultsFor(`${s}-ok5`).length > 0),
     240_000,
   );
+  transports = functionTransports();
   await h.send(
     stacks.flatMap(([stack]) => [
       { key: stack, event: event(stack, 'cancel', 'sleep') },
@@ -169,8 +198,32 @@ describe('function mode through a real worker', () => {
     });
   });
 
-  it('leaves no function container behind once the worker closes', async () => {
+  it("calls travel on the worker's call socket: mounted read-only, the launcher connected", () => {
+    expect(transports.length).toBeGreaterThanOrEqual(stacks.length);
+    for (const t of transports) expect(t).toEqual({ mountSource: callSocketDir, launcherSocket: true });
+  });
+
+  it('leaves no function container behind once the worker closes, nor its call socket', async () => {
     await worker.close();
     expect(h.containers()).toEqual([]);
+    expect(readdirSync(callSocketDir)).toEqual([]);
+  });
+
+  it('with --call-socket-dir off, calls travel on the attach stream', async () => {
+    const stack = 'node-20';
+    if (!stacks.some(([s]) => s === stack)) return;
+    const attachWorker = await h.startWorker({
+      slots: '1',
+      warmPoolSize: '0',
+      prewarmStacks: 'shell',
+      codeCacheDir: join(tmp, 'cache'),
+      callSocketDir: 'off',
+    });
+    await h.send([{ key: stack, event: event(stack, 'attach', 'ok') }]);
+    await h.until('the attach-mode task', () => h.resultsFor(`${stack}-attach`).length > 0, 60_000);
+    expect(functionTransports()).toEqual([{ mountSource: null, launcherSocket: false }]);
+    expect(result(stack, 'attach').status).toBe('SUCCEEDED');
+    expect(value(result(stack, 'attach')).count).toBe(1);
+    await attachWorker.close();
   });
 });

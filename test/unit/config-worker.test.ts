@@ -28,6 +28,23 @@ describe('loadWorkerConfig', () => {
     expect(c.metricsPort).toBe(0);
   });
 
+  it('call socket: a new directory by default, an explicit one, a volume with it, or off', () => {
+    expect(loadWorkerConfig({}, {}).callSocket).toEqual({ dir: null, volume: null });
+    expect(loadWorkerConfig({ callSocketDir: 'off' }, {}).callSocket).toBeNull();
+    const inContainer = loadWorkerConfig(
+      {},
+      { BERTH_CALL_SOCKET_DIR: '/run/berth-call', BERTH_CALL_SOCKET_VOLUME: 'berth-call' },
+    );
+    expect(inContainer.callSocket).toEqual({ dir: '/run/berth-call', volume: 'berth-call' });
+    const bad: [Record<string, string>, RegExp][] = [
+      [{ callSocketVolume: 'v' }, /needs --call-socket-dir/],
+      [{ callSocketDir: 'off', callSocketVolume: 'v' }, /with --call-socket-dir off/],
+      [{ callSocketDir: 'relative/dir' }, /absolute path/],
+      [{ callSocketDir: `/${'d'.repeat(100)}` }, /too long for a Unix socket path/],
+    ];
+    for (const [flags, message] of bad) expect(() => loadWorkerConfig(flags, {})).toThrow(message);
+  });
+
   it('parses container labels', () => {
     expect(loadWorkerConfig({ containerLabels: 'berth.test=1,x=y' }, {}).containerLabels).toEqual({
       'berth.test': '1',

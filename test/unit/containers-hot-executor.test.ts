@@ -184,7 +184,7 @@ describe('IsolationRouter', () => {
     };
     const functions = new FunctionExecutor(
       engine,
-      { ...options, pipelineDepth: 2, loadTimeoutMs: 1000 },
+      { ...options, pipelineDepth: 2, loadTimeoutMs: 1000, callSocket: null },
       () => {},
     );
     const router = new IsolationRouter(fresh, executor, functions);

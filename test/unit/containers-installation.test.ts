@@ -118,7 +118,7 @@ describe('berth.installation label', () => {
   it('is on HOT function containers', async () => {
     // The runtime never loads (silent launcher): only the created container matters here.
     const engine = new FakeEngine({ silentOnStart: true });
-    const fnOptions = { ...options, idleMs: 60_000, pipelineDepth: 1, loadTimeoutMs: 200 };
+    const fnOptions = { ...options, idleMs: 60_000, pipelineDepth: 1, loadTimeoutMs: 200, callSocket: null };
     const executor = new FunctionExecutor(engine, fnOptions, () => {});
     closers.push(() => executor.close(200));
     const handler = { ...hot, handler: 'h.js:handle' };

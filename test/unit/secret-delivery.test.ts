@@ -115,6 +115,7 @@ const options = {
   idleMs: 60_000,
   pipelineDepth: 4,
   loadTimeoutMs: 1000,
+  callSocket: null,
 };
 const secretFiles = [{ name: 'KEY', data: new Uint8Array(Buffer.from('key-bytes')) }];
 function request(over: Partial<ExecutionRequest> = {}): ExecutionRequest {
