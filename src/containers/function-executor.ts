@@ -297,5 +297,6 @@ function callOutcome(
     startedAtMs: f.startedAtMs,
     finishedAtMs: f.finishedAtMs ?? Date.now(),
     returnValue,
+    runPreciseMs: f.runUs === null ? null : f.runUs / 1000,
   };
 }

@@ -37,6 +37,8 @@ export interface CallResultFrame {
   readonly stderrTruncated: boolean;
   readonly startedAtMs: number | null;
   readonly finishedAtMs: number | null;
+  /** The call's duration in µs on the launcher's monotonic clock (null: never started, or an older launcher). */
+  readonly runUs: number | null;
 }
 
 /** What the launcher needs to load a handler. */
@@ -132,6 +134,7 @@ export function parseFunctionFrame(line: string): FunctionFrame {
         stderrTruncated: o.stderrTruncated === true,
         startedAtMs: num(o.startedAtMs),
         finishedAtMs: num(o.finishedAtMs),
+        runUs: num(o.runUs),
       };
     }
     case 'live': {

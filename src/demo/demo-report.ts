@@ -16,6 +16,10 @@ export function checkResult(task: DemoTask, result: TaskResult): string | null {
   if (e.output !== undefined && !result.outputs.some((o) => o.name === e.output && o.data.byteLength > 0)) {
     return `${task.input.id}: no output file ${e.output}`;
   }
+  const returned = Buffer.from(result.returnValue?.data ?? []).toString('utf8');
+  if (e.returnIncludes !== undefined && !returned.includes(e.returnIncludes)) {
+    return `${task.input.id}: return value lacks '${e.returnIncludes}': ${returned.slice(0, 200) || 'none'}`;
+  }
   return null;
 }
 

@@ -1,7 +1,13 @@
 import type { TaskInput } from '../client/task-input.js';
 
 /** The example code packages the demo pushes (directories under examples/). */
-export const DEMO_PACKAGES = ['tx-validator', 'thumbnailer', 'ruby-wordcount', 'java-luhn'] as const;
+export const DEMO_PACKAGES = [
+  'tx-validator',
+  'tx-validator-fn',
+  'thumbnailer',
+  'ruby-wordcount',
+  'java-luhn',
+] as const;
 
 /** What the demo expects of a task's result, checked when it arrives. */
 export interface DemoExpectation {
@@ -11,6 +17,8 @@ export interface DemoExpectation {
   readonly stdoutIncludes?: string;
   /** Name of a file the task must leave in /task/out, when set. */
   readonly output?: string;
+  /** Substring the return value (function mode) must contain, when set. */
+  readonly returnIncludes?: string;
 }
 
 export interface DemoTask {
@@ -24,19 +32,30 @@ const IBANS = [
   'FR14 2004 1010 0505 0001 3M02 606',
 ];
 
+function transaction(i: number): { bad: boolean; payload: Record<string, unknown> } {
+  const bad = i % 7 === 3;
+  const iban = bad ? 'DE00 0000 0000 0000 0000 00' : (IBANS[i % IBANS.length] as string);
+  return { bad, payload: { id: `tx-${i}`, amount: 100 + i, currency: 'EUR', iban } };
+}
+
 /** A continuous-transactions stream: same account key keeps order, bad IBANs are reported invalid. */
 function transactions(run: string, count: number): DemoTask[] {
   return Array.from({ length: count }, (_, i) => {
-    const bad = i % 7 === 3;
-    const iban = bad ? 'DE00 0000 0000 0000 0000 00' : (IBANS[i % IBANS.length] as string);
+    const { bad, payload } = transaction(i);
     return {
-      input: {
-        id: `${run}-tx-${i}`,
-        code: 'tx-validator',
-        key: `account-${i % 5}`,
-        payload: { id: `tx-${i}`, amount: 100 + i, currency: 'EUR', iban },
-      },
+      input: { id: `${run}-tx-${i}`, code: 'tx-validator', key: `account-${i % 5}`, payload },
       expect: { group: 'tx-validator', status: 'SUCCEEDED', stdoutIncludes: `"valid":${!bad}` },
+    };
+  });
+}
+
+/** The same transactions through the function-mode validator: one runtime answers call after call. */
+function functionTransactions(run: string, count: number): DemoTask[] {
+  return Array.from({ length: count }, (_, i) => {
+    const { bad, payload } = transaction(i);
+    return {
+      input: { id: `${run}-txfn-${i}`, code: 'tx-validator-fn', key: `account-${i % 5}`, payload },
+      expect: { group: 'tx-validator-fn', status: 'SUCCEEDED', returnIncludes: `"valid":${!bad}` },
     };
   });
 }
@@ -55,6 +74,7 @@ function inline(run: string, stack: string, command: string[], stdoutIncludes: s
 export function demoWorkload(run: string, txCount: number): DemoTask[] {
   return [
     ...transactions(run, txCount),
+    ...functionTransactions(run, txCount),
     ...[32, 64].map((size) => ({
       input: { id: `${run}-thumb-${size}`, code: 'thumbnailer', payload: { width: size, height: size } },
       expect: { group: 'thumbnailer', status: 'SUCCEEDED' as const, output: 'thumb.png' },

@@ -72,6 +72,11 @@ export interface ExecutionOutcome extends TaskOutput {
   readonly finishedAtMs: number;
   /** Function mode: what the handler returned (null or absent otherwise). */
   readonly returnValue?: ReturnValue | null;
+  /**
+   * The run's duration with sub-millisecond resolution, when the isolation mode measures it
+   * (function calls: the launcher's monotonic clock); absent or null: `finishedAtMs - startedAtMs`.
+   */
+  readonly runPreciseMs?: number | null;
 }
 
 /**

@@ -8,4 +8,9 @@ export interface HeldTask {
   /** Per-key queue this task waits in (partition-scoped ordering key). */
   readonly queueKey: string;
   readonly consumedAtMs: number;
+  /**
+   * `performance.now()` when consumed: the sub-millisecond start of the platform overhead metric
+   * (epoch ms alone would round each end of a ~1 ms span to whole ms).
+   */
+  readonly consumedAtTick: number;
 }

@@ -16,6 +16,8 @@ export interface IntakeSchedulerOptions {
   /** Epoch ms before which a record must not run (berth.retry's header), or null. */
   readonly notBeforeMs?: (record: ConsumedRecord) => number | null;
   readonly now?: () => number;
+  /** Monotonic ms with sub-ms resolution (default `performance.now`), stamped as `consumedAtTick`. */
+  readonly tick?: () => number;
 }
 
 const FULL: OfferDecision = Object.freeze({ kind: 'full' });
@@ -72,7 +74,13 @@ export class IntakeScheduler implements RecordSink {
       this.now(),
     );
     if (!ticket) return ACCEPTED;
-    const task: HeldTask = { record, ticket, queueKey: queueKeyOf(record), consumedAtMs: this.now() };
+    const task: HeldTask = {
+      record,
+      ticket,
+      queueKey: queueKeyOf(record),
+      consumedAtMs: this.now(),
+      consumedAtTick: (this.opts.tick ?? performance.now.bind(performance))(),
+    };
     this.held++;
     this.opts.room.take(this.lane);
     if (this.queues.enqueue(task.queueKey, task)) this.opts.start(task);

@@ -9,6 +9,8 @@ export interface AttemptContext {
   readonly sourceOffset: string;
   /** Epoch ms when the worker consumed the event. */
   readonly consumedAtMs: number;
+  /** `performance.now()` when the worker consumed the event (the overhead metric's start). */
+  readonly consumedAtTick: number;
   readonly stack: string | null;
   readonly imageId: string | null;
   readonly codeName: string | null;

@@ -46,6 +46,8 @@ export interface TaskRunnerDeps {
   readonly shutdown: AbortSignal;
   readonly log?: (line: string) => void;
   readonly now?: () => number;
+  /** Monotonic ms with sub-ms resolution (default `performance.now`), for the overhead metric. */
+  readonly tick?: () => number;
   /**
    * Resolves true while this worker still owns the task's partition (same ownership epoch, group
    * session proven alive), false once it lost it; waits while that is unknown (e.g. right after
@@ -75,11 +77,13 @@ type Decoded = { ok: true; event: TaskEvent } | { ok: false; reason: string };
  */
 export class TaskRunner {
   private readonly now: () => number;
+  private readonly tick: () => number;
   /** Aborts when the worker drains or stops (made once, on the first task that needs it). */
   private stopping: AbortSignal | null = null;
 
   constructor(private readonly d: TaskRunnerDeps) {
     this.now = d.now ?? Date.now;
+    this.tick = d.tick ?? performance.now.bind(performance);
   }
 
   async run(task: HeldTask): Promise<boolean> {
@@ -375,7 +379,7 @@ export class TaskRunner {
       this.d.telemetry.deadLettered(route.reason);
     }
     const result = resultFromOutcome(ctx, outcome, timings);
-    await this.publishFinal(result, span, ctx.consumedAtMs);
+    await this.publishFinal(result, span, ctx, outcome.runPreciseMs ?? result.runMs);
   }
 
   private async finishWithout(
@@ -386,11 +390,21 @@ export class TaskRunner {
     span: TaskSpan,
   ): Promise<boolean> {
     if (await this.withheld(task, span)) return false;
-    await this.publishFinal(resultWithoutRun(ctx, status, reason, this.now()), span, ctx.consumedAtMs);
+    await this.publishFinal(resultWithoutRun(ctx, status, reason, this.now()), span, ctx, 0);
     return true;
   }
 
-  private async publishFinal(result: TaskResult, span: TaskSpan, consumedAtMs: number): Promise<void> {
+  /**
+   * Publishes the attempt's final result and reports it. The platform overhead is consumed →
+   * result acknowledged minus `runMs` (the run's duration, sub-ms where the executor measured it),
+   * on the monotonic clock.
+   */
+  private async publishFinal(
+    result: TaskResult,
+    span: TaskSpan,
+    ctx: AttemptContext,
+    runMs: number,
+  ): Promise<void> {
     span.phase('publish');
     await this.d.publisher.publishResult(result);
     this.d.ids?.resultSeen(
@@ -404,7 +418,7 @@ export class TaskRunner {
       queueWait: result.queueWaitMs / 1000,
       startLatency: result.startLatencyMs / 1000,
       run: result.runMs / 1000,
-      overhead: Math.max(0, this.now() - consumedAtMs - result.runMs) / 1000,
+      overhead: Math.max(0, this.tick() - ctx.consumedAtTick - runMs) / 1000,
     });
     span.end(result.status, result.reason ?? undefined);
   }
@@ -417,6 +431,7 @@ export class TaskRunner {
       sourcePartition: task.record.partition,
       sourceOffset: task.record.offset,
       consumedAtMs: task.consumedAtMs,
+      consumedAtTick: task.consumedAtTick,
       stack: plan?.stack ?? event.inline?.stack ?? null,
       imageId: plan?.imageId ?? null,
       codeName: plan?.codeName ?? event.code?.name ?? null,

@@ -94,7 +94,7 @@ func (r *functionRun) call(c *CallFrame) (res *CallResult, replace bool) {
 	if outcome == replied {
 		rep, err := parseReply(line)
 		if err == nil && rep.kind != 'L' {
-			r.fillReply(res, rep)
+			r.fillReply(res, rep, start)
 			return res, false
 		}
 		if err == nil {
@@ -108,13 +108,13 @@ func (r *functionRun) call(c *CallFrame) (res *CallResult, replace bool) {
 	res.Status = failureStatus(outcome, rt)
 	rt.exit(res)
 	res.setStreams(rt.stdout.takeAfterEOF(streamEndWait), rt.stderr.takeAfterEOF(streamEndWait))
-	res.FinishedAtMs = msPtr(r.Now())
+	res.finish(start, r.Now())
 	return res, true
 }
 
 // fillReply completes the result of a call the runtime answered: value or error, then the
 // call's stdout/stderr up to their end markers.
-func (r *functionRun) fillReply(res *CallResult, rep reply) {
+func (r *functionRun) fillReply(res *CallResult, rep reply, start time.Time) {
 	if rep.kind == 'R' {
 		res.Status, res.ValueKind, res.ValueB64 = statusOK, strPtr(rep.valueKind), strPtr(rep.valueB64)
 	} else {
@@ -126,7 +126,7 @@ func (r *functionRun) fillReply(res *CallResult, rep reply) {
 	errs := r.rt.stderr.await(r.markerTimer.C, &gaveUp)
 	stopTimer(r.markerTimer)
 	res.setStreams(out, errs)
-	res.FinishedAtMs = msPtr(r.Now())
+	res.finish(start, r.Now())
 }
 
 // failureStatus names how a call that got no (valid) reply ended.

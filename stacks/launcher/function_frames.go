@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // FunctionFrame is the executor's first frame of a function-mode session
@@ -144,6 +145,16 @@ type CallResult struct {
 	StderrBytes     int64   `json:"stderrBytes"`
 	StartedAtMs     *int64  `json:"startedAtMs"`
 	FinishedAtMs    *int64  `json:"finishedAtMs"`
+	// RunUs is the call's duration in microseconds on the monotonic clock (call written to the
+	// runtime → reply and output markers read); null for a call cancelled while queued.
+	RunUs *int64 `json:"runUs"`
+}
+
+// finish stamps the call's end: finishedAtMs, and runUs since start.
+func (res *CallResult) finish(start, end time.Time) {
+	res.FinishedAtMs = msPtr(end)
+	us := end.Sub(start).Microseconds()
+	res.RunUs = &us
 }
 
 // Call statuses.

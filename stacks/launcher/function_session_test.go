@@ -32,6 +32,13 @@ func TestFunctionReturnsEachValueKind(t *testing.T) {
 		if r["startedAtMs"].(float64) > r["finishedAtMs"].(float64) {
 			t.Fatalf("%s: times %v", tc.command, r)
 		}
+		if us, ok := r["runUs"].(float64); !ok || us < 0 || us > 1000*(r["finishedAtMs"].(float64)-r["startedAtMs"].(float64)+1) {
+			t.Fatalf("%s: runUs must fit the ms times: %v", tc.command, r)
+		}
+	}
+	h.call("slow", "sleep:30", 5000)
+	if us := h.result("slow")["runUs"].(float64); us < 30_000 || us > 5_000_000 {
+		t.Fatalf("a 30 ms call took %v µs", us)
 	}
 }
 
@@ -144,12 +151,12 @@ func TestFunctionCancelQueuedAndRunning(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	h.cancel("queued")
 	r := h.result("queued")
-	if r["status"] != "cancelled" || r["startedAtMs"] != nil || r["finishedAtMs"] != nil {
+	if r["status"] != "cancelled" || r["startedAtMs"] != nil || r["finishedAtMs"] != nil || r["runUs"] != nil {
 		t.Fatalf("a queued call is cancelled at once, never started: %v", r)
 	}
 	h.cancel("running")
 	r = h.result("running")
-	if r["status"] != "cancelled" || r["signal"] != "SIGKILL" || r["startedAtMs"] == nil {
+	if r["status"] != "cancelled" || r["signal"] != "SIGKILL" || r["startedAtMs"] == nil || r["runUs"] == nil {
 		t.Fatalf("cancel of the running call: %v", r)
 	}
 	if r := h.result("last"); r["status"] != "ok" || decoded(t, r, "valueB64") != "ran" {

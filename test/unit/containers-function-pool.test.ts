@@ -108,6 +108,7 @@ function frame(over: Partial<CallResultFrame>): CallResultFrame {
     stderrTruncated: false,
     startedAtMs: 10,
     finishedAtMs: 12,
+    runUs: 1250,
     ...over,
   };
 }
@@ -122,6 +123,8 @@ describe('outcomeOfCall', () => {
     expect(ok.returnValue?.kind).toBe('JSON');
     expect(Buffer.from(ok.returnValue?.data ?? []).toString()).toBe('{"a":1}');
     expect(Buffer.from(ok.stdout).toString()).toBe('out');
+    expect(ok.runPreciseMs).toBe(1.25);
+    expect(outcomeOfCall(frame({ runUs: null }), 1).runPreciseMs).toBeNull();
     expect(outcomeOfCall(frame({ valueKind: 'null' }), 1).returnValue).toBeNull();
     const err = outcomeOfCall(
       frame({

@@ -48,6 +48,18 @@ describe('demo workload checks', () => {
     ).toBeNull();
   });
 
+  it('checks the function-mode validator by its return value', () => {
+    const json = (text: string) => ({ returnValue: { kind: 'JSON' as const, data: Buffer.from(text) } });
+    const bad = byId('r-txfn-3');
+    expect(bad.input.code).toBe('tx-validator-fn');
+    expect(checkResult(bad, result('r-txfn-3', json('{"id":"tx-3","valid":false}')))).toBeNull();
+    expect(checkResult(bad, result('r-txfn-3', json('{"valid":true}')))).toContain(
+      `return value lacks '"valid":false'`,
+    );
+    expect(checkResult(bad, result('r-txfn-3'))).toContain('return value lacks');
+    expect(checkResult(byId('r-txfn-0'), result('r-txfn-0', json('{"valid":true}')))).toBeNull();
+  });
+
   it('flags a wrong status with its reason and a missing output file', () => {
     const luhnBad = byId('r-luhn-bad');
     expect(checkResult(luhnBad, result('r-luhn-bad'))).toBe('r-luhn-bad: expected FAILED, got SUCCEEDED ()');

@@ -139,6 +139,7 @@ function setup(
   telemetry: TelemetryPort = noOpTelemetry,
   owns?: (task: HeldTask) => Promise<boolean>,
   ids?: RecentTaskIds,
+  tick?: () => number,
 ) {
   const producer = new FakeProducer();
   const shutdown = new AbortController();
@@ -184,6 +185,7 @@ function setup(
     shutdown: shutdown.signal,
     ...(owns ? { owns } : {}),
     ...(ids ? { ids } : {}),
+    ...(tick ? { tick } : {}),
   });
   return { runner, producer, executor, cancels, shutdown, draining };
 }
@@ -196,6 +198,7 @@ function held(value: Uint8Array | null, key = 'k1', headers: Record<string, stri
     ticket: { topic: topics.tasks, partition: 2, offset: BigInt(o), epoch: 1 },
     queueKey: key,
     consumedAtMs: Date.now(),
+    consumedAtTick: performance.now(),
   };
 }
 
@@ -227,6 +230,28 @@ describe('TaskRunner', () => {
     expect(rec.phases.find((p) => p.phase === 'run')?.atMs).toBe(startedAtMs);
     expect(rec.attrs).toEqual({ [ATTR.stack]: 'shell', [ATTR.taskAttempt]: 2 });
     expect(rec.ends).toEqual(['SUCCEEDED']);
+  });
+
+  it('overhead: consumed → acknowledged on the monotonic clock, minus the precise run when known', async () => {
+    const overheads: number[] = [];
+    const telemetry: TelemetryPort = {
+      ...noOpTelemetry,
+      taskFinished: (_stack, _status, seconds) => overheads.push(seconds.overhead),
+    };
+    let tick = 1000.25;
+    const at = (ms: number) => () => {
+      tick = ms;
+      return outcome('SUCCEEDED', { startedAtMs: 1000, finishedAtMs: 1003 });
+    };
+    // The executor's outcome moves the clock; the result is acknowledged at that tick.
+    const precise = new FakeExecutor(async () => ({ ...at(1003.5)(), runPreciseMs: 1.75 }));
+    const { runner } = setup(precise, telemetry, undefined, undefined, () => tick);
+    await runner.run({ ...held(taskEventCodec.encode(event())), consumedAtTick: 1000.25 });
+    const coarse = new FakeExecutor(async () => at(1004.5)());
+    const second = setup(coarse, telemetry, undefined, undefined, () => tick);
+    await second.runner.run({ ...held(taskEventCodec.encode(event())), consumedAtTick: 1000.25 });
+    // 3.25 ms consumed → acked, minus 1.75 ms measured by the launcher; then minus whole-ms 3.
+    expect(overheads.map((s) => Math.round(s * 1e6) / 1e3)).toEqual([1.5, 1.25]);
   });
 
   it('has no run phase when the task process never started', async () => {
