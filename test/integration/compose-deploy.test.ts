@@ -7,9 +7,9 @@
  * Prometheus has counted the tasks; `down -v` leaves no container, network or volume of the
  * project and no task container of its installation.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,7 @@ const WORKERS = ['worker-1', 'worker-2', 'worker-3'];
 const TRANSACTIONS = 30;
 
 let project: ComposeProject;
+let callSocketVolume: string;
 let kafkaPort: number;
 let promPort: number;
 let installationLabel: string;
@@ -62,13 +63,14 @@ beforeAll(async () => {
   kafkaPort = await freePort();
   promPort = await freePort();
   const name = `berthdeploy${randomBytes(4).toString('hex')}`;
+  callSocketVolume = `${name}-call-sockets`;
   project = new ComposeProject(await composeCli(), name, {
     ...process.env,
     BERTH_KAFKA_HOST_PORT: String(kafkaPort),
     BERTH_PROMETHEUS_HOST_PORT: String(promPort),
     DOCKER_GID: String(statSync('/var/run/docker.sock').gid),
     BERTH_TASKS_PARTITIONS: '6',
-    BERTH_CALL_SOCKET_VOLUME: `${name}-call-sockets`,
+    BERTH_CALL_SOCKET_VOLUME: callSocketVolume,
   });
   await project.compose(['up', '-d']);
 }, 1_200_000);
@@ -127,6 +129,34 @@ describe('docker-compose deployment', () => {
     expect(problems).toEqual([]);
     // The workers keep warm task containers of their installation on the host engine.
     expect((await containersLabelled(installationLabel)).length).toBeGreaterThan(0);
+    // Function-mode calls travel on the workers' call sockets: the compose volume, read-only.
+    const functionContainers = (await containersLabelled(installationLabel)).filter((id) =>
+      execFileSync('docker', ['inspect', '-f', '{{index .Config.Labels "berth.isolation"}}', id])
+        .toString()
+        .includes('function'),
+    );
+    expect(functionContainers.length).toBeGreaterThan(0);
+    for (const id of functionContainers) {
+      const mounts = JSON.parse(execFileSync('docker', ['inspect', '-f', '{{json .Mounts}}', id]).toString());
+      expect(mounts).toEqual([
+        expect.objectContaining({
+          Type: 'volume',
+          Name: callSocketVolume,
+          Destination: '/run/berth-call',
+          RW: false,
+        }),
+      ]);
+      // Its launcher (PID 1, no network) holds a socket: it connected to its worker's call socket.
+      const pid = execFileSync('docker', ['inspect', '-f', '{{.State.Pid}}', id]).toString().trim();
+      const fds = readdirSync(`/proc/${pid}/fd`).map((fd) => {
+        try {
+          return readlinkSync(`/proc/${pid}/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      });
+      expect(fds.some((l) => l.startsWith('socket:'))).toBe(true);
+    }
   }, 420_000);
 
   it('has every Prometheus target up, and Prometheus counted every task', async () => {
