@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InfraError } from '../domain/infra-error.js';
@@ -14,6 +14,8 @@ const MAX_SOCKET_PATH_BYTES = 107;
 const MAX_HELLO_BYTES = 256;
 /** Connections that have not said hello yet, at most (a container cannot exhaust the worker). */
 const MAX_UNGREETED = 64;
+/** Prefix of the directories workers create under the temp dir for their call sockets. */
+const OWN_DIR_PREFIX = 'berth-call-';
 
 /** How task containers reach the directory of the call socket. */
 export type CallSocketMount =
@@ -77,7 +79,8 @@ export class CallSocketServer {
 
   /** Listens; rejects with a non-retriable `InfraError` when the socket cannot be created. */
   static async listen(opts: CallSocketServerOptions = {}): Promise<CallSocketServer> {
-    const ownDir = opts.dir === undefined ? await mkdtemp(join(tmpdir(), 'berth-call-')) : null;
+    if (opts.dir === undefined) await removeStaleDirs(tmpdir());
+    const ownDir = opts.dir === undefined ? await mkdtemp(join(tmpdir(), OWN_DIR_PREFIX)) : null;
     const dir = opts.dir ?? (ownDir as string);
     const name = `${randomBytes(6).toString('hex')}.sock`;
     const path = join(dir, name);
@@ -182,6 +185,37 @@ export class CallSocketServer {
     socket.on('error', refuse);
     socket.on('end', refuse);
   }
+}
+
+/**
+ * Removes call socket directories of workers that are gone (killed before they could remove their
+ * own): a directory whose sockets all refuse connections, or that has none, and that is older than
+ * `minAgeMs` (a worker starting right now may not listen yet). Best effort.
+ */
+export async function removeStaleDirs(parent: string, minAgeMs = 60_000): Promise<void> {
+  const names = await readdir(parent).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(OWN_DIR_PREFIX)) continue;
+    const dir = join(parent, name);
+    const modifiedMs = (await stat(dir).catch(() => null))?.mtimeMs ?? Date.now();
+    if (Date.now() - modifiedMs < minAgeMs) continue;
+    const sockets = (await readdir(dir).catch(() => null))?.filter((f) => f.endsWith('.sock'));
+    if (sockets === undefined) continue;
+    const live = await Promise.all(sockets.map((s) => answers(join(dir, s))));
+    if (!live.includes(true)) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** Whether something listens on the Unix socket at `path` (connects, then hangs up). */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
 }
 
 /** The token of a hello line, or null when the line is not a hello. */

@@ -31,7 +31,7 @@ export interface TelemetryPort {
   taskFinished(
     stack: string,
     status: TaskStatus,
-    /** overhead: consumed → result acknowledged, minus run (the platform's own time). */
+    /** overhead: consumed → result acknowledged, minus run (the platform's own time; sub-ms where measured). */
     seconds: { queueWait: number; startLatency: number; run: number; overhead: number },
   ): void;
   taskRetried(stack: string): void;

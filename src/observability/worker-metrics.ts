@@ -37,7 +37,7 @@ export class WorkerMetrics {
   readonly overheadSeconds = histogram(
     this.registry,
     METRIC.taskOverheadSeconds,
-    'Worker time per task outside the task itself: consumed until its result was acknowledged, minus the run time, in seconds.',
+    'Worker time per task outside the task itself: consumed until its result was acknowledged, minus the run time (monotonic clock), in seconds.',
     OVERHEAD_SECONDS_BUCKETS,
   );
   readonly queueWaitSeconds = histogram(

@@ -1,9 +1,22 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CALL_SOCKET_MOUNT_DIR, CallSocketServer } from '../../src/containers/call-socket-server.js';
+import {
+  CALL_SOCKET_MOUNT_DIR,
+  CallSocketServer,
+  removeStaleDirs,
+} from '../../src/containers/call-socket-server.js';
 import { taskContainerSpec } from '../../src/containers/container-spec.js';
 import { executorOptions } from '../../src/containers/executor-options.js';
 import { FunctionExecutor } from '../../src/containers/function-executor.js';
@@ -250,5 +263,26 @@ describe('FunctionExecutor on the call socket', () => {
     const [c] = [...engine.containers.values()];
     expect(c?.spec.HostConfig?.Mounts).toBeUndefined();
     expect(c?.tasks.map((t) => t.type)).toEqual(['function', 'call']);
+  });
+});
+
+describe('removeStaleDirs', () => {
+  it('removes old call socket directories nobody listens in, keeps live, young and foreign ones', async () => {
+    const parent = tempDir();
+    const live = await CallSocketServer.listen({ dir: join(parent, 'berth-call-live') });
+    closers.push(() => live.close());
+    const dead = join(parent, 'berth-call-dead');
+    const deadServer = await CallSocketServer.listen({ dir: dead });
+    // A killed worker leaves its socket file behind: listening stops, the file stays.
+    await new Promise<void>((r) => (deadServer as unknown as { server: Server }).server.close(() => r()));
+    writeFileSync(join(dead, 'left.sock'), '');
+    mkdirSync(join(parent, 'berth-call-empty'));
+    mkdirSync(join(parent, 'berth-call-young'));
+    mkdirSync(join(parent, 'other'));
+    const old = new Date(Date.now() - 120_000);
+    for (const d of ['berth-call-live', 'berth-call-dead', 'berth-call-empty', 'other'])
+      utimesSync(join(parent, d), old, old);
+    await removeStaleDirs(parent);
+    expect(readdirSync(parent).sort()).toEqual(['berth-call-live', 'berth-call-young', 'other']);
   });
 });
