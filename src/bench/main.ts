@@ -46,8 +46,10 @@ import { BenchWorker, burstTasksPerSecond, sequentialLatency } from './worker-th
  *                         checked after the clock stops; with a worker process the timed tasks are a
  *                         backlog (produced while the worker is stopped, as the bare loop's input is); package maxConcurrency BENCH_FN_CONCURRENCY=4, worker
  *                         BENCH_FN_SLOTS=2, BENCH_FN_PREFETCH=1024, BENCH_FN_DEPTH=32 (pipeline depth);
- *                         then BENCH_FN_PACED_RATE=200 tasks/s for BENCH_FN_PACED_SECONDS=5 through the
- *                         same worker: overhead and span stretches without a backlog (rate 0: skipped);
+ *                         then BENCH_FN_PACED_RATE=200 tasks/s through the same worker for
+ *                         BENCH_FN_PACED_SETTLE_SECONDS=3 right after the drain (reported apart) and
+ *                         BENCH_FN_PACED_SECONDS=10 more (steady): overhead and span stretches without
+ *                         a backlog (rate 0: skipped);
  *                         BENCH_FN_PIN_REVISION=1: tasks name the pushed revision instead of the newest
  *   BENCH_HOT=1           HOT process mode through the same worker settings: BENCH_HOT_TASKS=300
  *                         (BENCH_HOT_KIND=shell: sh -c 'cat "$PAYLOAD_FILE"', or node: node -e on node-20)
@@ -101,7 +103,8 @@ const FN_PREFETCH = n('BENCH_FN_PREFETCH', 1024);
 const FN_DEPTH = n('BENCH_FN_DEPTH', 32);
 const FN_TIMEOUT_S = n('BENCH_FN_TIMEOUT_S', 300);
 const FN_PACED_RATE = n('BENCH_FN_PACED_RATE', 200);
-const FN_PACED_SECONDS = n('BENCH_FN_PACED_SECONDS', 5);
+const FN_PACED_SECONDS = n('BENCH_FN_PACED_SECONDS', 10);
+const FN_PACED_SETTLE_SECONDS = n('BENCH_FN_PACED_SETTLE_SECONDS', 3);
 const FN_PIN_REVISION = on('BENCH_FN_PIN_REVISION', false);
 /** `process`: the function-mode worker runs as `berth worker` (as users run it); `in-process`: in the bench. */
 const FN_WORKER_MODE = process.env.BENCH_FN_WORKER ?? 'process';
@@ -149,7 +152,11 @@ function kindSetting(name: string, value: string): TrivialTaskKind {
 const FN_WORKER = { slots: FN_SLOTS, prefetch: FN_PREFETCH, functionPipelineDepth: FN_DEPTH } as const;
 const FN_PACED =
   FN_PACED_RATE > 0 && FN_PACED_SECONDS > 0
-    ? { ratePerSecond: FN_PACED_RATE, seconds: FN_PACED_SECONDS }
+    ? {
+        ratePerSecond: FN_PACED_RATE,
+        seconds: FN_PACED_SETTLE_SECONDS + FN_PACED_SECONDS,
+        settleSeconds: FN_PACED_SETTLE_SECONDS,
+      }
     : null;
 
 function loadAverage(): LoadAverage {
@@ -381,7 +388,7 @@ async function packageSection(
     line(`    ${x.role}`, `${fmt(x.microsPerTask, 0)} µs`);
   const p = r.paced;
   if (p) {
-    const at = `  paced ${p.latency.offeredPerSecond}/s for ${FN_PACED_SECONDS} s`;
+    const at = `  paced ${p.latency.offeredPerSecond}/s for ${FN_PACED_SETTLE_SECONDS + FN_PACED_SECONDS} s`;
     line(
       `${at}: produced → result p50/p99`,
       `${fmt(p.latency.p50Ms)} / ${fmt(p.latency.p99Ms)} ms, ${p.tally.correct}/${p.tally.expected} correct`,
@@ -394,8 +401,13 @@ async function packageSection(
       line(`${at}: legs p50 ms (result timings)`, text('p50Ms'));
       line(`${at}: legs p99 ms (result timings)`, text('p99Ms'));
     }
+    if (p.settling !== null)
+      line(
+        `${at}: overhead p50/p99, first ${p.settling.seconds} s`,
+        `${fmt(p.settling.overhead.p50Ms, 2)} / ${fmt(p.settling.overhead.p99Ms, 2)} ms (${p.settling.overhead.count} tasks)`,
+      );
     line(
-      `${at}: overhead p50/p99/max`,
+      `${at}: overhead p50/p99/max${p.settling === null ? '' : ', after that'}`,
       `${fmt(p.overhead.p50Ms, 2)} / ${fmt(p.overhead.p99Ms, 2)} / ${fmt(p.overhead.maxMs, 1)} ms (${p.overhead.count} tasks)`,
     );
     if (r.workerMode === 'in-process') {

@@ -45,7 +45,15 @@ export interface PackageThroughputOptions {
    * After the timed run, tasks offered at this rate through the same worker (well below its
    * capacity): the overhead and latency without a backlog. Null or absent: skipped.
    */
-  readonly paced?: { readonly ratePerSecond: number; readonly seconds: number } | null;
+  /**
+   * Tasks offered at a fixed rate after the timed run; the overhead of those finished in its first
+   * `settleSeconds` (right after the drain) is reported apart from the rest (steady).
+   */
+  readonly paced?: {
+    readonly ratePerSecond: number;
+    readonly seconds: number;
+    readonly settleSeconds?: number;
+  } | null;
   /** Give up waiting for the timed results after this long; default 10 minutes. */
   readonly timeoutMs?: number;
   /**
@@ -102,7 +110,10 @@ export interface PackageThroughputFigures {
 export interface PacedFigures {
   /** Produced (createdAtMs) → result arrived at the bench. */
   readonly latency: OfferedLatencyFigures;
+  /** Overhead of the tasks finished after the first `settleSeconds` of the window (steady). */
   readonly overhead: OverheadFigures;
+  /** Overhead of the tasks finished in the first `settleSeconds` (null when that is 0). */
+  readonly settling: { readonly seconds: number; readonly overhead: OverheadFigures } | null;
   readonly phases: PhaseFigures;
   readonly tally: TallySummary;
   readonly verdict: string | null;
@@ -316,6 +327,10 @@ export async function packageThroughput(opts: PackageThroughputOptions): Promise
 
     let pacedFigures: PacedFigures | null = null;
     if (opts.paced && opts.paced.ratePerSecond > 0 && opts.paced.seconds > 0) {
+      const settleSeconds = Math.min(opts.paced.settleSeconds ?? 0, opts.paced.seconds);
+      const measured = worker;
+      const settled =
+        settleSeconds > 0 ? sleep(settleSeconds * 1000).then(() => measured.take()) : Promise.resolve(null);
       const latency = await offeredLatency({
         ratePerSecond: opts.paced.ratePerSecond,
         durationSeconds: opts.paced.seconds,
@@ -341,10 +356,12 @@ export async function packageThroughput(opts: PackageThroughputOptions): Promise
         drainTimeoutMs: 30_000,
       });
       const pacedTally = paced.summary();
+      const settleTake = await settled;
       const pacedTake = await worker.take();
       pacedFigures = {
         latency,
         overhead: pacedTake.overhead,
+        settling: settleTake === null ? null : { seconds: settleSeconds, overhead: settleTake.overhead },
         phases: pacedTake.phases,
         tally: pacedTally,
         verdict: tallyVerdict(pacedTally),

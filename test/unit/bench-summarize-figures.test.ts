@@ -50,6 +50,7 @@ function pkgRun(
         produceErrors: 0,
       },
       overhead: { count: 100, p50Ms: 1.5, p99Ms: 3, maxMs: 4 },
+      settling: { seconds: 3, overhead: { count: 30, p50Ms: 2.5, p99Ms: 7, maxMs: 8 } },
       phases: { plan: { p50Ms: 0.1, p99Ms: 0.3 }, run: { p50Ms: 0.4, p99Ms: 1 } },
       tally,
       verdict: null,
@@ -111,8 +112,11 @@ describe('summarizeFigures', () => {
     expect(row('Berth function Node ÷ bare KafkaJS loop')).toContain('0.200');
     expect(row('Berth function Node ÷ bare KafkaJS loop')).toContain('target ≥ 0.15: met');
     expect(row('Berth function mode, Python')).toContain('0.40x Node, target ≥ 0.5: NOT met');
-    expect(row('function Node overhead at 200/s')).toContain('1.50/3.00 ms');
-    expect(row('function Node overhead at 200/s')).toContain('p50 target ≤ 2 ms: met');
+    expect(row('function Node overhead at 200/s, steady')).toContain('1.50/3.00 ms');
+    expect(row('function Node overhead at 200/s, steady')).toContain('p50 target ≤ 2 ms: met');
+    const settling = row('function Node overhead at 200/s, first 3 s after the drain');
+    expect(settling).toContain('2.50/7.00 ms (30 tasks)');
+    expect(settling).not.toContain('target');
     expect(row('Berth HOT process mode')).toContain('300 tasks/s');
     expect(text).toContain('- function Node at 200/s, span stretches p50 ms: plan 0.10 · run 0.40');
   });
