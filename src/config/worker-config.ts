@@ -1,5 +1,6 @@
 import { homedir, hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { MAX_CALL_SOCKET_DIR_BYTES } from '../containers/call-socket-server.js';
 import { InfraError } from '../domain/infra-error.js';
 import { INSTALLATION_ID_PATTERN } from '../domain/installation.js';
 import { MAX_TASK_TIMEOUT_MS } from '../domain/task-event.js';
@@ -139,8 +140,11 @@ function callSocketSetting(dir: string, volume: string): WorkerConfig['callSocke
     fail('--call-socket-volume needs --call-socket-dir: where that volume is mounted in the worker');
   if (dir !== '' && !isAbsolute(dir))
     fail(`--call-socket-dir must be an absolute path, got ${JSON.stringify(dir)}`);
-  // The socket's name takes 18 bytes; Linux allows 107 for the whole path.
-  if (Buffer.byteLength(dir) > 88) fail(`--call-socket-dir is too long for a Unix socket path: ${dir}`);
+  // Each socket's name takes 38 bytes; Linux allows 107 for the whole path.
+  if (Buffer.byteLength(dir) > MAX_CALL_SOCKET_DIR_BYTES)
+    fail(
+      `--call-socket-dir is too long for a Unix socket path (${MAX_CALL_SOCKET_DIR_BYTES} bytes at most): ${dir}`,
+    );
   return Object.freeze({ dir: dir === '' ? null : dir, volume: volume === '' ? null : volume });
 }
 

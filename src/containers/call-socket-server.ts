@@ -1,23 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InfraError } from '../domain/infra-error.js';
 
-/** Where function containers see the call socket's directory (mounted read-only). */
+/** Where function containers see the call socket directory (mounted read-only). */
 export const CALL_SOCKET_MOUNT_DIR = '/run/berth-call';
 
 /** Linux's limit on a Unix socket path (sun_path is 108 bytes with the terminating NUL). */
 const MAX_SOCKET_PATH_BYTES = 107;
+/** A socket's name: 32 hex characters and `.sock`, plus the separator. */
+const SOCKET_NAME_BYTES = 38;
+/** The longest directory a call socket can be created in. */
+export const MAX_CALL_SOCKET_DIR_BYTES = MAX_SOCKET_PATH_BYTES - SOCKET_NAME_BYTES;
 /** A hello line is `{"type":"hello","token":"<32 hex>"}`; anything longer is not one. */
 const MAX_HELLO_BYTES = 256;
-/** Connections that have not said hello yet, at most (a container cannot exhaust the worker). */
-const MAX_UNGREETED = 64;
-/** Prefix of the directories workers create under the temp dir for their call sockets. */
+/** Connections to one container's socket that have not said hello yet, at most. */
+const MAX_UNGREETED = 4;
+/** Prefix of the directories workers create under the temp dir: `berth-call-<pid>-…`. */
 const OWN_DIR_PREFIX = 'berth-call-';
 
-/** How task containers reach the directory of the call socket. */
+/** How task containers reach the call socket directory. */
 export type CallSocketMount =
   /** The directory is a path on the Docker host (the worker runs on the host). */
   | { readonly type: 'bind'; readonly source: string }
@@ -25,7 +29,7 @@ export type CallSocketMount =
   | { readonly type: 'volume'; readonly source: string };
 
 export interface CallSocketServerOptions {
-  /** Directory the socket is created in; absent: a new private directory under the system's temp dir. */
+  /** Directory the sockets are created in; absent: a new one under the system's temp dir. */
   readonly dir?: string;
   /** Named volume the directory is (see `CallSocketMount`); absent: a host path. */
   readonly volume?: string;
@@ -39,59 +43,76 @@ export interface AcceptedCall {
   readonly rest: Buffer;
 }
 
-/** A token handed to one container; `accepted` resolves with its connection, or null once cancelled. */
+/** The socket one container connects to: its path inside the container and the hello's token. */
 export interface CallSocketExpectation {
+  readonly containerPath: string;
   readonly token: string;
+  /** Resolves with the container's connection, or null once cancelled (or the hello never came). */
   readonly accepted: Promise<AcceptedCall | null>;
-  /** Stops waiting (idempotent); a connection that arrives later is refused. */
+  /** Stops waiting and removes the socket (idempotent). */
   cancel(): void;
 }
 
 /**
- * The worker's call socket (docs/function-runtimes.md "Call socket"): function containers
- * connect to it and carry their session's frames on that connection instead of Docker's attach
- * stream, which takes dockerd and the container's shim off every call, both ways.
+ * The worker's call sockets (docs/function-runtimes.md "Call socket"): each function container
+ * connects to a socket of its own and carries its session's frames on that connection instead of
+ * Docker's attach stream, which takes dockerd and the container's shim off every call, both ways.
  *
- * Contract: `expect` hands out a fresh random token; the first connection whose hello line
- * carries it is given to that expectation, once; a connection with an unknown token, a malformed
- * or late hello is closed. The socket file is world-connectable (task containers run as another
- * user) in a directory only task containers of this worker's function pools mount; the token —
- * sent on the container's private attach stream — is what binds a connection to a container.
- * `close` is idempotent: refuses new connections, cancels waiting expectations, removes the file.
+ * Contract: `expect` listens on a new socket with an unguessable name in the directory (mode
+ * 0711: it can be traversed, not listed, by task containers, which mount it read-only) and a
+ * fresh token; the first connection whose hello carries the token is handed over and the socket
+ * is closed and removed at once, so a container can only ever reach its own socket while its
+ * launcher starts. A wrong or malformed hello, none within `helloTimeoutMs`, or more than a few
+ * connections at once are closed. The token travels on the container's private attach stream.
+ * `close` is idempotent: cancels every expectation and removes the directory when it made it.
  */
 export class CallSocketServer {
-  private readonly waiting = new Map<string, (call: AcceptedCall | null) => void>();
-  private readonly ungreeted = new Set<Socket>();
+  private readonly pending = new Set<CallSocketExpectation>();
   private closed = false;
 
   private constructor(
-    private readonly server: Server,
-    /** The socket's path on this machine. */
-    readonly path: string,
-    /** The socket's path inside a task container. */
-    readonly containerPath: string,
+    /** The sockets' directory on this machine. */
+    readonly dir: string,
     readonly mount: CallSocketMount,
-    private readonly ownDir: string | null,
+    private readonly ownDir: boolean,
     private readonly helloTimeoutMs: number,
-  ) {
-    server.on('connection', (socket) => this.greet(socket));
+  ) {}
+
+  /** Prepares the directory; rejects with a non-retriable `InfraError` when it cannot. */
+  static async open(opts: CallSocketServerOptions = {}): Promise<CallSocketServer> {
+    if (opts.dir === undefined) await removeStaleDirs(tmpdir());
+    const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), `${OWN_DIR_PREFIX}${process.pid}-`)));
+    try {
+      if (Buffer.byteLength(dir) > MAX_CALL_SOCKET_DIR_BYTES)
+        throw new Error(
+          `the directory is longer than ${MAX_CALL_SOCKET_DIR_BYTES} bytes (Unix socket paths are short)`,
+        );
+      await mkdir(dir, { recursive: true });
+      // Task containers run as another user: they may traverse the directory, not list it.
+      await chmod(dir, 0o711);
+    } catch (err) {
+      if (opts.dir === undefined) await rm(dir, { recursive: true, force: true });
+      throw new InfraError(`call sockets cannot be created in ${dir}: ${(err as Error).message}`, {
+        retriable: false,
+        component: 'config',
+        cause: err,
+      });
+    }
+    const mount: CallSocketMount =
+      opts.volume === undefined ? { type: 'bind', source: dir } : { type: 'volume', source: opts.volume };
+    return new CallSocketServer(dir, mount, opts.dir === undefined, opts.helloTimeoutMs ?? 10_000);
   }
 
-  /** Listens; rejects with a non-retriable `InfraError` when the socket cannot be created. */
-  static async listen(opts: CallSocketServerOptions = {}): Promise<CallSocketServer> {
-    if (opts.dir === undefined) await removeStaleDirs(tmpdir());
-    const ownDir = opts.dir === undefined ? await mkdtemp(join(tmpdir(), OWN_DIR_PREFIX)) : null;
-    const dir = opts.dir ?? (ownDir as string);
-    const name = `${randomBytes(6).toString('hex')}.sock`;
-    const path = join(dir, name);
+  /** A new socket for one container; rejects with a retriable `InfraError` when it cannot listen. */
+  async expect(): Promise<CallSocketExpectation> {
+    if (this.closed)
+      throw new InfraError('call sockets are closed', { retriable: true, component: 'docker' });
+    const name = `${randomBytes(16).toString('hex')}.sock`;
+    const path = join(this.dir, name);
+    const token = randomBytes(16).toString('hex');
+    const server = createServer();
+    server.maxConnections = MAX_UNGREETED;
     try {
-      if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES)
-        throw new Error(`the path ${path} is longer than a Unix socket path may be (107 bytes)`);
-      await mkdir(dir, { recursive: true });
-      // Task containers run as another user: they must reach the directory and the socket.
-      await chmod(dir, 0o755);
-      const server = createServer();
-      server.maxConnections = 4096;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(path, () => {
@@ -99,123 +120,112 @@ export class CallSocketServer {
           resolve();
         });
       });
-      server.on('error', () => {});
       await chmod(path, 0o666);
-      const mount: CallSocketMount =
-        opts.volume === undefined ? { type: 'bind', source: dir } : { type: 'volume', source: opts.volume };
-      return new CallSocketServer(
-        server,
-        path,
-        `${CALL_SOCKET_MOUNT_DIR}/${name}`,
-        mount,
-        ownDir,
-        opts.helloTimeoutMs ?? 10_000,
-      );
     } catch (err) {
-      if (ownDir !== null) await rm(ownDir, { recursive: true, force: true });
-      throw new InfraError(`call socket not created in ${dir}: ${(err as Error).message}`, {
-        retriable: false,
-        component: 'config',
+      server.close();
+      await rm(path, { force: true });
+      throw new InfraError(`call socket not created: ${(err as Error).message}`, {
+        retriable: true,
+        component: 'docker',
         cause: err,
       });
     }
-  }
-
-  expect(): CallSocketExpectation {
-    const token = randomBytes(16).toString('hex');
+    server.on('error', () => {});
     let settle: (call: AcceptedCall | null) => void = () => {};
     const accepted = new Promise<AcceptedCall | null>((resolve) => {
       settle = resolve;
     });
-    if (this.closed) settle(null);
-    else this.waiting.set(token, settle);
-    return {
+    let done = false;
+    /** Connections still to say hello: closed once the socket is taken, cancelled or timed out. */
+    const greeting = new Set<Socket>();
+    const finish = (call: AcceptedCall | null) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      this.pending.delete(expectation);
+      for (const g of greeting) if (g !== call?.socket) g.destroy();
+      server.close();
+      void rm(path, { force: true });
+      settle(call);
+    };
+    const timer = setTimeout(() => finish(null), this.helloTimeoutMs);
+    const expectation: CallSocketExpectation = {
+      containerPath: `${CALL_SOCKET_MOUNT_DIR}/${name}`,
       token,
       accepted,
-      cancel: () => {
-        if (this.waiting.delete(token)) settle(null);
-      },
+      cancel: () => finish(null),
     };
+    server.on('connection', (socket) => {
+      greeting.add(socket);
+      socket.once('close', () => greeting.delete(socket));
+      greet(socket, token, (call) => finish(call));
+    });
+    this.pending.add(expectation);
+    return expectation;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const settle of this.waiting.values()) settle(null);
-    this.waiting.clear();
-    for (const s of this.ungreeted) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    await rm(this.ownDir ?? this.path, { recursive: true, force: true });
+    for (const e of [...this.pending]) e.cancel();
+    if (this.ownDir) await rm(this.dir, { recursive: true, force: true });
   }
+}
 
-  private greet(socket: Socket): void {
-    if (this.closed || this.ungreeted.size >= MAX_UNGREETED) {
-      socket.destroy();
-      return;
-    }
-    this.ungreeted.add(socket);
-    let buffered: Buffer = Buffer.alloc(0);
-    const stop = () => {
-      clearTimeout(timer);
-      this.ungreeted.delete(socket);
-      socket.off('data', onData);
-      socket.off('error', refuse);
-      socket.off('end', refuse);
-    };
-    const refuse = () => {
-      stop();
-      socket.destroy();
-    };
-    const timer = setTimeout(refuse, this.helloTimeoutMs);
-    const onData = (chunk: Buffer) => {
-      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-      const nl = buffered.indexOf(10);
-      if (nl === -1 ? buffered.length > MAX_HELLO_BYTES : nl > MAX_HELLO_BYTES) return refuse();
-      if (nl === -1) return;
-      const token = tokenOf(buffered.subarray(0, nl));
-      const settle = token === null ? undefined : this.waiting.get(token);
-      if (token === null || settle === undefined) return refuse();
-      this.waiting.delete(token);
-      stop();
-      // Paused until the session listens: nothing the container sends after its hello is lost.
-      socket.pause();
-      settle({ socket, rest: buffered.subarray(nl + 1) });
-    };
-    socket.on('data', onData);
-    socket.on('error', refuse);
-    socket.on('end', refuse);
-  }
+/** Reads one connection's hello; hands the connection over when it carries `token`, else closes it. */
+function greet(socket: Socket, token: string, accept: (call: AcceptedCall) => void): void {
+  let buffered: Buffer = Buffer.alloc(0);
+  const stop = () => {
+    socket.off('data', onData);
+    socket.off('error', refuse);
+    socket.off('end', refuse);
+  };
+  const refuse = () => {
+    stop();
+    socket.destroy();
+  };
+  const onData = (chunk: Buffer) => {
+    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    const nl = buffered.indexOf(10);
+    if (nl === -1 ? buffered.length > MAX_HELLO_BYTES : nl > MAX_HELLO_BYTES) return refuse();
+    if (nl === -1) return;
+    if (tokenOf(buffered.subarray(0, nl)) !== token) return refuse();
+    stop();
+    // Paused until the session listens: nothing the container sends after its hello is lost.
+    socket.pause();
+    accept({ socket, rest: buffered.subarray(nl + 1) });
+  };
+  socket.on('data', onData);
+  socket.on('error', refuse);
+  socket.on('end', refuse);
 }
 
 /**
- * Removes call socket directories of workers that are gone (killed before they could remove their
- * own): a directory whose sockets all refuse connections, or that has none, and that is older than
- * `minAgeMs` (a worker starting right now may not listen yet). Best effort.
+ * Removes the call socket directories of workers that are gone (killed before they could remove
+ * their own): `berth-call-<pid>-…` under `parent` whose process no longer exists. Best effort.
  */
-export async function removeStaleDirs(parent: string, minAgeMs = 60_000): Promise<void> {
+export async function removeStaleDirs(parent: string): Promise<void> {
   const names = await readdir(parent).catch(() => [] as string[]);
   for (const name of names) {
-    if (!name.startsWith(OWN_DIR_PREFIX)) continue;
-    const dir = join(parent, name);
-    const modifiedMs = (await stat(dir).catch(() => null))?.mtimeMs ?? Date.now();
-    if (Date.now() - modifiedMs < minAgeMs) continue;
-    const sockets = (await readdir(dir).catch(() => null))?.filter((f) => f.endsWith('.sock'));
-    if (sockets === undefined) continue;
-    const live = await Promise.all(sockets.map((s) => answers(join(dir, s))));
-    if (!live.includes(true)) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    const pid = ownerPid(name);
+    if (pid === null || processExists(pid)) continue;
+    await rm(join(parent, name), { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
-/** Whether something listens on the Unix socket at `path` (connects, then hangs up). */
-function answers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
+function ownerPid(name: string): number | null {
+  const m = /^berth-call-(\d+)-/.exec(name);
+  return m === null ? null : Number(m[1]);
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, as another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The token of a hello line, or null when the line is not a hello. */

@@ -2,19 +2,18 @@ import type { ExecutionOutcome, ExecutionRequest, HotIsolation } from '../domain
 import { ContainerLostError, InfraError } from '../domain/infra-error.js';
 import type { CancelSignal } from '../domain/task-cancel.js';
 import type { ReturnValue } from '../domain/task-result.js';
-import { CallSocketServer, type CallSocketServerOptions } from './call-socket-server.js';
+import {
+  type CallSocketExpectation,
+  CallSocketServer,
+  type CallSocketServerOptions,
+} from './call-socket-server.js';
 import { cancelledReason } from './cancel-reason.js';
 import type { ExecutorLog } from './container-executor.js';
 import type { AttachedStreams, DockerEnginePort } from './docker-engine-port.js';
 import type { ExecutorOptions } from './executor-options.js';
 import type { CallResultFrame, ValueKind } from './function-frames.js';
 import { FunctionPool } from './function-pool.js';
-import {
-  type CallEnd,
-  type CallSocketChannel,
-  FunctionSession,
-  HandlerLoadError,
-} from './function-session.js';
+import { type CallEnd, FunctionSession, HandlerLoadError } from './function-session.js';
 import { KeyedPools } from './keyed-pools.js';
 import { maxFrameBytes } from './launcher-frames.js';
 import type { SessionIdentity } from './launcher-session.js';
@@ -123,24 +122,30 @@ export class FunctionExecutor {
     this.callSocket ??=
       opts === null
         ? Promise.resolve(null)
-        : CallSocketServer.listen(opts).catch((err: unknown) => {
-            this.log(`function containers use the attach stream: ${(err as Error).message}`);
-            return null;
-          });
+        : CallSocketServer.open({ helloTimeoutMs: this.options.readyTimeoutMs, ...opts }).catch(
+            (err: unknown) => {
+              this.log(`function containers use the attach stream: ${(err as Error).message}`);
+              return null;
+            },
+          );
     return this.callSocket;
   }
 
   /** Opens one function container, on the call socket when there is one. */
   private async openSession(
     request: SessionRequest,
-    make: (id: SessionIdentity, streams: AttachedStreams, call?: CallSocketChannel) => FunctionSession,
+    make: (id: SessionIdentity, streams: AttachedStreams, call?: CallSocketExpectation) => FunctionSession,
   ): Promise<FunctionSession> {
     const server = await this.callSocketServer();
-    if (server === null) return this.sessions.openWith(request, (id, streams) => make(id, streams));
-    const expected = server.expect();
+    const expected = await server?.expect().catch((err: unknown) => {
+      this.log(`function container on the attach stream: ${(err as Error).message}`);
+      return null;
+    });
+    if (server == null || expected == null)
+      return this.sessions.openWith(request, (id, streams) => make(id, streams));
     try {
       return await this.sessions.openWith({ ...request, callSocketMount: server.mount }, (id, streams) =>
-        make(id, streams, { ...expected, containerPath: server.containerPath }),
+        make(id, streams, expected),
       );
     } catch (err) {
       expected.cancel();

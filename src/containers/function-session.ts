@@ -48,9 +48,6 @@ interface PendingCall {
   readonly settle: (end: CallEnd) => void;
 }
 
-/** The call socket a session's container is expected on: the token and the socket's path inside it. */
-export type CallSocketChannel = CallSocketExpectation & { readonly containerPath: string };
-
 /** How often a session looks for calls past their backstop (one timer per session, not per call). */
 const BACKSTOP_CHECK_MS = 1_000;
 
@@ -93,7 +90,7 @@ export class FunctionSession {
      * The call socket this container is expected on (named in the init frame): once the launcher
      * connects, every frame travels there. A launcher that cannot connect keeps to stdin/stdout.
      */
-    private readonly callSocket?: CallSocketChannel,
+    private readonly callSocket?: CallSocketExpectation,
   ) {
     this.reader = new FrameLineReader(maxFrameBytes);
     this.sink = streams.stdin;
@@ -173,11 +170,6 @@ export class FunctionSession {
 
   diagnostics(): string {
     return this.stderrTail.text();
-  }
-
-  /** Frames travel on the call socket (not stdin/stdout). */
-  get onCallSocket(): boolean {
-    return this.socket !== null;
   }
 
   /** Drops the attach connection and the call socket (the launcher exits); removal is the caller's. */

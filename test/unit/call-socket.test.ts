@@ -1,14 +1,6 @@
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
-import { connect, type Server, type Socket } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -35,7 +27,7 @@ function tempDir(): string {
 }
 
 async function server(opts: { helloTimeoutMs?: number } = {}): Promise<CallSocketServer> {
-  const s = await CallSocketServer.listen({ dir: tempDir(), ...opts });
+  const s = await CallSocketServer.open({ dir: tempDir(), ...opts });
   closers.push(() => s.close());
   return s;
 }
@@ -52,17 +44,21 @@ function closed(s: Socket): Promise<void> {
 }
 
 const hello = (token: string) => `${JSON.stringify({ type: 'hello', token })}\n`;
+const hostPath = (s: CallSocketServer, e: { containerPath: string }) =>
+  join(s.dir, basename(e.containerPath));
 
 describe('CallSocketServer', () => {
-  it('hands the connection whose hello carries the token to its expectation, with what followed', async () => {
+  it('gives each container a socket of its own; its hello hands the connection over, with what followed', async () => {
     const s = await server();
-    expect(s.containerPath).toBe(`${CALL_SOCKET_MOUNT_DIR}/${basename(s.path)}`);
-    expect(statSync(s.path).mode & 0o777).toBe(0o666);
-    const other = s.expect();
-    const mine = s.expect();
+    expect(statSync(s.dir).mode & 0o777).toBe(0o711);
+    const other = await s.expect();
+    const mine = await s.expect();
+    expect(mine.containerPath).toMatch(new RegExp(`^${CALL_SOCKET_MOUNT_DIR}/[0-9a-f]{32}\\.sock$`));
+    expect(mine.containerPath).not.toBe(other.containerPath);
     expect(mine.token).toMatch(/^[0-9a-f]{32}$/);
     expect(mine.token).not.toBe(other.token);
-    const c = await dial(s.path);
+    expect(statSync(hostPath(s, mine)).mode & 0o777).toBe(0o666);
+    const c = await dial(hostPath(s, mine));
     c.write(`${hello(mine.token)}{"type":"loaded"}\n`);
     const call = await mine.accepted;
     expect(call).not.toBeNull();
@@ -72,47 +68,52 @@ describe('CallSocketServer', () => {
     c.write('more\n');
     await new Promise((r) => setTimeout(r, 50));
     expect(`${call?.rest.toString()}${Buffer.concat(got).toString()}`).toBe('{"type":"loaded"}\nmore\n');
+    // Once connected, the container's socket is gone: nobody can connect to it again.
+    expect(existsSync(hostPath(s, mine))).toBe(false);
+    await expect(dial(hostPath(s, mine))).rejects.toThrow();
     other.cancel();
     expect(await other.accepted).toBeNull();
+    expect(existsSync(hostPath(s, other))).toBe(false);
     c.destroy();
   });
 
-  it('closes connections with an unknown or reused token, a malformed or late hello', async () => {
-    const s = await server({ helloTimeoutMs: 100 });
-    const e = s.expect();
-    const unknown = await dial(s.path);
-    unknown.write(hello('f'.repeat(32)));
-    await closed(unknown);
-    const garbage = await dial(s.path);
+  it("closes connections with another socket's token, a malformed or late hello", async () => {
+    const s = await server({ helloTimeoutMs: 300 });
+    const a = await s.expect();
+    const b = await s.expect();
+    const wrong = await dial(hostPath(s, a));
+    wrong.write(hello(b.token));
+    await closed(wrong);
+    const garbage = await dial(hostPath(s, a));
     garbage.write(`${'x'.repeat(300)}`);
     await closed(garbage);
-    const silent = await dial(s.path);
+    const right = await dial(hostPath(s, a));
+    right.write(hello(a.token));
+    expect(await a.accepted).not.toBeNull();
+    right.destroy();
+    // b's launcher never says hello: its socket goes after the hello timeout.
+    const silent = await dial(hostPath(s, b));
+    expect(await b.accepted).toBeNull();
     await closed(silent);
-    const first = await dial(s.path);
-    first.write(hello(e.token));
-    expect(await e.accepted).not.toBeNull();
-    const again = await dial(s.path);
-    again.write(hello(e.token));
-    await closed(again);
-    first.destroy();
+    expect(readdirSync(s.dir)).toEqual([]);
   });
 
-  it('close cancels waiting expectations and removes the socket; a path too long is refused', async () => {
-    const s = await CallSocketServer.listen();
-    const e = s.expect();
-    expect(existsSync(s.path)).toBe(true);
+  it('close cancels waiting sockets and removes its own directory; a directory too long is refused', async () => {
+    const s = await CallSocketServer.open();
+    expect(basename(s.dir)).toMatch(new RegExp(`^berth-call-${process.pid}-`));
+    const e = await s.expect();
     await s.close();
     await s.close();
     expect(await e.accepted).toBeNull();
-    expect(existsSync(s.path)).toBe(false);
-    expect(existsSync(join(s.path, '..'))).toBe(false);
-    await expect(CallSocketServer.listen({ dir: join(tempDir(), 'd'.repeat(100)) })).rejects.toThrow(
-      /longer than a Unix socket path/,
+    expect(existsSync(s.dir)).toBe(false);
+    await expect(s.expect()).rejects.toThrow(/closed/);
+    await expect(CallSocketServer.open({ dir: join(tempDir(), 'd'.repeat(100)) })).rejects.toThrow(
+      /longer than 69 bytes/,
     );
   });
 
   it('a named volume is mounted instead of a host path', async () => {
-    const s = await CallSocketServer.listen({ dir: tempDir(), volume: 'berth-call' });
+    const s = await CallSocketServer.open({ dir: tempDir(), volume: 'berth-call' });
     closers.push(() => s.close());
     expect(s.mount).toEqual({ type: 'volume', source: 'berth-call' });
   });
@@ -231,7 +232,9 @@ describe('FunctionExecutor on the call socket', () => {
     const [c] = [...engine.containers.values()];
     if (c === undefined) throw new Error('no container');
     expect(c.tasks.map((t) => t.type)).toEqual(['function']);
-    expect(c.tasks[0]?.callSocket).toMatch(/^\/run\/berth-call\/[0-9a-f]{12}\.sock$/);
+    expect(c.tasks[0]?.callSocket).toMatch(/^\/run\/berth-call\/[0-9a-f]{32}\.sock$/);
+    // The container's socket went once its launcher connected.
+    expect(readdirSync(dir)).toEqual([]);
     expect(
       socketCalls(c)
         .map((t) => t.taskId)
@@ -239,17 +242,18 @@ describe('FunctionExecutor on the call socket', () => {
     ).toEqual(['a', 'b', 'c']);
     await ex.close();
     expect(engine.live()).toEqual([]);
-    expect(existsSync(join(dir, basename(String(c.tasks[0]?.callSocket))))).toBe(false);
   });
 
-  it('a launcher that does not connect is served on the attach stream', async () => {
+  it('a launcher that does not connect is served on the attach stream, and its socket goes', async () => {
+    const dir = tempDir();
     const engine = new FakeEngine({ launcher: socketLauncher(false) });
-    const ex = new FunctionExecutor(engine, options(tempDir()), () => {});
+    const ex = new FunctionExecutor(engine, options(dir), () => {});
     closers.push(() => ex.close());
     const out = await ex.execute(request('a'), hot, never);
     expect(Buffer.from(out.returnValue?.data ?? []).toString()).toBe('payload-a');
     const [c] = [...engine.containers.values()];
     expect(c?.tasks.map((t) => t.type)).toEqual(['function', 'call']);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('a call socket that cannot be created is logged and the attach stream serves', async () => {
@@ -259,7 +263,9 @@ describe('FunctionExecutor on the call socket', () => {
     closers.push(() => ex.close());
     const out = await ex.execute(request('a'), hot, never);
     expect(out.status).toBe('SUCCEEDED');
-    expect(logs.join('\n')).toMatch(/function containers use the attach stream: call socket not created/);
+    expect(logs.join('\n')).toMatch(
+      /function containers use the attach stream: call sockets cannot be created/,
+    );
     const [c] = [...engine.containers.values()];
     expect(c?.spec.HostConfig?.Mounts).toBeUndefined();
     expect(c?.tasks.map((t) => t.type)).toEqual(['function', 'call']);
@@ -267,22 +273,16 @@ describe('FunctionExecutor on the call socket', () => {
 });
 
 describe('removeStaleDirs', () => {
-  it('removes old call socket directories nobody listens in, keeps live, young and foreign ones', async () => {
+  it("removes the directories of workers whose process is gone, keeps live workers' and others", async () => {
     const parent = tempDir();
-    const live = await CallSocketServer.listen({ dir: join(parent, 'berth-call-live') });
-    closers.push(() => live.close());
-    const dead = join(parent, 'berth-call-dead');
-    const deadServer = await CallSocketServer.listen({ dir: dead });
-    // A killed worker leaves its socket file behind: listening stops, the file stays.
-    await new Promise<void>((r) => (deadServer as unknown as { server: Server }).server.close(() => r()));
-    writeFileSync(join(dead, 'left.sock'), '');
-    mkdirSync(join(parent, 'berth-call-empty'));
-    mkdirSync(join(parent, 'berth-call-young'));
-    mkdirSync(join(parent, 'other'));
-    const old = new Date(Date.now() - 120_000);
-    for (const d of ['berth-call-live', 'berth-call-dead', 'berth-call-empty', 'other'])
-      utimesSync(join(parent, d), old, old);
+    const dead = spawnSync(process.execPath, [
+      '-e',
+      'process.stdout.write(String(process.pid))',
+    ]).stdout.toString();
+    for (const d of [`berth-call-${dead}-aaaa`, `berth-call-${process.pid}-bbbb`, 'berth-call-x', 'other'])
+      mkdirSync(join(parent, d));
+    writeFileSync(join(parent, `berth-call-${dead}-aaaa`, 'left.sock'), '');
     await removeStaleDirs(parent);
-    expect(readdirSync(parent).sort()).toEqual(['berth-call-live', 'berth-call-young', 'other']);
+    expect(readdirSync(parent).sort()).toEqual([`berth-call-${process.pid}-bbbb`, 'berth-call-x', 'other']);
   });
 });
