@@ -32,30 +32,25 @@ const IBANS = [
   'FR14 2004 1010 0505 0001 3M02 606',
 ];
 
-function transaction(i: number): { bad: boolean; payload: Record<string, unknown> } {
-  const bad = i % 7 === 3;
-  const iban = bad ? 'DE00 0000 0000 0000 0000 00' : (IBANS[i % IBANS.length] as string);
-  return { bad, payload: { id: `tx-${i}`, amount: 100 + i, currency: 'EUR', iban } };
-}
-
-/** A continuous-transactions stream: same account key keeps order, bad IBANs are reported invalid. */
-function transactions(run: string, count: number): DemoTask[] {
+/**
+ * A continuous-transactions stream through `code`: same account key keeps order, bad IBANs are
+ * reported invalid — on stdout by the process-per-task validator, in the return value by the
+ * function-mode one (one runtime answers call after call).
+ */
+function transactions(run: string, count: number, code: 'tx-validator' | 'tx-validator-fn'): DemoTask[] {
+  const fn = code === 'tx-validator-fn';
   return Array.from({ length: count }, (_, i) => {
-    const { bad, payload } = transaction(i);
+    const bad = i % 7 === 3;
+    const iban = bad ? 'DE00 0000 0000 0000 0000 00' : (IBANS[i % IBANS.length] as string);
+    const payload = { id: `tx-${i}`, amount: 100 + i, currency: 'EUR', iban };
+    const verdict = `"valid":${!bad}`;
     return {
-      input: { id: `${run}-tx-${i}`, code: 'tx-validator', key: `account-${i % 5}`, payload },
-      expect: { group: 'tx-validator', status: 'SUCCEEDED', stdoutIncludes: `"valid":${!bad}` },
-    };
-  });
-}
-
-/** The same transactions through the function-mode validator: one runtime answers call after call. */
-function functionTransactions(run: string, count: number): DemoTask[] {
-  return Array.from({ length: count }, (_, i) => {
-    const { bad, payload } = transaction(i);
-    return {
-      input: { id: `${run}-txfn-${i}`, code: 'tx-validator-fn', key: `account-${i % 5}`, payload },
-      expect: { group: 'tx-validator-fn', status: 'SUCCEEDED', returnIncludes: `"valid":${!bad}` },
+      input: { id: `${run}-${fn ? 'txfn' : 'tx'}-${i}`, code, key: `account-${i % 5}`, payload },
+      expect: {
+        group: code,
+        status: 'SUCCEEDED',
+        ...(fn ? { returnIncludes: verdict } : { stdoutIncludes: verdict }),
+      },
     };
   });
 }
@@ -73,8 +68,8 @@ function inline(run: string, stack: string, command: string[], stdoutIncludes: s
  */
 export function demoWorkload(run: string, txCount: number): DemoTask[] {
   return [
-    ...transactions(run, txCount),
-    ...functionTransactions(run, txCount),
+    ...transactions(run, txCount, 'tx-validator'),
+    ...transactions(run, txCount, 'tx-validator-fn'),
     ...[32, 64].map((size) => ({
       input: { id: `${run}-thumb-${size}`, code: 'thumbnailer', payload: { width: size, height: size } },
       expect: { group: 'thumbnailer', status: 'SUCCEEDED' as const, output: 'thumb.png' },
