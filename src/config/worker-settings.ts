@@ -173,7 +173,7 @@ export const WORKER_SETTINGS = {
     flag: 'call-socket-dir',
     env: 'BERTH_CALL_SOCKET_DIR',
     fallback: '',
-    help: "directory of the worker's call socket for function containers (default: a new one under the temp dir; 'off': Docker's attach stream)",
+    help: "directory of the call sockets of function containers, one per container (default: a new one under the temp dir; 'off': Docker's attach stream)",
   },
   callSocketVolume: {
     flag: 'call-socket-volume',
