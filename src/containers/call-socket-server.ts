@@ -145,10 +145,11 @@ export class CallSocketServer {
       this.pending.delete(expectation);
       for (const g of greeting) if (g !== call?.socket) g.destroy();
       server.close();
-      void rm(path, { force: true });
+      void rm(path, { force: true }).catch(() => undefined);
       settle(call);
     };
     const timer = setTimeout(() => finish(null), this.helloTimeoutMs);
+    timer.unref();
     const expectation: CallSocketExpectation = {
       containerPath: `${CALL_SOCKET_MOUNT_DIR}/${name}`,
       token,
