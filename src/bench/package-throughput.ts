@@ -43,11 +43,9 @@ export interface PackageThroughputOptions {
   readonly pinRevision?: boolean;
   /**
    * After the timed run, tasks offered at this rate through the same worker (well below its
-   * capacity): the overhead and latency without a backlog. Null or absent: skipped.
-   */
-  /**
-   * Tasks offered at a fixed rate after the timed run; the overhead of those finished in its first
-   * `settleSeconds` (right after the drain) is reported apart from the rest (steady).
+   * capacity): the overhead and latency without a backlog. The overhead of those finished in the
+   * first `settleSeconds` (right after the drain) is reported apart from the rest (steady). Null or
+   * absent: skipped.
    */
   readonly paced?: {
     readonly ratePerSecond: number;

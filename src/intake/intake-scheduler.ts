@@ -42,10 +42,12 @@ export class IntakeScheduler implements RecordSink {
   private held = 0;
   private closed = false;
   private readonly now: () => number;
+  private readonly tick: () => number;
   readonly lane: PriorityLane;
 
   constructor(private readonly opts: IntakeSchedulerOptions) {
     this.now = opts.now ?? Date.now;
+    this.tick = opts.tick ?? performance.now.bind(performance);
     this.lane = opts.lane ?? 'normal';
   }
 
@@ -79,7 +81,7 @@ export class IntakeScheduler implements RecordSink {
       ticket,
       queueKey: queueKeyOf(record),
       consumedAtMs: this.now(),
-      consumedAtTick: (this.opts.tick ?? performance.now.bind(performance))(),
+      consumedAtTick: this.tick(),
     };
     this.held++;
     this.opts.room.take(this.lane);
