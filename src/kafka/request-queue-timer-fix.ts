@@ -1,18 +1,34 @@
 import { createRequire } from 'node:module';
 
-/** The KafkaJS version whose request queue this fix replaces a method of. */
+/** The KafkaJS version whose request queue this fix replaces methods of. */
 export const FIXED_KAFKAJS_VERSION = '2.2.4';
 
 /** KafkaJS's interval for re-checking queued requests (`CHECK_PENDING_REQUESTS_INTERVAL`). */
 const CHECK_PENDING_REQUESTS_INTERVAL_MS = 10;
+
+/** KafkaJS's longest period between request timeout checks of one connection. */
+const REQUEST_TIMEOUT_CHECK_MAX_MS = 100;
+
+/** A request sent and not answered yet (KafkaJS's SocketRequest, the members the sweep reads). */
+interface InflightRequest {
+  readonly sentAt: number;
+  readonly requestTimeout: number;
+  timeoutRequest(): void;
+}
 
 /** The members of KafkaJS's RequestQueue (src/network/requestQueue/index.js) the fix touches. */
 export interface RequestQueueInternals {
   pending: unknown[];
   throttledUntil: number;
   throttleCheckTimeoutId: NodeJS.Timeout | null;
+  enforceRequestTimeout: boolean;
+  requestTimeout: number;
+  inflight: Map<number, InflightRequest>;
+  isConnected(): boolean;
   checkPendingRequests(): void;
   scheduleCheckPendingRequests(): void;
+  scheduleRequestTimeoutCheck(): void;
+  destroy(): void;
 }
 
 /**
@@ -36,12 +52,78 @@ export function scheduleCheckPendingRequests(this: RequestQueueInternals): void 
   }, delayMs);
 }
 
+/**
+ * Request timeouts of every connection, checked by one timer. KafkaJS 2.2.4 gives each
+ * connection an interval of its own (every `min(requestTimeout, 100)` ms, from connect until
+ * the connection is destroyed): a worker holds about 26 connections, so its event loop woke
+ * about 260 times a second for nothing, idle or busy. Here one interval, running while any
+ * connection is registered, does for each registered queue what KafkaJS's interval did: times
+ * out requests in flight longer than their timeout, and destroys the queue of a connection that
+ * is no longer connected. Its period is the shortest any registered queue asks for.
+ */
+class RequestTimeoutSweep {
+  private readonly queues = new Set<RequestQueueInternals>();
+  private timer: NodeJS.Timeout | undefined;
+  private periodMs = REQUEST_TIMEOUT_CHECK_MAX_MS;
+
+  add(queue: RequestQueueInternals): void {
+    this.queues.add(queue);
+    const periodMs = Math.max(1, Math.min(queue.requestTimeout, REQUEST_TIMEOUT_CHECK_MAX_MS));
+    if (this.timer !== undefined && periodMs >= this.periodMs) return;
+    clearInterval(this.timer);
+    this.periodMs = periodMs;
+    this.timer = setInterval(() => this.sweep(), periodMs);
+  }
+
+  remove(queue: RequestQueueInternals): void {
+    if (!this.queues.delete(queue) || this.queues.size > 0) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.periodMs = REQUEST_TIMEOUT_CHECK_MAX_MS;
+  }
+
+  /** Connections whose request timeouts are being checked. */
+  get size(): number {
+    return this.queues.size;
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const queue of this.queues) {
+      for (const request of queue.inflight.values())
+        if (now - request.sentAt > request.requestTimeout) request.timeoutRequest();
+      if (!queue.isConnected()) queue.destroy();
+    }
+  }
+}
+
+const sweep = new RequestTimeoutSweep();
+
+/** Connections whose request timeouts the shared sweep checks (for tests and diagnostics). */
+export function sweptRequestQueues(): number {
+  return sweep.size;
+}
+
+/** KafkaJS's `scheduleRequestTimeoutCheck`, on the shared sweep instead of an interval per connection. */
+export function scheduleRequestTimeoutCheck(this: RequestQueueInternals): void {
+  if (!this.enforceRequestTimeout) return;
+  this.destroy();
+  sweep.add(this);
+}
+
+/** KafkaJS's `destroy`: the connection leaves the sweep, and a throttle check is cancelled. */
+export function destroy(this: RequestQueueInternals): void {
+  sweep.remove(this);
+  clearTimeout(this.throttleCheckTimeoutId ?? undefined);
+  this.throttleCheckTimeoutId = null;
+}
+
 let installed: boolean | null = null;
 
 /**
- * Puts the fixed method on KafkaJS's RequestQueue prototype, once per process, when the installed
- * KafkaJS is the version it was written against (another version is left as it is: it may have
- * changed or fixed the method). Returns whether the fix is in place.
+ * Puts the fixed methods on KafkaJS's RequestQueue prototype, once per process, when the installed
+ * KafkaJS is the version they were written against (another version is left as it is: it may have
+ * changed or fixed them). Returns whether the fix is in place.
  */
 export function installRequestQueueTimerFix(): boolean {
   if (installed !== null) return installed;
@@ -50,9 +132,16 @@ export function installRequestQueueTimerFix(): boolean {
   const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as {
     prototype: Partial<RequestQueueInternals>;
   };
+  const proto = RequestQueue.prototype;
   installed =
     version === FIXED_KAFKAJS_VERSION &&
-    typeof RequestQueue.prototype.scheduleCheckPendingRequests === 'function';
-  if (installed) RequestQueue.prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
+    typeof proto.scheduleCheckPendingRequests === 'function' &&
+    typeof proto.scheduleRequestTimeoutCheck === 'function' &&
+    typeof proto.destroy === 'function';
+  if (installed) {
+    proto.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
+    proto.scheduleRequestTimeoutCheck = scheduleRequestTimeoutCheck;
+    proto.destroy = destroy;
+  }
   return installed;
 }

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   installRequestQueueTimerFix,
   type RequestQueueInternals,
+  sweptRequestQueues,
 } from '../../src/kafka/request-queue-timer-fix.js';
 
 const require = createRequire(import.meta.url);
@@ -52,5 +53,87 @@ describe('KafkaJS request queue timer fix', () => {
     expect(throttled.checkPendingRequests).not.toHaveBeenCalled();
     vi.advanceTimersByTime(1);
     expect(throttled.checkPendingRequests).toHaveBeenCalledTimes(1);
+  });
+});
+
+/** A connected queue with requests in flight, registered through KafkaJS's prototype (as patched). */
+function connection(inflight: { sentAt: number; requestTimeout: number }[], requestTimeout = 30_000) {
+  let connected = true;
+  const timedOut: number[] = [];
+  const q = {
+    pending: [],
+    throttledUntil: -1,
+    throttleCheckTimeoutId: null as NodeJS.Timeout | null,
+    enforceRequestTimeout: true,
+    requestTimeout,
+    inflight: new Map(
+      inflight.map((r, i) => [i, { ...r, timeoutRequest: () => timedOut.push(i) }] as const),
+    ),
+    isConnected: () => connected,
+    checkPendingRequests: vi.fn(),
+    scheduleCheckPendingRequests: () => {},
+    scheduleRequestTimeoutCheck: () => {},
+    destroy: () => RequestQueue.prototype.destroy.call(q as unknown as RequestQueueInternals),
+  };
+  RequestQueue.prototype.scheduleRequestTimeoutCheck.call(q as unknown as RequestQueueInternals);
+  return {
+    q,
+    timedOut,
+    disconnect: () => {
+      connected = false;
+    },
+    close: () => q.destroy(),
+  };
+}
+
+describe('KafkaJS request timeout sweep', () => {
+  it('checks every connection with one timer, not an interval each', () => {
+    installRequestQueueTimerFix();
+    vi.useFakeTimers();
+    const before = sweptRequestQueues();
+    const conns = Array.from({ length: 26 }, () => connection([]));
+    expect(sweptRequestQueues()).toBe(before + 26);
+    expect(vi.getTimerCount()).toBe(1);
+    for (const c of conns) c.close();
+    expect(sweptRequestQueues()).toBe(before);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('times out only the requests older than their own timeout, within 100 ms', () => {
+    installRequestQueueTimerFix();
+    vi.useFakeTimers();
+    const now = Date.now();
+    const c = connection([
+      { sentAt: now, requestTimeout: 1000 },
+      { sentAt: now, requestTimeout: 5000 },
+    ]);
+    vi.advanceTimersByTime(1000);
+    expect(c.timedOut).toEqual([]);
+    vi.advanceTimersByTime(100);
+    expect(c.timedOut).toEqual([0]);
+    c.close();
+  });
+
+  it('destroys the queue of a connection that is no longer connected', () => {
+    installRequestQueueTimerFix();
+    vi.useFakeTimers();
+    const before = sweptRequestQueues();
+    const c = connection([]);
+    c.disconnect();
+    vi.advanceTimersByTime(100);
+    expect(sweptRequestQueues()).toBe(before);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('checks as often as the shortest request timeout asks, when it is under 100 ms', () => {
+    installRequestQueueTimerFix();
+    vi.useFakeTimers();
+    const slow = connection([]);
+    const fast = connection([{ sentAt: Date.now(), requestTimeout: 20 }], 20);
+    vi.advanceTimersByTime(40);
+    expect(fast.timedOut).toEqual([0]);
+    expect(vi.getTimerCount()).toBe(1);
+    fast.close();
+    slow.close();
   });
 });
