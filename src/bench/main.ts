@@ -32,7 +32,11 @@ import {
   summarizeFigures,
 } from './summarize-figures.js';
 import { isTrivialTaskKind, type TrivialTaskKind } from './trivial-task-events.js';
-import { type WorkerOfferedLatencyFigures, workerOfferedLatency } from './worker-offered-latency.js';
+import {
+  type OfferedOverhead,
+  type WorkerOfferedLatencyFigures,
+  workerOfferedLatency,
+} from './worker-offered-latency.js';
 import { BenchWorker, burstTasksPerSecond, sequentialLatency } from './worker-throughput.js';
 
 /*
@@ -59,7 +63,8 @@ import { BenchWorker, burstTasksPerSecond, sequentialLatency } from './worker-th
  *                         function: the trivial Node handler with the BENCH_FN_* worker settings;
  *                         BENCH_BACKLOG_TIMEOUT_S=1800); off by default
  *   BENCH_OFFERED_RATE=500 produced → result latency at this rate through a worker process for
- *                         BENCH_OFFERED_SECONDS=10 (0 turns it off); BENCH_OFFERED_KIND=function (a trivial
+ *                         BENCH_OFFERED_SECONDS=10 (0 turns it off), after BENCH_OFFERED_SETTLE_SECONDS=5
+ *                         at the rate reported apart (a fresh worker's first seconds); BENCH_OFFERED_KIND=function (a trivial
  *                         Node handler with the BENCH_FN_* settings, or BENCH_OFFERED_PACKAGE=dir to push
  *                         and call), shell or rejected
  *   BENCH_WORKER_ARGS     extra `berth worker` flags for the worker processes ("--slots 4 …")
@@ -91,6 +96,7 @@ const BACKLOG_KIND = process.env.BENCH_BACKLOG_KIND ?? 'rejected';
 const BACKLOG_TIMEOUT_S = n('BENCH_BACKLOG_TIMEOUT_S', 1800);
 const OFFERED_RATE = n('BENCH_OFFERED_RATE', 500);
 const OFFERED_SECONDS = n('BENCH_OFFERED_SECONDS', 10);
+const OFFERED_SETTLE_SECONDS = n('BENCH_OFFERED_SETTLE_SECONDS', 5);
 const OFFERED_KIND = process.env.BENCH_OFFERED_KIND ?? 'function';
 const OFFERED_PACKAGE = process.env.BENCH_OFFERED_PACKAGE;
 const FN = on('BENCH_FN', true);
@@ -496,6 +502,7 @@ async function offeredSection(ctx: RunContext): Promise<WorkerOfferedLatencyFigu
     kafka: ctx.kafka,
     ratePerSecond: OFFERED_RATE,
     durationSeconds: OFFERED_SECONDS,
+    settleSeconds: OFFERED_SETTLE_SECONDS,
     kind,
     ...(packageDir === undefined ? {} : { packageDir }),
     topicPrefix: `${ctx.run}-offered`,
@@ -505,18 +512,24 @@ async function offeredSection(ctx: RunContext): Promise<WorkerOfferedLatencyFigu
     ...(WORKER_NODE_ARGS ? { workerNodeArgs: WORKER_NODE_ARGS } : {}),
     log: (l) => console.log(`  ${l}`),
   }).finally(() => (scratch === null ? undefined : rm(scratch, { recursive: true, force: true })));
+  if (r.settling !== null)
+    line(
+      `fresh worker, first ${OFFERED_SETTLE_SECONDS} s at ${OFFERED_RATE}/s: produced → result p50/p99`,
+      `${fmt(r.settling.latency.p50Ms)} / ${fmt(r.settling.latency.p99Ms)} ms; overhead p50/p99 ${overheadText(r.settling.overhead)}`,
+    );
   line(
-    `produced → result at ${OFFERED_RATE}/s for ${OFFERED_SECONDS} s, ${kind}${r.codeName ? ` ${r.codeName}` : ''}`,
+    `produced → result at ${OFFERED_RATE}/s for ${OFFERED_SECONDS} s${r.settling === null ? '' : ' after those'}, ${kind}${r.codeName ? ` ${r.codeName}` : ''}`,
     `p50/p99 ${fmt(r.p50Ms)} / ${fmt(r.p99Ms)} ms, ${r.answered}/${r.produced} answered, produced at ${fmt(r.producedPerSecond)}/s`,
   );
-  line('  results by status (warm-up included)', JSON.stringify(r.statuses));
-  line(
-    '  worker overhead p50/p99 (/metrics histogram, timed tasks)',
-    r.overhead === null
-      ? 'n/a (worker /metrics not read)'
-      : `${fmt(r.overhead.p50Ms, 2)} / ${fmt(r.overhead.p99Ms, 2)} ms (${r.overhead.count} tasks)`,
-  );
+  line('  results by status (warm-up and settling included)', JSON.stringify(r.statuses));
+  line('  worker overhead p50/p99 (/metrics histogram, timed tasks)', overheadText(r.overhead));
   return r;
+}
+
+function overheadText(o: OfferedOverhead): string {
+  return o === null
+    ? 'n/a (worker /metrics not read)'
+    : `${fmt(o.p50Ms, 2)} / ${fmt(o.p99Ms, 2)} ms (${o.count} tasks)`;
 }
 
 /** `npm run bench`: every enabled section in one run, then one table with ratios. */

@@ -219,8 +219,18 @@ export function summarizeFigures(f: Figures): BenchSummary {
   }
   if (f.offered) {
     const o = f.offered;
+    if (o.settling !== null) {
+      const w = o.settling;
+      s.add(
+        `fresh worker's first ${w.seconds} s at ${o.offeredPerSecond}/s: produced → result p50/p99`,
+        `${fmt(w.latency.p50Ms)}/${fmt(w.latency.p99Ms)} ms (${w.latency.answered}/${w.latency.produced})`,
+        w.overhead === null
+          ? 'right after the warm-up task'
+          : `overhead p50/p99 ${fmt(w.overhead.p50Ms, 2)}/${fmt(w.overhead.p99Ms, 2)} ms, right after the warm-up task`,
+      );
+    }
     s.add(
-      `produced → result acked, ${o.kind}${o.codeName ? ` ${o.codeName}` : ''} at ${o.offeredPerSecond}/s, p50/p99`,
+      `produced → result acked, ${o.kind}${o.codeName ? ` ${o.codeName}` : ''} at ${o.offeredPerSecond}/s${o.settling === null ? '' : ', after those'}, p50/p99`,
       `${fmt(o.p50Ms)}/${fmt(o.p99Ms)} ms (${o.answered}/${o.produced})`,
       ratioText(o.p50Ms, fn?.c1.p50Ms ?? null, 'Fn hot c1 p50'),
     );

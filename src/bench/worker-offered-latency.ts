@@ -29,28 +29,51 @@ export interface WorkerOfferedLatencyOptions {
   /** Flags for node itself when it runs the worker. */
   readonly workerNodeArgs?: readonly string[];
   readonly tasksPartitions?: number;
+  /**
+   * Seconds at the offered rate right after the warm-up, measured and reported apart, before the
+   * timed window: a freshly started worker still compiles its hot path and starts containers
+   * then. 0 (default): the timed window starts right after the warm-up.
+   */
+  readonly settleSeconds?: number;
   /** Fresh prefix for the seven topics (deleted afterwards); default `offered-<random>`. */
   readonly topicPrefix?: string;
   readonly log?: (line: string) => void;
 }
 
+/** The worker's berth_task_overhead_seconds over a window's tasks; null when /metrics was unread. */
+export type OfferedOverhead = {
+  readonly count: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+} | null;
+
+/** One window at the offered rate. */
+export interface OfferedWindow {
+  readonly seconds: number;
+  readonly latency: OfferedLatencyFigures;
+  readonly overhead: OfferedOverhead;
+}
+
 export interface WorkerOfferedLatencyFigures extends OfferedLatencyFigures {
   readonly kind: TrivialTaskKind;
   readonly codeName: string | null;
-  /** Results seen per status (warm-up included), e.g. { SUCCEEDED: 501 }. */
+  /** Results seen per status (warm-up and settling window included), e.g. { SUCCEEDED: 501 }. */
   readonly statuses: Readonly<Record<string, number>>;
   readonly workerExit: string;
   /**
    * The worker's berth_task_overhead_seconds over the timed tasks (its /metrics histogram after
    * the drain less after the warm-up; quantiles interpolated within buckets); null when unread.
    */
-  readonly overhead: { readonly count: number; readonly p50Ms: number; readonly p99Ms: number } | null;
+  readonly overhead: OfferedOverhead;
+  /** The settling window (`settleSeconds` after the warm-up, before the timed one); null without one. */
+  readonly settling: OfferedWindow | null;
 }
 
 /**
  * Produced → result latency through a real worker process at a fixed offered rate: fresh topics,
- * optionally a pushed package, one warm-up task answered before the clock starts, then
- * `offeredLatency` with a follower of berth.results keyed by task id (the record key).
+ * optionally a pushed package, one warm-up task answered before the clock starts, optionally a
+ * settling window at the rate (reported apart), then the timed `offeredLatency` window, with a
+ * follower of berth.results keyed by task id (the record key).
  */
 export async function workerOfferedLatency(
   opts: WorkerOfferedLatencyOptions,
@@ -126,34 +149,49 @@ export async function workerOfferedLatency(
     await send([make(warmId, Date.now())]);
     await warmed;
     const metricsUrl = await worker.metricsUrl(10_000);
-    const overheadBefore = await scrapeOverhead(metricsUrl);
     log(
       `offered latency: worker answered the warm-up after ${((Date.now() - worker.spawnedAtMs) / 1000).toFixed(1)} s`,
     );
-
-    const figures = await offeredLatency({
-      ratePerSecond: opts.ratePerSecond,
-      durationSeconds: opts.durationSeconds,
-      makeEvent: (i, nowMs) => make(`${prefix}-${i}`, nowMs),
-      produce: send,
-      results: (onResult) => {
-        listeners.add(onResult);
-        return () => listeners.delete(onResult);
-      },
-      drainTimeoutMs: 60_000,
-    });
-    const overheadAfter = await scrapeOverhead(metricsUrl);
-    const delta = overheadAfter === null ? null : histogramDelta(overheadAfter, overheadBefore);
-    const overhead =
-      delta === null
-        ? null
-        : {
-            count: delta.count,
-            p50Ms: histogramQuantile(delta, 0.5) * 1000,
-            p99Ms: histogramQuantile(delta, 0.99) * 1000,
-          };
+    // One window at the offered rate: produced → result per task, and the worker's overhead
+    // histogram over the window's tasks (scraped before and after).
+    const atRate = async (ids: string, durationSeconds: number): Promise<OfferedWindow> => {
+      const before = await scrapeOverhead(metricsUrl);
+      const latency = await offeredLatency({
+        ratePerSecond: opts.ratePerSecond,
+        durationSeconds,
+        makeEvent: (i, nowMs) => make(`${ids}-${i}`, nowMs),
+        produce: send,
+        results: (onResult) => {
+          listeners.add(onResult);
+          return () => listeners.delete(onResult);
+        },
+        drainTimeoutMs: 60_000,
+      });
+      const after = await scrapeOverhead(metricsUrl);
+      const delta = after === null ? null : histogramDelta(after, before);
+      const overhead =
+        delta === null
+          ? null
+          : {
+              count: delta.count,
+              p50Ms: histogramQuantile(delta, 0.5) * 1000,
+              p99Ms: histogramQuantile(delta, 0.99) * 1000,
+            };
+      return { seconds: durationSeconds, latency, overhead };
+    };
+    const settleSeconds = opts.settleSeconds ?? 0;
+    const settling = settleSeconds > 0 ? await atRate(`${prefix}-settling`, settleSeconds) : null;
+    const timed = await atRate(prefix, opts.durationSeconds);
     const workerExit = await worker.stop();
-    return { ...figures, kind: opts.kind, codeName, statuses, workerExit, overhead };
+    return {
+      ...timed.latency,
+      kind: opts.kind,
+      codeName,
+      statuses,
+      workerExit,
+      overhead: timed.overhead,
+      settling,
+    };
   } finally {
     if (worker?.running) await worker.stop(10_000);
     await follower?.stop();

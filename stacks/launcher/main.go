@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -20,6 +21,11 @@ import (
 const taskDir = "/task"
 
 func main() {
+	// One scheduler thread: the launcher only moves frames and bytes between the worker and one
+	// task or runtime process at a time. With one P per core, every frame handed between its
+	// goroutines could wake another OS thread (and a spinning one looking for work), which costs
+	// CPU and latency on a small machine shared with the task itself.
+	runtime.GOMAXPROCS(1)
 	shieldFromSignals()
 	out := bufio.NewWriter(os.Stdout)
 	var mu sync.Mutex // live frames come from timer goroutines

@@ -121,6 +121,44 @@ describe('summarizeFigures', () => {
     expect(text).toContain('- function Node at 200/s, span stretches p50 ms: plan 0.10 · run 0.40');
   });
 
+  it("rows a fresh worker's first seconds at the offered rate apart from the timed window", () => {
+    const f = emptyFigures();
+    const latency = (p50Ms: number, produced: number) => ({
+      offeredPerSecond: 500,
+      producedPerSecond: 500,
+      produced,
+      answered: produced,
+      missing: 0,
+      p50Ms,
+      p99Ms: p50Ms * 4,
+      maxMs: p50Ms * 5,
+      produceErrors: 0,
+    });
+    f.offered = {
+      ...latency(4, 5000),
+      kind: 'function',
+      codeName: 'bench-offered-node',
+      statuses: { SUCCEEDED: 7501 },
+      workerExit: 'exit 0',
+      overhead: { count: 5000, p50Ms: 1.8, p99Ms: 9 },
+      settling: {
+        seconds: 5,
+        latency: latency(40, 2500),
+        overhead: { count: 2500, p50Ms: 12, p99Ms: 300 },
+      },
+    };
+    const text = summarizeFigures(f).lines().join('\n');
+    const row = (start: string) => text.split('\n').find((l) => l.startsWith(`| ${start}`)) ?? '';
+    const first = row("fresh worker's first 5 s at 500/s");
+    expect(first).toContain('40.0/160.0 ms (2500/2500)');
+    expect(first).toContain('overhead p50/p99 12.00/300.00 ms');
+    expect(first).not.toContain('target');
+    expect(row('produced → result acked, function bench-offered-node at 500/s, after those')).toContain(
+      '4.0/16.0 ms (5000/5000)',
+    );
+    expect(row('  overhead at 500/s')).toContain('p50 target ≤ 2 ms: met');
+  });
+
   it('marks a run whose results did not check out', () => {
     const f = emptyFigures();
     const bad = pkgRun('node-function', 10);

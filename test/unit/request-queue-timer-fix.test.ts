@@ -66,9 +66,7 @@ function connection(inflight: { sentAt: number; requestTimeout: number }[], requ
     throttleCheckTimeoutId: null as NodeJS.Timeout | null,
     enforceRequestTimeout: true,
     requestTimeout,
-    inflight: new Map(
-      inflight.map((r, i) => [i, { ...r, timeoutRequest: () => timedOut.push(i) }] as const),
-    ),
+    inflight: new Map(inflight.map((r, i) => [i, { ...r, timeoutRequest: () => timedOut.push(i) }] as const)),
     isConnected: () => connected,
     checkPendingRequests: vi.fn(),
     scheduleCheckPendingRequests: () => {},
