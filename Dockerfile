@@ -36,13 +36,18 @@ ENV NODE_ENV=production \
     BERTH_METRICS_HOST=0.0.0.0 \
     BERTH_METRICS_PORT=9464 \
     BERTH_CALL_SOCKET_DIR=off
+# The worker runs as a user of its own (10002), not as the tasks' `berth` (10001): the call socket
+# directory is shared with the worker's function containers (read-only, mode 0711), and a task
+# must be able to reach its own socket by name but never list the others'.
 # Owned by the worker's user, so a new named volume mounted here is too.
-RUN mkdir -p /run/berth-call && chown 10001:10001 /run/berth-call
+RUN groupadd --gid 10002 berth-worker \
+ && useradd --uid 10002 --gid 10002 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin berth-worker \
+ && mkdir -p /run/berth-call && chown 10002:10002 /run/berth-call
 LABEL org.opencontainers.image.title="berth-worker" \
       berth.deploy.image="worker"
-# Non-root (the stack's `berth` user, 10001). Give it the Docker socket with
+# Non-root (`berth-worker`, 10002). Give it the Docker socket with
 # `--group-add <gid of docker.sock>` (compose: group_add DOCKER_GID).
-USER 10001:10001
+USER 10002:10002
 EXPOSE 9464
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.BERTH_METRICS_PORT||9464)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]

@@ -170,7 +170,9 @@ describe('worker image', () => {
     const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^ARG STACK_IMAGE=berth\/stack-node-20:current$/m);
     expect(dockerfile).not.toMatch(/^FROM (?!\$\{STACK_IMAGE\})/m);
-    expect(dockerfile).toMatch(/^USER 10001:10001$/m);
+    // Not the tasks' user (10001): task containers must not list the shared call socket directory.
+    expect(dockerfile).toMatch(/^USER 10002:10002$/m);
+    expect(dockerfile).toMatch(/chown 10002:10002 \/run\/berth-call/);
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
     const m = /^ENTRYPOINT \["node", (?:"--[^"]+", )*"\/app\/dist\/([^"]+)\.js"\]/m.exec(dockerfile);
     expect(m).not.toBeNull();

@@ -7,7 +7,7 @@
  * Prometheus has counted the tasks; `down -v` leaves no container, network or volume of the
  * project and no task container of its installation.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -156,6 +156,11 @@ describe('docker-compose deployment', () => {
         }
       });
       expect(fds.some((l) => l.startsWith('socket:'))).toBe(true);
+      // The workers run as another user than the tasks: a task may reach its own socket by name,
+      // never list the directory where the other containers' sockets wait.
+      const listing = spawnSync('docker', ['exec', id, 'ls', '/run/berth-call']);
+      expect(listing.status).not.toBe(0);
+      expect(listing.stderr.toString()).toMatch(/Permission denied/);
     }
   }, 420_000);
 
