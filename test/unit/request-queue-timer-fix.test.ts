@@ -135,3 +135,40 @@ describe('KafkaJS request timeout sweep', () => {
     slow.close();
   });
 });
+
+describe('KafkaJS request timeouts through the shared sweep, on a real connection', () => {
+  it('times out a request a broker never answers, and leaves no connection in the sweep', async () => {
+    installRequestQueueTimerFix();
+    const { Kafka, logLevel } = require('kafkajs') as typeof import('kafkajs');
+    const { createServer } = await import('node:net');
+    // A "broker" that accepts connections and never answers a request.
+    const sockets = new Set<import('node:net').Socket>();
+    const server = createServer((s) => {
+      sockets.add(s);
+      s.on('error', () => {});
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    const before = sweptRequestQueues();
+    const kafka = new Kafka({
+      clientId: 'sweep-test',
+      brokers: [`127.0.0.1:${port}`],
+      requestTimeout: 300,
+      connectionTimeout: 1000,
+      retry: { retries: 0 },
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    const started = Date.now();
+    try {
+      await expect(admin.connect()).rejects.toThrow(/timed out/i);
+      // 300 ms timeout, checked every 100 ms at most.
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      await admin.disconnect().catch(() => {});
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    }
+    expect(sweptRequestQueues()).toBe(before);
+  });
+});
