@@ -68,18 +68,26 @@ class RequestTimeoutSweep {
 
   add(queue: RequestQueueInternals): void {
     this.queues.add(queue);
-    const periodMs = Math.max(1, Math.min(queue.requestTimeout, REQUEST_TIMEOUT_CHECK_MAX_MS));
-    if (this.timer !== undefined && periodMs >= this.periodMs) return;
-    clearInterval(this.timer);
-    this.periodMs = periodMs;
-    this.timer = setInterval(() => this.sweep(), periodMs);
+    this.arm();
   }
 
   remove(queue: RequestQueueInternals): void {
-    if (!this.queues.delete(queue) || this.queues.size > 0) return;
+    if (this.queues.delete(queue)) this.arm();
+  }
+
+  /** Runs the timer at the shortest period a registered queue asks for; none without queues. */
+  private arm(): void {
+    let periodMs = REQUEST_TIMEOUT_CHECK_MAX_MS;
+    for (const q of this.queues) periodMs = Math.min(periodMs, Math.max(1, q.requestTimeout));
+    if (this.queues.size === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    if (this.timer !== undefined && periodMs === this.periodMs) return;
     clearInterval(this.timer);
-    this.timer = undefined;
-    this.periodMs = REQUEST_TIMEOUT_CHECK_MAX_MS;
+    this.periodMs = periodMs;
+    this.timer = setInterval(() => this.sweep(), periodMs);
   }
 
   /** Connections whose request timeouts are being checked. */

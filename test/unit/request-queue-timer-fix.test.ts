@@ -131,7 +131,14 @@ describe('KafkaJS request timeout sweep', () => {
     vi.advanceTimersByTime(40);
     expect(fast.timedOut).toEqual([0]);
     expect(vi.getTimerCount()).toBe(1);
+    // Once the fast one is gone, the sweep goes back to 100 ms.
     fast.close();
+    const late = connection([{ sentAt: Date.now(), requestTimeout: 30 }]);
+    vi.advanceTimersByTime(99);
+    expect(late.timedOut).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(late.timedOut).toEqual([0]);
+    late.close();
     slow.close();
   });
 });
