@@ -62,7 +62,7 @@ export interface WorkerOfferedLatencyFigures extends OfferedLatencyFigures {
   readonly workerExit: string;
   /**
    * The worker's berth_task_overhead_seconds over the timed tasks (its /metrics histogram after
-   * the drain less after the warm-up; quantiles interpolated within buckets); null when unread.
+   * the timed window's drain less before it; quantiles interpolated within buckets); null when unread.
    */
   readonly overhead: OfferedOverhead;
   /** The settling window (`settleSeconds` after the warm-up, before the timed one); null without one. */

@@ -19,7 +19,6 @@ export interface WorkerMetricsOptions {
   readonly version: string;
 }
 
-/** All metric objects of one worker, registered in `registry`. */
 /**
  * How often the event loop lag metrics (`nodejs_eventloop_lag_*`) sample the loop. Each sample
  * is a timer that wakes the loop; prom-client's default, 10 ms, woke an idle worker 100 times a
@@ -27,6 +26,7 @@ export interface WorkerMetricsOptions {
  */
 const EVENT_LOOP_SAMPLE_MS = 100;
 
+/** All metric objects of one worker, registered in `registry`. */
 export class WorkerMetrics {
   readonly registry = new Registry();
   readonly tasks = counter(
