@@ -76,7 +76,10 @@ function event(stack: string, step: string, payload: string): TaskEvent {
     labels: { k: `label-${step}` },
     // The JVM needs more room than the other runtimes; every handler's OOM case fills it.
     memoryBytes: (stack.startsWith('java') ? 192 : 96) * 1024 * 1024,
-    timeoutMs: step === 'sleep' ? 2500 : 60_000,
+    // OOM gets longer: under heavy disk I/O (the full suite builds images meanwhile) the kernel
+    // can spend more than a minute reclaiming and re-reading the runtime's file pages at the
+    // memory limit before its OOM killer ends the runtime; seen as TIMED_OUT at 60 s.
+    timeoutMs: step === 'sleep' ? 2500 : step === 'oom' ? 240_000 : 60_000,
   });
   return { ...base, inline: null, code: { name: pkgName(stack), revision: null } };
 }
@@ -111,6 +114,9 @@ beforeAll(async () => {
     prewarmStacks: 'shell',
     codeCacheDir: join(tmp, 'cache'),
     callSocketDir,
+    // Every stack's container must still be there when the call sockets are checked, however
+    // long one stack's OOM step took.
+    hotIdleMs: '900000',
   });
   // Every stack's steps share one key: they run in order, one at a time.
   await h.send(
@@ -124,7 +130,7 @@ beforeAll(async () => {
   await h.until(
     'ok5 of every stack',
     () => stacks.every(([s]) => h.resultsFor(`${s}-ok5`).length > 0),
-    240_000,
+    480_000,
   );
   transports = functionTransports();
   await h.send(
@@ -147,7 +153,7 @@ beforeAll(async () => {
     () => stacks.every(([s]) => h.resultsFor(`${s}-ok6`).length > 0),
     120_000,
   );
-}, 420_000);
+}, 600_000);
 
 afterAll(async () => {
   await codeTopic?.close();
