@@ -9,8 +9,8 @@ import {
   phaseFigures,
 } from './overhead-recorder.js';
 import { readCpuSeconds } from './process-cpu.js';
-import { type HistogramSnapshot, histogramDelta, histogramQuantile } from './prometheus-histogram.js';
-import { scrapeOverhead } from './worker-metrics-scrape.js';
+import type { HistogramSnapshot } from './prometheus-histogram.js';
+import { overheadBetween, scrapeOverhead } from './worker-metrics-scrape.js';
 import { WorkerProcess } from './worker-process.js';
 
 /** The bench worker's settings (a 2-core machine: 2 slots, deep prefetch, pipelined calls). */
@@ -131,11 +131,17 @@ async function startChild(
     pid: worker.pid,
     take: async () => {
       const after = await scrapeOverhead(url);
-      const delta = after === null ? null : histogramDelta(after, before);
+      const o = overheadBetween(before, after);
       before = after ?? before;
-      const count = delta?.count ?? 0;
-      const q = (x: number) => (delta === null ? Number.NaN : histogramQuantile(delta, x) * 1000);
-      return { overhead: { count, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: Number.NaN }, phases: {} };
+      return {
+        overhead: {
+          count: o?.count ?? 0,
+          p50Ms: o?.p50Ms ?? Number.NaN,
+          p99Ms: o?.p99Ms ?? Number.NaN,
+          maxMs: Number.NaN,
+        },
+        phases: {},
+      };
     },
     cpuSeconds: () => readCpuSeconds(worker.pid),
     logTail: () => worker.stderrTail,

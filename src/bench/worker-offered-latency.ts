@@ -8,10 +8,9 @@ import { topicNames } from '../kafka/topic-names.js';
 import { startFollower } from './follow-results.js';
 import { type ArrivedResult, type OfferedLatencyFigures, offeredLatency } from './offered-latency.js';
 import { pushPackage } from './package-push.js';
-import { histogramDelta, histogramQuantile } from './prometheus-histogram.js';
 import { resultStatusOf } from './result-statuses.js';
 import { type TrivialTaskKind, trivialTaskEvent } from './trivial-task-events.js';
-import { scrapeOverhead } from './worker-metrics-scrape.js';
+import { overheadBetween, type ScrapedOverhead, scrapeOverhead } from './worker-metrics-scrape.js';
 import { WorkerProcess } from './worker-process.js';
 
 export interface WorkerOfferedLatencyOptions {
@@ -41,11 +40,7 @@ export interface WorkerOfferedLatencyOptions {
 }
 
 /** The worker's berth_task_overhead_seconds over a window's tasks; null when /metrics was unread. */
-export type OfferedOverhead = {
-  readonly count: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-} | null;
+export type OfferedOverhead = ScrapedOverhead | null;
 
 /** One window at the offered rate. */
 export interface OfferedWindow {
@@ -167,16 +162,7 @@ export async function workerOfferedLatency(
         },
         drainTimeoutMs: 60_000,
       });
-      const after = await scrapeOverhead(metricsUrl);
-      const delta = after === null ? null : histogramDelta(after, before);
-      const overhead =
-        delta === null
-          ? null
-          : {
-              count: delta.count,
-              p50Ms: histogramQuantile(delta, 0.5) * 1000,
-              p99Ms: histogramQuantile(delta, 0.99) * 1000,
-            };
+      const overhead = overheadBetween(before, await scrapeOverhead(metricsUrl));
       return { seconds: durationSeconds, latency, overhead };
     };
     const settleSeconds = opts.settleSeconds ?? 0;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { histogramDelta, histogramQuantile, parseHistogram } from '../../src/bench/prometheus-histogram.js';
+import { overheadBetween } from '../../src/bench/worker-metrics-scrape.js';
 
 const TEXT = `# HELP berth_task_overhead_seconds x
 # TYPE berth_task_overhead_seconds histogram
@@ -61,5 +62,30 @@ describe('histogramDelta and histogramQuantile', () => {
 
   it('is NaN when nothing was observed', () => {
     expect(histogramQuantile({ buckets: [{ le: 1, count: 0 }], count: 0 }, 0.5)).toBeNaN();
+  });
+});
+
+describe('overheadBetween', () => {
+  const after = parseHistogram(TEXT, 'berth_task_overhead_seconds');
+  if (after === null) throw new Error('no histogram');
+  const before = {
+    buckets: [
+      { le: 0.001, count: 4 },
+      { le: 0.002, count: 4 },
+      { le: Number.POSITIVE_INFINITY, count: 4 },
+    ],
+    count: 4,
+  };
+
+  it('counts and ranks only what was observed between the two scrapes, in ms', () => {
+    // Between the scrapes: 4 observations in (1 ms, 2 ms], 2 above 2 ms.
+    const o = overheadBetween(before, after);
+    expect(o?.count).toBe(6);
+    expect(o?.p50Ms).toBeCloseTo(1.75);
+    expect(overheadBetween(null, after)?.count).toBe(10);
+  });
+
+  it('is null when the later scrape could not be read', () => {
+    expect(overheadBetween(before, null)).toBeNull();
   });
 });
